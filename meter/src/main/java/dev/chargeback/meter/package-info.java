@@ -1,0 +1,2 @@
+/** Metering: exposition parsing, scraping, accounting and the rollup store. */
+package dev.chargeback.meter;

@@ -1,0 +1,141 @@
+package dev.chargeback.meter.store;
+
+import dev.chargeback.meter.usage.Resource;
+import dev.chargeback.meter.usage.RollupKey;
+import dev.chargeback.meter.usage.Scope;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Key and value layouts. Rollup keys are {@code scope | owner | workload | resource | bucket}:
+ * big-endian, fixed-width times (sign bit flipped so that unsigned byte order is time order) and
+ * length-prefixed strings, so one seek on {@code scope | owner | workload | resource} returns a
+ * series' buckets in time order.
+ */
+public final class Keys {
+  private Keys() {}
+
+  private static final int MAX_STRING = 0xFFFF;
+
+  private static byte[] utf8(String s) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    if (b.length > MAX_STRING) {
+      throw new IllegalArgumentException("key part longer than 65535 bytes");
+    }
+    return b;
+  }
+
+  /** {@code scope | owner}: the prefix of all of an owner's rollups. */
+  public static byte[] ownerPrefix(Scope scope, String owner) {
+    byte[] o = utf8(owner);
+    return ByteBuffer.allocate(1 + 2 + o.length)
+        .put((byte) scope.code)
+        .putShort((short) o.length)
+        .put(o)
+        .array();
+  }
+
+  /** {@code scope | owner | workload | resource}: a total's key, and a rollup series' prefix. */
+  public static byte[] series(RollupKey k) {
+    byte[] o = utf8(k.owner());
+    byte[] w = utf8(k.workload());
+    return ByteBuffer.allocate(1 + 2 + o.length + 2 + w.length + 1)
+        .put((byte) k.scope().code)
+        .putShort((short) o.length)
+        .put(o)
+        .putShort((short) w.length)
+        .put(w)
+        .put((byte) k.resource().code)
+        .array();
+  }
+
+  /** A rollup bucket's key. */
+  public static byte[] rollup(RollupKey k, long bucketStartSeconds) {
+    byte[] prefix = series(k);
+    return ByteBuffer.allocate(prefix.length + 8)
+        .put(prefix)
+        .putLong(bucketStartSeconds ^ Long.MIN_VALUE)
+        .array();
+  }
+
+  /** The rollup identity of a total's key or a rollup's key. */
+  public static RollupKey decodeSeries(byte[] key) {
+    ByteBuffer b = ByteBuffer.wrap(key);
+    Scope scope = Scope.ofCode(b.get());
+    String owner = string(b);
+    String workload = string(b);
+    Resource resource = Resource.ofCode(b.get());
+    return new RollupKey(scope, owner, workload, resource);
+  }
+
+  /** The bucket start of a rollup key. */
+  public static long decodeBucket(byte[] key) {
+    return ByteBuffer.wrap(key, key.length - 8, 8).getLong() ^ Long.MIN_VALUE;
+  }
+
+  private static String string(ByteBuffer b) {
+    int len = Short.toUnsignedInt(b.getShort());
+    String s = new String(b.array(), b.position(), len, StandardCharsets.UTF_8);
+    b.position(b.position() + len);
+    return s;
+  }
+
+  /** The smallest key greater than every key starting with {@code prefix}, or null. */
+  public static byte[] prefixEnd(byte[] prefix) {
+    byte[] end = prefix.clone();
+    for (int i = end.length - 1; i >= 0; i--) {
+      if (end[i] != (byte) 0xFF) {
+        end[i]++;
+        return java.util.Arrays.copyOf(end, i + 1);
+      }
+    }
+    return null;
+  }
+
+  /** {@code target | }: the prefix of a target's series. */
+  public static byte[] targetPrefix(String target) {
+    byte[] t = utf8(target);
+    return ByteBuffer.allocate(2 + t.length).putShort((short) t.length).put(t).array();
+  }
+
+  public static byte[] seriesState(String target, String seriesId) {
+    byte[] prefix = targetPrefix(target);
+    byte[] s = seriesId.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(prefix.length + s.length).put(prefix).put(s).array();
+  }
+
+  public static String decodeSeriesId(byte[] key) {
+    int len = Short.toUnsignedInt(ByteBuffer.wrap(key).getShort());
+    return new String(key, 2 + len, key.length - 2 - len, StandardCharsets.UTF_8);
+  }
+
+  public static byte[] meta(String name) {
+    return name.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A sum and a sample count: 16 bytes. */
+  public static byte[] sumValue(double sum, long count) {
+    return ByteBuffer.allocate(16).putDouble(sum).putLong(count).array();
+  }
+
+  /** A sample value and its timestamp: 16 bytes. */
+  public static byte[] pointValue(double value, long timestampMillis) {
+    return ByteBuffer.allocate(16).putDouble(value).putLong(timestampMillis).array();
+  }
+
+  public static double first(byte[] value) {
+    return ByteBuffer.wrap(value).getDouble();
+  }
+
+  public static long second(byte[] value) {
+    return ByteBuffer.wrap(value, 8, 8).getLong();
+  }
+
+  public static byte[] longValue(long v) {
+    return ByteBuffer.allocate(8).putLong(v).array();
+  }
+
+  public static long decodeLong(byte[] v) {
+    return ByteBuffer.wrap(v).getLong();
+  }
+}

@@ -1,0 +1,66 @@
+package dev.chargeback.meter.store;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/** An in-memory {@link KeyValueStore} with the same ordering and atomicity as RocksDB's. */
+public final class MemoryKeyValueStore implements KeyValueStore {
+  private final Map<Family, NavigableMap<byte[], byte[]>> families = new EnumMap<>(Family.class);
+
+  public MemoryKeyValueStore() {
+    for (Family f : Family.values()) {
+      families.put(f, new TreeMap<>(Arrays::compareUnsigned));
+    }
+  }
+
+  @Override
+  public synchronized byte[] get(Family family, byte[] key) {
+    byte[] v = families.get(family).get(key);
+    return v == null ? null : v.clone();
+  }
+
+  @Override
+  public void scan(Family family, byte[] from, byte[] to, Visitor visitor) {
+    List<Map.Entry<byte[], byte[]>> entries;
+    synchronized (this) {
+      NavigableMap<byte[], byte[]> map = families.get(family);
+      entries =
+          List.copyOf((to == null ? map.tailMap(from, true) : map.subMap(from, to)).entrySet());
+    }
+    for (Map.Entry<byte[], byte[]> e : entries) {
+      if (!visitor.visit(e.getKey().clone(), e.getValue().clone())) {
+        return;
+      }
+    }
+  }
+
+  @Override
+  public synchronized void write(List<Write> writes) {
+    for (Write w : writes) {
+      NavigableMap<byte[], byte[]> map = families.get(w.family());
+      switch (w) {
+        case Write.Put p -> map.put(p.key().clone(), p.value().clone());
+        case Write.Delete d -> map.remove(d.key());
+        case Write.DeleteRange r -> map.subMap(r.from(), r.to()).clear();
+      }
+    }
+  }
+
+  @Override
+  public boolean writable() {
+    return true;
+  }
+
+  @Override
+  public void checkpoint(Path dir) {
+    throw new StoreException("an in-memory store has no files to checkpoint");
+  }
+
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,235 @@
+package dev.chargeback.meter.store;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * RocksDB behind {@link KeyValueStore}. One process writes (RocksDB's lock file enforces it);
+ * others open the same directory as a read-only secondary and {@link #catchUp()}. Memory is
+ * bounded: one shared block cache and small memtables. Every native handle is freed by {@link
+ * #close()}.
+ */
+public final class RocksKeyValueStore implements KeyValueStore {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final Path path;
+  private final boolean primary;
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final Map<Family, ColumnFamilyHandle> handles = new java.util.HashMap<>();
+  private final WriteOptions writeOptions;
+  private final RocksDB db;
+
+  private RocksKeyValueStore(Path path, Path secondaryPath, boolean syncWrites) {
+    this.path = path;
+    this.primary = secondaryPath == null;
+    try {
+      LRUCache cache = own(new LRUCache(32L << 20));
+      ColumnFamilyOptions cfOptions =
+          own(new ColumnFamilyOptions())
+              .setWriteBufferSize(8L << 20)
+              .setMaxWriteBufferNumber(2)
+              .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache));
+      DBOptions dbOptions =
+          own(new DBOptions())
+              .setCreateIfMissing(primary)
+              .setCreateMissingColumnFamilies(primary)
+              .setKeepLogFileNum(3)
+              .setMaxTotalWalSize(64L << 20);
+      List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+      descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
+      for (Family f : Family.values()) {
+        descriptors.add(new ColumnFamilyDescriptor(f.cfName.getBytes(), cfOptions));
+      }
+      List<ColumnFamilyHandle> opened = new ArrayList<>();
+      if (primary) {
+        Files.createDirectories(path);
+        db = RocksDB.open(dbOptions, path.toString(), descriptors, opened);
+      } else {
+        if (!Files.isDirectory(path) || !Files.exists(path.resolve("CURRENT"))) {
+          throw new StoreException("no chargeback data at " + path + " (has the meter started?)");
+        }
+        Files.createDirectories(secondaryPath);
+        dbOptions.setMaxOpenFiles(-1);
+        db =
+            RocksDB.openAsSecondary(
+                dbOptions, path.toString(), secondaryPath.toString(), descriptors, opened);
+      }
+      handles.put(null, opened.get(0));
+      for (int i = 0; i < Family.values().length; i++) {
+        handles.put(Family.values()[i], opened.get(i + 1));
+      }
+      writeOptions = own(new WriteOptions()).setSync(syncWrites);
+    } catch (RocksDBException e) {
+      closeResources();
+      throw wrap("cannot open", e);
+    } catch (java.io.IOException e) {
+      closeResources();
+      throw new StoreException("cannot create data directory " + path + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      closeResources();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens (creating if needed) the writable store at {@code path}. Fails with a clear message when
+   * another process already writes there.
+   *
+   * @param syncWrites fsync each batch (live metering); off for bulk replays that flush at the end
+   */
+  public static RocksKeyValueStore openPrimary(Path path, boolean syncWrites) {
+    return new RocksKeyValueStore(path, null, syncWrites);
+  }
+
+  /** Opens a read-only view of another process's store; {@link #catchUp()} refreshes it. */
+  public static RocksKeyValueStore openSecondary(Path path, Path secondaryPath) {
+    return new RocksKeyValueStore(path, secondaryPath, false);
+  }
+
+  private <T extends AutoCloseable> T own(T resource) {
+    resources.add(resource);
+    return resource;
+  }
+
+  private StoreException wrap(String action, RocksDBException e) {
+    String status = e.getMessage() == null ? String.valueOf(e.getStatus()) : e.getMessage();
+    if (status.contains("lock") || status.contains("LOCK")) {
+      return new StoreException(
+          "data directory "
+              + path
+              + " is already open by another chargeback writer (meter, standalone, demo or"
+              + " import); stop it, or send the work to the running meter's admin endpoint",
+          e);
+    }
+    return new StoreException(action + " RocksDB store at " + path + ": " + status, e);
+  }
+
+  @Override
+  public byte[] get(Family family, byte[] key) {
+    try {
+      return db.get(handles.get(family), key);
+    } catch (RocksDBException e) {
+      throw wrap("cannot read", e);
+    }
+  }
+
+  @Override
+  public void scan(Family family, byte[] from, byte[] to, Visitor visitor) {
+    try (ReadOptions options = new ReadOptions();
+        Slice upper = to == null ? null : new Slice(to)) {
+      if (upper != null) {
+        options.setIterateUpperBound(upper);
+      }
+      try (RocksIterator it = db.newIterator(handles.get(family), options)) {
+        for (it.seek(from); it.isValid(); it.next()) {
+          if (!visitor.visit(it.key(), it.value())) {
+            return;
+          }
+        }
+        it.status();
+      }
+    } catch (RocksDBException e) {
+      throw wrap("cannot scan", e);
+    }
+  }
+
+  @Override
+  public void write(List<Write> writes) {
+    if (!primary) {
+      throw new StoreException("the store at " + path + " is open read-only");
+    }
+    try (WriteBatch batch = new WriteBatch()) {
+      for (Write w : writes) {
+        ColumnFamilyHandle cf = handles.get(w.family());
+        switch (w) {
+          case Write.Put p -> batch.put(cf, p.key(), p.value());
+          case Write.Delete d -> batch.delete(cf, d.key());
+          case Write.DeleteRange r -> batch.deleteRange(cf, r.from(), r.to());
+        }
+      }
+      db.write(writeOptions, batch);
+    } catch (RocksDBException e) {
+      throw wrap("cannot write to", e);
+    }
+  }
+
+  @Override
+  public void catchUp() {
+    if (primary) {
+      return;
+    }
+    try {
+      db.tryCatchUpWithPrimary();
+    } catch (RocksDBException e) {
+      throw wrap("cannot catch up with", e);
+    }
+  }
+
+  @Override
+  public boolean writable() {
+    return primary;
+  }
+
+  @Override
+  public void checkpoint(Path dir) {
+    try (Checkpoint checkpoint = Checkpoint.create(db)) {
+      checkpoint.createCheckpoint(dir.toString());
+    } catch (RocksDBException e) {
+      throw wrap("cannot checkpoint to " + dir + " from", e);
+    }
+  }
+
+  /** Flushes memtables to SST files (after a bulk replay without fsync). */
+  public void flush() {
+    try (org.rocksdb.FlushOptions options = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+      for (Family f : Family.values()) {
+        db.flush(options, handles.get(f));
+      }
+    } catch (RocksDBException e) {
+      throw wrap("cannot flush", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      // RocksJava's order: column family handles, then the database, then options and caches.
+      handles.values().forEach(ColumnFamilyHandle::close);
+      handles.clear();
+      if (db != null) {
+        db.close();
+      }
+      closeResources();
+    }
+  }
+
+  private void closeResources() {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        // Closing native handles does not fail in practice; keep freeing the rest.
+      }
+    }
+    resources.clear();
+  }
+}

@@ -1,0 +1,12 @@
+package dev.chargeback.meter.store;
+
+import dev.chargeback.meter.usage.RollupKey;
+
+/**
+ * One bucket of a rollup series.
+ *
+ * @param bucketStart epoch seconds; 0 for all-time totals
+ * @param sum the usage in the resource's unit
+ * @param count how many increments were added
+ */
+public record Rollup(RollupKey key, long bucketStart, double sum, long count) {}

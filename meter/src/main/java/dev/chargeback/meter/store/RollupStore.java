@@ -1,0 +1,361 @@
+package dev.chargeback.meter.store;
+
+import dev.chargeback.meter.time.BillingCalendar;
+import dev.chargeback.meter.time.Granularity;
+import dev.chargeback.meter.usage.Ingest;
+import dev.chargeback.meter.usage.Point;
+import dev.chargeback.meter.usage.Resource;
+import dev.chargeback.meter.usage.RollupKey;
+import dev.chargeback.meter.usage.Scope;
+import dev.chargeback.meter.usage.Usage;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Usage rollups over a {@link KeyValueStore}. The writer applies one {@link Ingest} per scrape as
+ * one atomic batch (rollup increments at every granularity, all-time totals, the series' last
+ * samples and the target's watermark), so a crash at any instant neither loses nor repeats usage.
+ * Readers ask for buckets, sums and totals.
+ */
+public final class RollupStore implements AutoCloseable {
+  /** Meta keys the meter maintains and the exporter publishes. */
+  public static final String META_LAST_INGEST = "health/last_ingest_ms";
+
+  public static final String META_SAMPLES = "health/samples_ingested";
+  public static final String META_SCRAPE_ERRORS = "health/scrape_errors/";
+  public static final String META_ZONE = "billing/time_zone";
+  private static final String META_WATERMARK = "target/last_scrape/";
+
+  private static final Granularity[] GRANULARITIES = Granularity.values();
+  private static final int CACHE_ENTRIES = 100_000;
+
+  private final KeyValueStore kv;
+  private final BillingCalendar calendar;
+
+  /** The writer's recent rollup values, so increments do not read RocksDB each time. */
+  private final Map<Bytes, double[]> cache =
+      new LinkedHashMap<>(1024, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Bytes, double[]> eldest) {
+          return size() > CACHE_ENTRIES;
+        }
+      };
+
+  public RollupStore(KeyValueStore kv, BillingCalendar calendar) {
+    this.kv = kv;
+    this.calendar = calendar;
+  }
+
+  public BillingCalendar calendar() {
+    return calendar;
+  }
+
+  public KeyValueStore keyValueStore() {
+    return kv;
+  }
+
+  /** Makes the primary's latest writes visible (a no-op on the writer). */
+  public void catchUp() {
+    kv.catchUp();
+  }
+
+  // ---- writing
+
+  /** Applies one scrape: all of it, or (on failure, with an exception) none of it. */
+  public synchronized void apply(Ingest ingest) {
+    Map<Bytes, double[]> increments = new HashMap<>();
+    for (Usage u : ingest.usages()) {
+      for (RollupKey key : fanOut(u)) {
+        add(increments, Family.TOTAL, Keys.series(key), u.amount());
+        for (Granularity g : GRANULARITIES) {
+          calendar.split(
+              g,
+              u.fromMillis(),
+              u.toMillis(),
+              u.amount(),
+              (bucket, share) -> add(increments, family(g), Keys.rollup(key, bucket), share));
+        }
+      }
+    }
+    if (ingest.coveredMillis() > 0) {
+      RollupKey covered = new RollupKey(Scope.CLUSTER, ingest.target(), "", Resource.COVERED);
+      double seconds = ingest.coveredMillis() / 1000.0;
+      long from = ingest.scrapeMillis() - ingest.coveredMillis();
+      add(increments, Family.TOTAL, Keys.series(covered), seconds);
+      for (Granularity g : GRANULARITIES) {
+        calendar.split(
+            g,
+            from,
+            ingest.scrapeMillis(),
+            seconds,
+            (bucket, share) -> add(increments, family(g), Keys.rollup(covered, bucket), share));
+      }
+    }
+
+    List<Write> writes = new ArrayList<>(increments.size() + ingest.seriesPuts().size() + 4);
+    Map<Bytes, double[]> updated = new HashMap<>(increments.size() * 2);
+    for (Map.Entry<Bytes, double[]> e : increments.entrySet()) {
+      Bytes k = e.getKey();
+      double[] current = current(k);
+      double[] next = {current[0] + e.getValue()[0], current[1] + e.getValue()[1]};
+      updated.put(k, next);
+      writes.add(new Write.Put(k.family(), k.key(), Keys.sumValue(next[0], (long) next[1])));
+    }
+    for (Map.Entry<String, Point> e : ingest.seriesPuts().entrySet()) {
+      writes.add(
+          new Write.Put(
+              Family.SERIES,
+              Keys.seriesState(ingest.target(), e.getKey()),
+              Keys.pointValue(e.getValue().value(), e.getValue().timestampMillis())));
+    }
+    for (String id : ingest.seriesDeletes()) {
+      writes.add(new Write.Delete(Family.SERIES, Keys.seriesState(ingest.target(), id)));
+    }
+    writes.add(
+        new Write.Put(
+            Family.META,
+            Keys.meta(META_WATERMARK + ingest.target()),
+            Keys.longValue(ingest.scrapeMillis())));
+    writes.add(
+        new Write.Put(
+            Family.META, Keys.meta(META_LAST_INGEST), Keys.longValue(ingest.scrapeMillis())));
+    writes.add(
+        new Write.Put(
+            Family.META,
+            Keys.meta(META_SAMPLES),
+            Keys.longValue(metaLong(META_SAMPLES) + ingest.samples())));
+    kv.write(writes);
+    cache.putAll(updated);
+  }
+
+  /** Counts a failed scrape of {@code target} (read by the exporter's health metrics). */
+  public synchronized void recordScrapeError(String target) {
+    String key = META_SCRAPE_ERRORS + target;
+    kv.write(
+        List.of(new Write.Put(Family.META, Keys.meta(key), Keys.longValue(metaLong(key) + 1))));
+  }
+
+  private static Family family(Granularity g) {
+    return switch (g) {
+      case FIVE_MINUTES -> Family.R5M;
+      case HOUR -> Family.R1H;
+      case DAY -> Family.R1D;
+    };
+  }
+
+  /** The scopes one usage counts in. */
+  private static List<RollupKey> fanOut(Usage u) {
+    List<RollupKey> keys = new ArrayList<>(3);
+    if (!u.namespace().isEmpty()) {
+      keys.add(RollupKey.namespace(u.namespace(), u.resource()));
+      if (!u.workload().isEmpty()) {
+        keys.add(RollupKey.workload(u.namespace(), u.workload(), u.resource()));
+      }
+    } else if (!u.node().isEmpty()) {
+      keys.add(new RollupKey(Scope.NODE, u.node(), "", u.resource()));
+    }
+    keys.add(new RollupKey(Scope.CLUSTER, "", "", u.resource()));
+    return keys;
+  }
+
+  private static void add(Map<Bytes, double[]> increments, Family f, byte[] key, double amount) {
+    double[] v = increments.computeIfAbsent(new Bytes(f, key), k -> new double[2]);
+    v[0] += amount;
+    v[1] += 1;
+  }
+
+  private double[] current(Bytes k) {
+    double[] cached = cache.get(k);
+    if (cached != null) {
+      return cached;
+    }
+    byte[] stored = kv.get(k.family(), k.key());
+    return stored == null ? new double[2] : new double[] {Keys.first(stored), Keys.second(stored)};
+  }
+
+  /** Removes buckets of {@code g} that start before {@code cutoffSeconds}, for every series. */
+  public synchronized void expire(Granularity g, long cutoffSeconds) {
+    Family f = family(g);
+    List<Write> writes = new ArrayList<>();
+    byte[] from = new byte[0];
+    while (true) {
+      byte[][] first = new byte[1][];
+      kv.scan(
+          f,
+          from,
+          null,
+          (k, v) -> {
+            first[0] = k;
+            return false;
+          });
+      if (first[0] == null) {
+        break;
+      }
+      byte[] prefix = Arrays.copyOf(first[0], first[0].length - 8);
+      RollupKey key = Keys.decodeSeries(first[0]);
+      writes.add(
+          new Write.DeleteRange(
+              f, Keys.rollup(key, Long.MIN_VALUE), Keys.rollup(key, cutoffSeconds)));
+      from = Keys.prefixEnd(prefix);
+      if (from == null) {
+        break;
+      }
+    }
+    if (!writes.isEmpty()) {
+      kv.write(writes);
+      cache.keySet().removeIf(b -> b.family() == f);
+    }
+  }
+
+  // ---- reading
+
+  /** The buckets of one series in [fromSeconds, toSeconds), in time order. */
+  public List<Rollup> rollups(Granularity g, RollupKey key, long fromSeconds, long toSeconds) {
+    List<Rollup> out = new ArrayList<>();
+    kv.scan(
+        family(g),
+        Keys.rollup(key, fromSeconds),
+        Keys.rollup(key, toSeconds),
+        (k, v) -> out.add(new Rollup(key, Keys.decodeBucket(k), Keys.first(v), Keys.second(v))));
+    return out;
+  }
+
+  /** The sum of one series over [fromSeconds, toSeconds). */
+  public double sum(Granularity g, RollupKey key, long fromSeconds, long toSeconds) {
+    double sum = 0;
+    for (Rollup r : rollups(g, key, fromSeconds, toSeconds)) {
+      sum += r.sum();
+    }
+    return sum;
+  }
+
+  /** All-time totals of every series of one scope, by key. */
+  public Map<RollupKey, Rollup> totals(Scope scope) {
+    Map<RollupKey, Rollup> out = new TreeMap<>(RollupStore::compareKeys);
+    byte[] from = {(byte) scope.code};
+    kv.scan(
+        Family.TOTAL,
+        from,
+        new byte[] {(byte) (scope.code + 1)},
+        (k, v) -> {
+          RollupKey key = Keys.decodeSeries(k);
+          out.put(key, new Rollup(key, 0, Keys.first(v), Keys.second(v)));
+          return true;
+        });
+    return out;
+  }
+
+  /**
+   * Sums per series of day buckets in [fromSeconds, toSeconds) for every series of one owner (e.g.
+   * all workloads of a namespace), by key.
+   */
+  public Map<RollupKey, Double> sumsByOwner(
+      Granularity g, Scope scope, String owner, long fromSeconds, long toSeconds) {
+    Map<RollupKey, Double> out = new TreeMap<>(RollupStore::compareKeys);
+    byte[] prefix = Keys.ownerPrefix(scope, owner);
+    kv.scan(
+        family(g),
+        prefix,
+        Keys.prefixEnd(prefix),
+        (k, v) -> {
+          long bucket = Keys.decodeBucket(k);
+          if (bucket >= fromSeconds && bucket < toSeconds) {
+            out.merge(Keys.decodeSeries(k), Keys.first(v), Double::sum);
+          }
+          return true;
+        });
+    return out;
+  }
+
+  private static int compareKeys(RollupKey a, RollupKey b) {
+    return Arrays.compareUnsigned(Keys.series(a), Keys.series(b));
+  }
+
+  /** A target's stored last samples, for its {@link dev.chargeback.meter.usage.Accountant}. */
+  public Map<String, Point> series(String target) {
+    Map<String, Point> out = new HashMap<>();
+    byte[] prefix = Keys.targetPrefix(target);
+    kv.scan(
+        Family.SERIES,
+        prefix,
+        Keys.prefixEnd(prefix),
+        (k, v) -> {
+          out.put(Keys.decodeSeriesId(k), new Point(Keys.first(v), Keys.second(v)));
+          return true;
+        });
+    return out;
+  }
+
+  /** A target's last successful scrape (epoch ms), or {@link Long#MIN_VALUE}. */
+  public long lastScrape(String target) {
+    byte[] v = kv.get(Family.META, Keys.meta(META_WATERMARK + target));
+    return v == null ? Long.MIN_VALUE : Keys.decodeLong(v);
+  }
+
+  /** A meta counter or timestamp, 0 when absent. */
+  public long metaLong(String key) {
+    byte[] v = kv.get(Family.META, Keys.meta(key));
+    return v == null ? 0 : Keys.decodeLong(v);
+  }
+
+  /** Meta entries whose key starts with {@code prefix}, as longs, keyed by the rest. */
+  public Map<String, Long> metaLongs(String prefix) {
+    Map<String, Long> out = new TreeMap<>();
+    byte[] p = Keys.meta(prefix);
+    kv.scan(
+        Family.META,
+        p,
+        Keys.prefixEnd(p),
+        (k, v) -> {
+          out.put(
+              new String(k, p.length, k.length - p.length, java.nio.charset.StandardCharsets.UTF_8),
+              Keys.decodeLong(v));
+          return true;
+        });
+    return out;
+  }
+
+  public String metaString(String key) {
+    byte[] v = kv.get(Family.META, Keys.meta(key));
+    return v == null ? null : new String(v, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  public void putMetaString(String key, String value) {
+    kv.write(
+        List.of(
+            new Write.Put(
+                Family.META,
+                Keys.meta(key),
+                value.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+  }
+
+  @Override
+  public void close() {
+    kv.close();
+  }
+
+  /** A key in a family, comparable by content. */
+  private record Bytes(Family family, byte[] key) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Bytes b && b.family == family && Arrays.equals(b.key, key);
+    }
+
+    @Override
+    public int hashCode() {
+      return family.hashCode() * 31 + Arrays.hashCode(key);
+    }
+
+    @Override
+    public String toString() {
+      return family + ":" + Arrays.toString(key);
+    }
+  }
+}

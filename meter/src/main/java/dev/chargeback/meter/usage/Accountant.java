@@ -1,0 +1,135 @@
+package dev.chargeback.meter.usage;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns one target's consecutive readings into exact usage. Holds the target's last samples; the
+ * caller stores an {@link Ingest} and then {@link #commit commits} it, so a failed write leaves
+ * this state where the store is and the next scrape's deltas still cover everything.
+ *
+ * <p>Rules: counters add the delta between consecutive samples, and a drop is a reset whose new
+ * value is the delta. A series first seen whose container started after the target's previous
+ * successful scrape adds its whole first value (counters) or value × time since start (gauges), so
+ * short-lived containers are billed; otherwise its first sample is only a baseline. Gauges
+ * integrate by trapezoid between samples at most {@code maxGapMillis} apart; a longer gap is not
+ * integrated. Samples not newer than the last are ignored.
+ */
+public final class Accountant {
+  private final String target;
+  private final long maxGapMillis;
+  private final long seriesTtlMillis;
+  private final Map<String, Point> series;
+  private long lastScrapeMillis;
+
+  /**
+   * @param series the target's stored last samples
+   * @param lastScrapeMillis the stored previous successful scrape, or {@link Long#MIN_VALUE}
+   */
+  public Accountant(
+      String target,
+      long maxGapMillis,
+      long seriesTtlMillis,
+      Map<String, Point> series,
+      long lastScrapeMillis) {
+    this.target = target;
+    this.maxGapMillis = maxGapMillis;
+    this.seriesTtlMillis = seriesTtlMillis;
+    this.series = new HashMap<>(series);
+    this.lastScrapeMillis = lastScrapeMillis;
+  }
+
+  /** The usage of one successful scrape; nothing changes here until {@link #commit}. */
+  public Ingest account(List<Reading> readings, long scrapeMillis) {
+    long scrapeTime = scrapeMillis;
+    for (Reading r : readings) {
+      scrapeTime = Math.max(scrapeTime, r.timestampMillis());
+    }
+    List<Usage> usages = new ArrayList<>();
+    Map<String, Point> puts = new HashMap<>(readings.size() * 2);
+    for (Reading r : readings) {
+      if (Double.isNaN(r.value()) || Double.isInfinite(r.value())) {
+        continue;
+      }
+      Point last = series.get(r.seriesId());
+      if (last != null && r.timestampMillis() <= last.timestampMillis()) {
+        continue;
+      }
+      puts.put(r.seriesId(), new Point(r.value(), r.timestampMillis()));
+      Usage u = last == null ? first(r) : next(r, last);
+      if (u != null && u.amount() != 0) {
+        usages.add(u);
+      }
+    }
+    List<String> deletes = new ArrayList<>();
+    for (Map.Entry<String, Point> e : series.entrySet()) {
+      if (!puts.containsKey(e.getKey())
+          && e.getValue().timestampMillis() < scrapeTime - seriesTtlMillis) {
+        deletes.add(e.getKey());
+      }
+    }
+    long covered = 0;
+    if (lastScrapeMillis != Long.MIN_VALUE) {
+      long gap = scrapeTime - lastScrapeMillis;
+      covered = gap > 0 && gap <= maxGapMillis ? gap : 0;
+    }
+    return new Ingest(
+        target, scrapeTime, lastScrapeMillis, covered, usages, puts, deletes, readings.size());
+  }
+
+  private Usage first(Reading r) {
+    if (Double.isNaN(r.startSeconds()) || lastScrapeMillis == Long.MIN_VALUE) {
+      return null;
+    }
+    long start = Math.round(r.startSeconds() * 1000);
+    if (start <= lastScrapeMillis || start > r.timestampMillis()) {
+      return null;
+    }
+    double amount =
+        r.kind() == Reading.Kind.COUNTER
+            ? r.value()
+            : r.value() * ((r.timestampMillis() - start) / 1000.0);
+    return usage(r, start, amount);
+  }
+
+  private Usage next(Reading r, Point last) {
+    long from = last.timestampMillis();
+    if (r.kind() == Reading.Kind.COUNTER) {
+      double delta = r.value() >= last.value() ? r.value() - last.value() : r.value();
+      return usage(r, from, delta);
+    }
+    long gap = r.timestampMillis() - from;
+    if (gap > maxGapMillis) {
+      return null;
+    }
+    return usage(r, from, (last.value() + r.value()) / 2 * (gap / 1000.0));
+  }
+
+  private static Usage usage(Reading r, long fromMillis, double amount) {
+    return new Usage(
+        r.namespace(),
+        r.workload(),
+        r.node(),
+        r.resource(),
+        fromMillis,
+        r.timestampMillis(),
+        amount);
+  }
+
+  /** Makes a stored {@link Ingest} the new state. */
+  public void commit(Ingest ingest) {
+    series.putAll(ingest.seriesPuts());
+    ingest.seriesDeletes().forEach(series::remove);
+    lastScrapeMillis = Math.max(lastScrapeMillis, ingest.scrapeMillis());
+  }
+
+  public String target() {
+    return target;
+  }
+
+  public long lastScrapeMillis() {
+    return lastScrapeMillis;
+  }
+}

@@ -1,0 +1,23 @@
+package dev.chargeback.meter.usage;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one scrape changes, written by the store in one atomic batch: the usage it adds, the
+ * series' new last samples, and the target's new watermark. Nothing is counted twice after a crash
+ * because the usage and the points it was computed from are stored together.
+ *
+ * @param previousScrapeMillis the target's previous successful scrape, or {@link Long#MIN_VALUE}
+ * @param coveredMillis how much time since the previous scrape counts as covered (0 when the gap
+ *     exceeded maxGap or there was no previous scrape)
+ */
+public record Ingest(
+    String target,
+    long scrapeMillis,
+    long previousScrapeMillis,
+    long coveredMillis,
+    List<Usage> usages,
+    Map<String, Point> seriesPuts,
+    List<String> seriesDeletes,
+    int samples) {}

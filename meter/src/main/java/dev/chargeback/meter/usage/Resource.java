@@ -1,0 +1,45 @@
+package dev.chargeback.meter.usage;
+
+/**
+ * What a rollup measures. The {@link #code} is stored in keys and must never change; the {@link
+ * #label} is the {@code resource} label value of exported metrics.
+ */
+public enum Resource {
+  CPU(1, "cpu", "core-seconds"),
+  MEMORY(2, "memory", "byte-seconds"),
+  NETWORK_RECEIVE(3, "network_receive", "bytes"),
+  NETWORK_TRANSMIT(4, "network_transmit", "bytes"),
+  STORAGE(5, "storage", "byte-seconds"),
+  REQUEST_CPU(6, "request_cpu", "core-seconds"),
+  REQUEST_MEMORY(7, "request_memory", "byte-seconds"),
+  CAPACITY_CPU(8, "capacity_cpu", "core-seconds"),
+  CAPACITY_MEMORY(9, "capacity_memory", "byte-seconds"),
+  /** Seconds of a target's time covered by successful scrapes no further apart than maxGap. */
+  COVERED(10, "covered", "seconds");
+
+  private static final Resource[] BY_CODE = new Resource[16];
+
+  static {
+    for (Resource r : values()) {
+      BY_CODE[r.code] = r;
+    }
+  }
+
+  public final int code;
+  public final String label;
+  public final String unit;
+
+  Resource(int code, String label, String unit) {
+    this.code = code;
+    this.label = label;
+    this.unit = unit;
+  }
+
+  public static Resource ofCode(int code) {
+    Resource r = code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    if (r == null) {
+      throw new IllegalArgumentException("unknown resource code " + code);
+    }
+    return r;
+  }
+}

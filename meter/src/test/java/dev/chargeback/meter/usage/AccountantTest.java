@@ -1,0 +1,161 @@
+package dev.chargeback.meter.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Each accounting rule with hand-computed expectations. */
+class AccountantTest {
+  private static final long T0 = 1_780_000_000_000L;
+  private static final long MAX_GAP = 150_000;
+
+  private final Accountant accountant =
+      new Accountant("cadvisor:test", MAX_GAP, 3_600_000, Map.of(), Long.MIN_VALUE);
+
+  private static Reading counter(String id, double value, long ts, double startSeconds) {
+    return new Reading(
+        id,
+        Reading.Kind.COUNTER,
+        Resource.CPU,
+        "ns",
+        "Deployment/web",
+        "n1",
+        value,
+        ts,
+        startSeconds);
+  }
+
+  private static Reading gauge(String id, double value, long ts, double startSeconds) {
+    return new Reading(
+        id,
+        Reading.Kind.GAUGE,
+        Resource.MEMORY,
+        "ns",
+        "Deployment/web",
+        "n1",
+        value,
+        ts,
+        startSeconds);
+  }
+
+  /** Accounts and commits one scrape; returns the usage it added. */
+  private double scrape(long scrapeMillis, Reading... readings) {
+    Ingest ingest = accountant.account(List.of(readings), scrapeMillis);
+    accountant.commit(ingest);
+    return ingest.usages().stream().mapToDouble(Usage::amount).sum();
+  }
+
+  @Test
+  void halfACoreForAnHourIs1800CoreSeconds() {
+    double total = 0;
+    for (int i = 0; i <= 120; i++) {
+      long ts = T0 + i * 30_000L;
+      total += scrape(ts, counter("c", 1000 + 0.5 * i * 30, ts, Double.NaN));
+    }
+    assertThat(total).isCloseTo(1800.0, within(1e-9));
+  }
+
+  @Test
+  void twoHundredFiftySixMibForTwoHoursIsTheTrapezoidIntegral() {
+    double total = 0;
+    for (int i = 0; i <= 240; i++) {
+      long ts = T0 + i * 30_000L;
+      total += scrape(ts, gauge("m", 268_435_456, ts, Double.NaN));
+    }
+    assertThat(total).isEqualTo(268_435_456.0 * 7200);
+    assertThat(total).isCloseTo(1.9327e12, within(0.0001e12));
+  }
+
+  @Test
+  void aCounterResetCountsTheNewValueAsDelta() {
+    scrape(T0, counter("c", 100, T0, Double.NaN));
+    assertThat(scrape(T0 + 30_000, counter("c", 150, T0 + 30_000, Double.NaN))).isEqualTo(50);
+    assertThat(scrape(T0 + 60_000, counter("c", 20, T0 + 60_000, Double.NaN))).isEqualTo(20);
+    assertThat(scrape(T0 + 90_000, counter("c", 30, T0 + 90_000, Double.NaN))).isEqualTo(10);
+  }
+
+  @Test
+  void aPodRestartedUnderTheSameNameIsANewSeriesBilledFromItsStart() {
+    String oldId = "cpu{id=\"/kubepods/podAAA/c1\",pod=\"web-0\"}";
+    String newId = "cpu{id=\"/kubepods/podBBB/c1\",pod=\"web-0\"}";
+    scrape(T0, counter(oldId, 500, T0, 1.0));
+    assertThat(scrape(T0 + 30_000, counter(oldId, 510, T0 + 30_000, 1.0))).isEqualTo(10);
+    // The new pod started 20 s after the last scrape and used 4 s of CPU by the next one.
+    double startSeconds = (T0 + 50_000) / 1000.0;
+    assertThat(scrape(T0 + 60_000, counter(newId, 4, T0 + 60_000, startSeconds))).isEqualTo(4);
+  }
+
+  @Test
+  void aJobContainerSeenInASingleScrapeIsBilled() {
+    scrape(T0, counter("other", 1, T0, Double.NaN));
+    double start = (T0 + 10_000) / 1000.0;
+    Ingest ingest =
+        accountant.account(
+            List.of(
+                counter("job-cpu", 12, T0 + 30_000, start),
+                gauge("job-mem", 100 * 1024 * 1024, T0 + 30_000, start)),
+            T0 + 30_000);
+    Map<Resource, Double> byResource = new java.util.EnumMap<>(Resource.class);
+    ingest.usages().forEach(u -> byResource.merge(u.resource(), u.amount(), Double::sum));
+    assertThat(byResource.get(Resource.CPU)).isEqualTo(12.0);
+    // Held since its start, 20 s before the sample: value × 20 s.
+    assertThat(byResource.get(Resource.MEMORY)).isEqualTo(100.0 * 1024 * 1024 * 20);
+    Usage cpu = ingest.usages().get(0);
+    assertThat(cpu.fromMillis()).isEqualTo(T0 + 10_000);
+  }
+
+  @Test
+  void aSeriesThatExistedBeforeMeteringIsOnlyABaseline() {
+    assertThat(scrape(T0, counter("c", 5000, T0, 1.0), gauge("m", 7, T0, 1.0))).isZero();
+    // Started before the previous scrape: its accumulated value is history, not new usage.
+    assertThat(scrape(T0 + 30_000, counter("late", 900, T0 + 30_000, T0 / 1000.0 - 5))).isZero();
+  }
+
+  @Test
+  void gaugeGapsLongerThanMaxGapAreNotIntegratedButCountersCoverThem() {
+    scrape(T0, gauge("m", 10, T0, Double.NaN), counter("c", 0, T0, Double.NaN));
+    long late = T0 + MAX_GAP + 1;
+    Ingest ingest =
+        accountant.account(
+            List.of(gauge("m", 10, late, Double.NaN), counter("c", 42, late, Double.NaN)), late);
+    assertThat(ingest.usages()).extracting(Usage::resource).containsExactly(Resource.CPU);
+    assertThat(ingest.usages().get(0).amount()).isEqualTo(42);
+    assertThat(ingest.coveredMillis()).isZero();
+  }
+
+  @Test
+  void samplesNotNewerThanTheLastAreIgnored() {
+    scrape(T0, counter("c", 10, T0, Double.NaN));
+    assertThat(scrape(T0 + 30_000, counter("c", 20, T0, Double.NaN))).isZero();
+    assertThat(scrape(T0 + 60_000, counter("c", 25, T0 + 60_000, Double.NaN))).isEqualTo(15);
+  }
+
+  @Test
+  void uncommittedScrapesChangeNothing() {
+    scrape(T0, counter("c", 10, T0, Double.NaN));
+    accountant.account(List.of(counter("c", 20, T0 + 30_000, Double.NaN)), T0 + 30_000);
+    // The write failed: the next scrape's delta still starts from the stored 10.
+    assertThat(scrape(T0 + 60_000, counter("c", 30, T0 + 60_000, Double.NaN))).isEqualTo(20);
+  }
+
+  @Test
+  void seriesUnseenForLongerThanTheTtlAreForgotten() {
+    scrape(T0, counter("gone", 1, T0, Double.NaN));
+    List<String> deletes = new ArrayList<>();
+    Ingest ingest = accountant.account(List.of(counter("x", 1, T0 + 3_600_001, 0)), T0 + 3_600_001);
+    deletes.addAll(ingest.seriesDeletes());
+    assertThat(deletes).containsExactly("gone");
+  }
+
+  @Test
+  void coverageIsTheTimeBetweenScrapesWithinMaxGap() {
+    scrape(T0, counter("c", 1, T0, Double.NaN));
+    Ingest next = accountant.account(List.of(counter("c", 2, T0 + 30_000, 0)), T0 + 30_000);
+    assertThat(next.coveredMillis()).isEqualTo(30_000);
+    assertThat(next.previousScrapeMillis()).isEqualTo(T0);
+  }
+}

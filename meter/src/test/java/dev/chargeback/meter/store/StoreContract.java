@@ -1,0 +1,258 @@
+package dev.chargeback.meter.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.chargeback.meter.time.BillingCalendar;
+import dev.chargeback.meter.time.Granularity;
+import dev.chargeback.meter.usage.Ingest;
+import dev.chargeback.meter.usage.Point;
+import dev.chargeback.meter.usage.Resource;
+import dev.chargeback.meter.usage.RollupKey;
+import dev.chargeback.meter.usage.Scope;
+import dev.chargeback.meter.usage.Usage;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link KeyValueStore} must do, and the {@link RollupStore} semantics on top of it. Run
+ * by {@code MemoryKeyValueStoreTest} and {@code RocksKeyValueStoreIT}.
+ */
+abstract class StoreContract {
+  static final BillingCalendar SEOUL = new BillingCalendar(ZoneId.of("Asia/Seoul"));
+
+  KeyValueStore kv;
+  RollupStore store;
+
+  abstract KeyValueStore open() throws Exception;
+
+  /** Closes and reopens the same store (a restart). */
+  abstract KeyValueStore reopen() throws Exception;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    kv = open();
+    store = new RollupStore(kv, SEOUL);
+  }
+
+  @AfterEach
+  void tearDown() {
+    kv.close();
+  }
+
+  static byte[] b(int... bytes) {
+    byte[] out = new byte[bytes.length];
+    for (int i = 0; i < bytes.length; i++) {
+      out[i] = (byte) bytes[i];
+    }
+    return out;
+  }
+
+  private List<String> scanKeys(Family f, byte[] from, byte[] to) {
+    List<String> keys = new ArrayList<>();
+    kv.scan(f, from, to, (k, v) -> keys.add(java.util.Arrays.toString(k)));
+    return keys;
+  }
+
+  @Test
+  void keysScanInUnsignedByteOrderWithinBounds() {
+    kv.write(
+        List.of(
+            new Write.Put(Family.R1D, b(0x80), b(1)),
+            new Write.Put(Family.R1D, b(0x01), b(2)),
+            new Write.Put(Family.R1D, b(0x01, 0x00), b(3)),
+            new Write.Put(Family.R1D, b(0xFF), b(4)),
+            new Write.Put(Family.R1H, b(0x02), b(5))));
+    assertThat(scanKeys(Family.R1D, b(0x01), b(0xFF))).containsExactly("[1]", "[1, 0]", "[-128]");
+    assertThat(scanKeys(Family.R1D, b(0x02), null)).containsExactly("[-128]", "[-1]");
+    assertThat(kv.get(Family.R1H, b(0x02))).containsExactly(5);
+    assertThat(kv.get(Family.R1D, b(0x02))).isNull();
+  }
+
+  @Test
+  void deletesAndDeleteRangesApplyInOneBatch() {
+    kv.write(
+        List.of(
+            new Write.Put(Family.META, b(1), b(1)),
+            new Write.Put(Family.META, b(2), b(2)),
+            new Write.Put(Family.META, b(3), b(3)),
+            new Write.Put(Family.META, b(9), b(9))));
+    kv.write(
+        List.of(
+            new Write.DeleteRange(Family.META, b(1), b(3)),
+            new Write.Delete(Family.META, b(9)),
+            new Write.Put(Family.META, b(4), b(4))));
+    assertThat(scanKeys(Family.META, b(0), null)).containsExactly("[3]", "[4]");
+  }
+
+  @Test
+  void aVisitorCanStopTheScan() {
+    for (int i = 0; i < 10; i++) {
+      kv.write(List.of(new Write.Put(Family.SERIES, b(i), b(i))));
+    }
+    List<Integer> seen = new ArrayList<>();
+    kv.scan(Family.SERIES, b(0), null, (k, v) -> seen.add((int) k[0]) && seen.size() < 3);
+    assertThat(seen).containsExactly(0, 1, 2);
+  }
+
+  @Test
+  void rollupKeysOrderByIdentityThenTime() {
+    RollupKey a = RollupKey.namespace("default", Resource.CPU);
+    long[] times = {-5, 0, 1_700_000_000, 1_700_003_600, Long.MAX_VALUE / 2};
+    Random random = new Random(7);
+    List<byte[]> keys = new ArrayList<>();
+    for (long t : times) {
+      keys.add(Keys.rollup(a, t));
+    }
+    java.util.Collections.shuffle(keys, random);
+    keys.sort(java.util.Arrays::compareUnsigned);
+    for (int i = 0; i < times.length; i++) {
+      assertThat(Keys.decodeBucket(keys.get(i))).isEqualTo(times[i]);
+      assertThat(Keys.decodeSeries(keys.get(i))).isEqualTo(a);
+    }
+    RollupKey hostile = RollupKey.workload("팀-a", "Deployment/\"x\"\n\u0000", Resource.MEMORY);
+    assertThat(Keys.decodeSeries(Keys.rollup(hostile, 42))).isEqualTo(hostile);
+  }
+
+  static long at(String zoned) {
+    return ZonedDateTime.parse(zoned).toInstant().toEpochMilli();
+  }
+
+  private static Ingest ingest(String target, long scrape, List<Usage> usages) {
+    return new Ingest(
+        target, scrape, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), usages.size());
+  }
+
+  @Test
+  void aScrapeAddsToEveryGranularityScopeAndTotal() {
+    // 300 core-seconds from 23:58 to 00:03 Seoul time (14:58–15:03 UTC): 2 minutes on one
+    // local day, 3 on the next.
+    long from = at("2026-11-01T14:58:00Z");
+    long to = at("2026-11-01T15:03:00Z");
+    store.apply(
+        ingest(
+            "t",
+            to,
+            List.of(new Usage("default", "Deployment/web", "n1", Resource.CPU, from, to, 300))));
+    RollupKey ns = RollupKey.namespace("default", Resource.CPU);
+    long nov1 = SEOUL.startOf(java.time.LocalDate.of(2026, 11, 1));
+    long nov2 = SEOUL.startOf(java.time.LocalDate.of(2026, 11, 2));
+    List<Rollup> days = store.rollups(Granularity.DAY, ns, nov1, nov2 + 86400);
+    assertThat(days).extracting(Rollup::bucketStart).containsExactly(nov1, nov2);
+    assertThat(days.get(0).sum()).isCloseTo(120, within(1e-9));
+    assertThat(days.get(1).sum()).isCloseTo(180, within(1e-9));
+    assertThat(store.sum(Granularity.FIVE_MINUTES, ns, 0, Long.MAX_VALUE / 2))
+        .isCloseTo(300, within(1e-9));
+    assertThat(store.sum(Granularity.HOUR, ns, 0, Long.MAX_VALUE / 2)).isCloseTo(300, within(1e-9));
+    assertThat(store.totals(Scope.NAMESPACE).get(ns).sum()).isEqualTo(300);
+    assertThat(store.totals(Scope.WORKLOAD))
+        .containsKey(RollupKey.workload("default", "Deployment/web", Resource.CPU));
+    assertThat(
+            store
+                .totals(Scope.CLUSTER)
+                .get(new RollupKey(Scope.CLUSTER, "", "", Resource.CPU))
+                .sum())
+        .isEqualTo(300);
+  }
+
+  @Test
+  void incrementsAccumulateAndSurviveARestart() throws Exception {
+    long t = at("2026-11-10T00:00:00Z");
+    RollupKey ns = RollupKey.namespace("team-a", Resource.NETWORK_RECEIVE);
+    for (int i = 0; i < 10; i++) {
+      long to = t + (i + 1) * 30_000L;
+      store.apply(
+          new Ingest(
+              "t",
+              to,
+              to - 30_000,
+              30_000,
+              List.of(new Usage("team-a", "", "", Resource.NETWORK_RECEIVE, to - 30_000, to, 1000)),
+              Map.of("s" + i, new Point(i, to)),
+              List.of(),
+              1));
+    }
+    kv = reopen();
+    store = new RollupStore(kv, SEOUL);
+    assertThat(store.totals(Scope.NAMESPACE).get(ns).sum()).isEqualTo(10_000);
+    assertThat(store.totals(Scope.NAMESPACE).get(ns).count()).isEqualTo(10);
+    assertThat(store.sum(Granularity.HOUR, ns, 0, Long.MAX_VALUE / 2)).isEqualTo(10_000);
+    assertThat(store.series("t")).hasSize(10).containsEntry("s9", new Point(9, t + 300_000));
+    assertThat(store.lastScrape("t")).isEqualTo(t + 300_000);
+    assertThat(store.metaLong(RollupStore.META_SAMPLES)).isEqualTo(10);
+    RollupKey covered = new RollupKey(Scope.CLUSTER, "t", "", Resource.COVERED);
+    assertThat(store.totals(Scope.CLUSTER).get(covered).sum()).isEqualTo(300);
+    // A restarted writer reads stored values, not a stale cache.
+    store.apply(
+        ingest("t", t, List.of(new Usage("team-a", "", "", Resource.NETWORK_RECEIVE, t, t, 1))));
+    assertThat(store.totals(Scope.NAMESPACE).get(ns).sum()).isEqualTo(10_001);
+  }
+
+  @Test
+  void seriesOfOneTargetAreSeparateFromAnother() {
+    store.apply(
+        new Ingest(
+            "a", 1, Long.MIN_VALUE, 0, List.of(), Map.of("x", new Point(1, 1)), List.of(), 1));
+    store.apply(
+        new Ingest(
+            "ab", 1, Long.MIN_VALUE, 0, List.of(), Map.of("y", new Point(2, 1)), List.of(), 1));
+    store.apply(new Ingest("a", 2, 1, 1, List.of(), Map.of(), List.of("x"), 0));
+    assertThat(store.series("a")).isEmpty();
+    assertThat(store.series("ab")).containsOnlyKeys("y");
+  }
+
+  @Test
+  void expiryDropsOnlyOldBucketsOfEverySeries() {
+    long base = at("2026-11-01T00:00:00Z");
+    for (String ns : List.of("a", "b", "c")) {
+      for (int h = 0; h < 48; h++) {
+        long to = base + h * 3_600_000L + 1000;
+        store.apply(ingest("t", to, List.of(new Usage(ns, "", "", Resource.CPU, to, to, 1))));
+      }
+    }
+    long cutoff = base / 1000 + 24 * 3600;
+    store.expire(Granularity.HOUR, cutoff);
+    for (String ns : List.of("a", "b", "c")) {
+      List<Rollup> left =
+          store.rollups(
+              Granularity.HOUR, RollupKey.namespace(ns, Resource.CPU), 0, Long.MAX_VALUE / 2);
+      assertThat(left).hasSize(24).allMatch(r -> r.bucketStart() >= cutoff);
+    }
+    assertThat(store.totals(Scope.NAMESPACE).get(RollupKey.namespace("a", Resource.CPU)).sum())
+        .isEqualTo(48);
+  }
+
+  @Test
+  void sumsByOwnerGroupsAnOwnersSeriesOverAPeriod() {
+    long t = at("2026-11-05T03:00:00Z");
+    store.apply(
+        ingest(
+            "t",
+            t,
+            List.of(
+                new Usage("default", "Deployment/a", "", Resource.CPU, t, t, 5),
+                new Usage("default", "Deployment/b", "", Resource.CPU, t, t, 7),
+                new Usage("default-2", "Deployment/a", "", Resource.CPU, t, t, 100))));
+    Map<RollupKey, Double> sums =
+        store.sumsByOwner(Granularity.DAY, Scope.WORKLOAD, "default", 0, Long.MAX_VALUE / 2);
+    assertThat(sums)
+        .containsOnly(
+            Map.entry(RollupKey.workload("default", "Deployment/a", Resource.CPU), 5.0),
+            Map.entry(RollupKey.workload("default", "Deployment/b", Resource.CPU), 7.0));
+  }
+
+  @Test
+  void scrapeErrorsAreCountedPerTarget() {
+    store.recordScrapeError("cadvisor:http://x");
+    store.recordScrapeError("cadvisor:http://x");
+    assertThat(store.metaLongs(RollupStore.META_SCRAPE_ERRORS))
+        .containsExactly(Map.entry("cadvisor:http://x", 2L));
+  }
+}

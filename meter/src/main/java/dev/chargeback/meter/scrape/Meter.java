@@ -1,0 +1,90 @@
+package dev.chargeback.meter.scrape;
+
+import dev.chargeback.meter.exposition.ExpositionException;
+import dev.chargeback.meter.exposition.ExpositionParser;
+import dev.chargeback.meter.exposition.Format;
+import dev.chargeback.meter.exposition.ParserLimits;
+import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.time.Granularity;
+import dev.chargeback.meter.usage.Accountant;
+import dev.chargeback.meter.usage.Ingest;
+import dev.chargeback.meter.usage.PodDirectory;
+import dev.chargeback.meter.usage.Reading;
+import dev.chargeback.meter.usage.Selection;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Ingests scrapes: parse (streaming) → select billable rows → account against the target's last
+ * samples → one atomic store write → commit. Parsing runs concurrently per target; accounting and
+ * writing are serialised, since this is the store's only writer.
+ */
+public final class Meter {
+  private final RollupStore store;
+  private final ExpositionParser parser;
+  private final PodDirectory pods;
+  private final long maxGapMillis;
+  private final long seriesTtlMillis;
+  private final Map<String, Accountant> accountants = new ConcurrentHashMap<>();
+
+  public Meter(RollupStore store, ParserLimits limits, PodDirectory pods, Duration maxGap) {
+    this.store = store;
+    this.parser = new ExpositionParser(limits);
+    this.pods = pods;
+    this.maxGapMillis = maxGap.toMillis();
+    this.seriesTtlMillis = Math.max(3_600_000, 2 * maxGapMillis);
+  }
+
+  public RollupStore store() {
+    return store;
+  }
+
+  /**
+   * Meters one scrape body of {@code target}, taken at {@code scrapeMillis}.
+   *
+   * @return the number of billable readings
+   * @throws ScrapeException when the body is malformed; nothing is stored then
+   */
+  public int ingest(Target target, InputStream body, Format format, long scrapeMillis)
+      throws ScrapeException, IOException {
+    Selection selection = Selection.forRole(target.role(), target.node(), pods);
+    try {
+      parser.parse(body, format, selection);
+    } catch (ExpositionException e) {
+      throw new ScrapeException("malformed scrape from " + target.url() + ": " + e.getMessage(), e);
+    }
+    List<Reading> readings = selection.finish(scrapeMillis);
+    synchronized (this) {
+      Accountant accountant =
+          accountants.computeIfAbsent(
+              target.name(),
+              name ->
+                  new Accountant(
+                      name,
+                      maxGapMillis,
+                      seriesTtlMillis,
+                      store.series(name),
+                      store.lastScrape(name)));
+      Ingest ingest = accountant.account(readings, scrapeMillis);
+      store.apply(ingest);
+      accountant.commit(ingest);
+    }
+    return readings.size();
+  }
+
+  /** Counts a failed scrape, in the store where the exporter publishes it. */
+  public void scrapeFailed(Target target) {
+    store.recordScrapeError(target.name());
+  }
+
+  /** Drops buckets older than the retention of each granularity. */
+  public void expire(long nowMillis, Map<Granularity, Duration> retention) {
+    for (Map.Entry<Granularity, Duration> e : retention.entrySet()) {
+      store.expire(e.getKey(), (nowMillis - e.getValue().toMillis()) / 1000);
+    }
+  }
+}

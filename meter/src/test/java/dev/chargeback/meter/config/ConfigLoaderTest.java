@@ -1,0 +1,100 @@
+package dev.chargeback.meter.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  private static ChargebackConfig load(Map<String, String> env, String... args) {
+    return ConfigLoader.load(List.of(args), Set.of(), env).config();
+  }
+
+  @Test
+  void defaultsAreSensible() {
+    ChargebackConfig c = load(Map.of());
+    assertThat(c.data()).isEqualTo("./data");
+    assertThat(c.scrapeInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.effectiveMaxGap()).isEqualTo(Duration.ofSeconds(150));
+    assertThat(c.billing().zone().getId()).isEqualTo("UTC");
+    assertThat(c.retention().hourly()).isEqualTo(Duration.ofDays(100));
+    assertThat(c.listenOr(":9466")).isEqualTo(":9466");
+  }
+
+  @Test
+  void fileThenEnvironmentThenFlags() throws Exception {
+    Path file = dir.resolve("c.yaml");
+    Files.writeString(
+        file,
+        "scrapeInterval: 10s\nbilling:\n  timeZone: Asia/Seoul\ntargets: [cadvisor=http://a/m]\n");
+    ChargebackConfig c =
+        load(
+            Map.of("CHARGEBACK_SCRAPE_INTERVAL", "20s", "CHARGEBACK_MAX_GAP", "2m"),
+            "--config",
+            file.toString(),
+            "--scrape-interval=5s",
+            "--target",
+            "node-exporter=http://b/metrics",
+            "--data",
+            "/var/lib/chargeback");
+    assertThat(c.scrapeInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.maxGap()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.billing().timeZone()).isEqualTo("Asia/Seoul");
+    assertThat(c.targets()).containsExactly("node-exporter=http://b/metrics");
+    assertThat(c.data()).isEqualTo("/var/lib/chargeback");
+    ChargebackConfig fromFile = load(Map.of(), "--config", file.toString());
+    assertThat(fromFile.targets()).containsExactly("cadvisor=http://a/m");
+  }
+
+  @Test
+  void nestedKeysAsFlagsAndRoleFlagsApart() {
+    ConfigLoader.Loaded loaded =
+        ConfigLoader.load(
+            List.of("--billing.time-zone", "Asia/Kolkata", "--ns", "default", "-o", "x.pdf"),
+            Set.of("ns", "o"),
+            Map.of());
+    assertThat(loaded.config().billing().zone().getId()).isEqualTo("Asia/Kolkata");
+    assertThat(loaded.roleFlags())
+        .containsExactly(Map.entry("ns", "default"), Map.entry("o", "x.pdf"));
+  }
+
+  @Test
+  void unknownKeysAreNamed() throws Exception {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, "billing:\n  timeZon: UTC\n");
+    assertThatThrownBy(() -> load(Map.of(), "--config", file.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("unknown config key 'billing.timeZon'");
+    assertThatThrownBy(() -> load(Map.of(), "--scrape-intervall", "5s"))
+        .hasMessage("unknown config key 'scrapeIntervall' (from --scrape-intervall)");
+  }
+
+  @Test
+  void badValuesAreNamed() throws Exception {
+    assertThatThrownBy(() -> load(Map.of(), "--scrape-interval", "soon"))
+        .hasMessageContaining("config key 'scrapeInterval'")
+        .hasMessageContaining("not a duration");
+    assertThatThrownBy(() -> load(Map.of(), "--billing.time-zone", "Mars/Olympus"))
+        .hasMessage("config key 'billing.timeZone': unknown time zone 'Mars/Olympus'");
+    assertThatThrownBy(() -> load(Map.of(), "--limits.max-labels", "many"))
+        .hasMessageContaining("config key 'limits.maxLabels'");
+    assertThatThrownBy(() -> load(Map.of(), "--listen", "9466"))
+        .hasMessage("config key 'listen': '9466' is not HOST:PORT");
+    Path file = dir.resolve("broken.yaml");
+    Files.writeString(file, "data: [unclosed\n");
+    assertThatThrownBy(() -> load(Map.of(), "--config", file.toString()))
+        .hasMessageContaining("is not valid YAML");
+    assertThatThrownBy(() -> load(Map.of(), "--config", dir.resolve("none.yaml").toString()))
+        .hasMessageContaining("does not exist");
+    assertThatThrownBy(() -> load(Map.of(), "--data")).hasMessage("flag --data needs a value");
+  }
+}

@@ -1,10 +1,78 @@
 package dev.chargeback.exporter;
 
-/** Entry point. */
+import dev.chargeback.exporter.role.Roles;
+import dev.chargeback.meter.config.ChargebackConfig;
+import dev.chargeback.meter.config.ConfigException;
+import dev.chargeback.meter.config.ConfigLoader;
+import dev.chargeback.meter.store.StoreException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code chargeback <role> [flags]}: parses the configuration and starts a role. Broken
+ * configuration or an unusable store exits with status 1 and a one-line reason.
+ */
 public final class Main {
+  private static final String USAGE =
+      """
+      usage: chargeback <role> [--config FILE] [--data DIR] [--listen HOST:PORT] [flags]
+
+      roles:
+        demo        standalone on a built-in simulated cluster (a month of history, then live)
+        standalone  meter and exporter in one process: --target cadvisor=URL
+                    [--target node-exporter=URL] [--target kube-state-metrics=URL]
+                    [--scrape-interval 30s]
+        meter       the only writer: scrapes targets into the store (health on :9467)
+        exporter    read-only: serves /metrics from the meter's store (:9466)
+
+      Every key of the configuration file is also a flag (--scrape-interval, --max-gap,
+      --billing.time-zone, ...) and an environment variable (CHARGEBACK_SCRAPE_INTERVAL, ...).
+      """;
+
   private Main() {}
 
   public static void main(String[] args) {
-    System.out.println("chargeback");
+    if (args.length == 0 || Set.of("help", "-h", "--help").contains(args[0])) {
+      System.out.print(USAGE);
+      System.exit(args.length == 0 ? 2 : 0);
+    }
+    String role = args[0];
+    List<String> flags = Arrays.asList(args).subList(1, args.length);
+    Roles.Running running;
+    try {
+      ChargebackConfig config = ConfigLoader.load(flags, Set.of(), System.getenv()).config();
+      running =
+          switch (role) {
+            case "demo" -> Roles.demo(config);
+            case "standalone" -> Roles.standalone(config);
+            case "meter" -> Roles.meter(config);
+            case "exporter" -> Roles.exporter(config);
+            default ->
+                throw new ConfigException("unknown role '" + role + "' (see chargeback help)");
+          };
+    } catch (ConfigException | StoreException e) {
+      System.err.println("chargeback: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    running.close();
+                  } catch (Exception e) {
+                    System.err.println("chargeback: error while stopping: " + e.getMessage());
+                  }
+                  stopped.countDown();
+                }));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

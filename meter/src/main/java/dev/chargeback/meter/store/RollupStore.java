@@ -336,6 +336,19 @@ public final class RollupStore implements AutoCloseable {
                 value.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
   }
 
+  /**
+   * Records the billing zone on first start. A later change applies to new data only; the previous
+   * zone is returned so the caller can say so (null when unchanged).
+   */
+  public String fixZone(java.time.ZoneId zone) {
+    String stored = metaString(META_ZONE);
+    if (zone.getId().equals(stored)) {
+      return null;
+    }
+    putMetaString(META_ZONE, zone.getId());
+    return stored;
+  }
+
   @Override
   public void close() {
     kv.close();

@@ -1,0 +1,122 @@
+package dev.chargeback.exporter.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chargeback.meter.store.RollupStore;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP server: {@code /healthz}, {@code /readyz}, {@code /metrics}, {@code /} and whatever a
+ * role adds. Errors are JSON ({@code {"error": …, "detail": …}}); a stack trace never reaches a
+ * client.
+ */
+public final class HttpApi {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private HttpApi() {}
+
+  /**
+   * Starts a server on {@code listen} ({@code HOST:PORT}; port 0 picks a free one).
+   *
+   * @param store the store to catch up before answering, or null (the meter's own port)
+   * @param registry metrics to serve on /metrics, or null for none
+   * @param ready what /readyz reports: null when ready, else the reason
+   * @param extra more routes
+   */
+  public static Javalin start(
+      String listen,
+      RollupStore store,
+      PrometheusRegistry registry,
+      Supplier<String> ready,
+      Consumer<JavalinConfig> extra) {
+    ExpositionFormats formats = ExpositionFormats.init();
+    Javalin app =
+        Javalin.create(
+            cfg -> {
+              cfg.startup.showJavalinBanner = false;
+              cfg.concurrency.useVirtualThreads = true;
+              cfg.http.maxRequestSize = 64 * 1024;
+              cfg.routes.get("/healthz", ctx -> ctx.result("ok\n"));
+              cfg.routes.get(
+                  "/readyz",
+                  ctx -> {
+                    String reason = ready.get();
+                    if (reason == null) {
+                      ctx.result("ready\n");
+                    } else {
+                      ctx.status(503).result(reason + "\n");
+                    }
+                  });
+              if (registry != null) {
+                cfg.routes.get(
+                    "/metrics",
+                    ctx -> {
+                      if (store != null) {
+                        store.catchUp();
+                      }
+                      ExpositionFormatWriter writer = formats.findWriter(ctx.header("Accept"));
+                      ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+                      writer.write(out, registry.scrape());
+                      ctx.contentType(writer.getContentType()).result(out.toByteArray());
+                    });
+              }
+              cfg.routes.get("/", ctx -> ctx.html(landingPage()));
+              cfg.routes.exception(
+                  Exception.class,
+                  (e, ctx) -> {
+                    LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+                    error(ctx, 500, "internal error", e.getClass().getSimpleName());
+                  });
+              cfg.routes.error(
+                  404,
+                  ctx -> {
+                    // Keep a handler's own JSON 404 (e.g. an unknown namespace).
+                    String type = ctx.res().getContentType();
+                    if (type == null || !type.startsWith("application/json")) {
+                      error(ctx, 404, "not found", ctx.path());
+                    }
+                  });
+              extra.accept(cfg);
+            });
+    int colon = listen.lastIndexOf(':');
+    String host = listen.substring(0, colon);
+    app.start(host.isEmpty() ? "0.0.0.0" : host, Integer.parseInt(listen.substring(colon + 1)));
+    return app;
+  }
+
+  /** Answers with a JSON error body. */
+  public static void error(Context ctx, int status, String error, String detail) {
+    Map<String, String> body = new LinkedHashMap<>();
+    body.put("error", error);
+    if (detail != null) {
+      body.put("detail", detail);
+    }
+    try {
+      ctx.status(status).contentType("application/json").result(JSON.writeValueAsString(body));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      ctx.status(status).result(error);
+    }
+  }
+
+  private static String landingPage() {
+    return """
+        <!doctype html><html><head><meta charset="utf-8"><title>chargeback</title></head>
+        <body><h1>chargeback</h1><p>Namespace chargeback for Kubernetes.</p><ul>
+        <li><a href="/metrics">/metrics</a> billing metrics for Prometheus</li>
+        <li><a href="/healthz">/healthz</a> and <a href="/readyz">/readyz</a></li>
+        </ul></body></html>
+        """;
+  }
+}

@@ -1,0 +1,165 @@
+package dev.chargeback.exporter.metrics;
+
+import dev.chargeback.meter.store.Rollup;
+import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.usage.Resource;
+import dev.chargeback.meter.usage.RollupKey;
+import dev.chargeback.meter.usage.Scope;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The billing metrics, read from the store's all-time totals at every scrape: counters that never
+ * go down (also across restarts and retention), one series per namespace, no timestamps. The
+ * meter's health comes from the store's meta family, where the meter writes it.
+ */
+public final class StoreCollector implements MultiCollector {
+  /** The usage counters: metric name (without {@code _total}) and HELP per resource. */
+  private static final Map<Resource, String[]> USAGE = new EnumMap<>(Resource.class);
+
+  static {
+    USAGE.put(
+        Resource.CPU,
+        new String[] {
+          "chargeback_usage_cpu_seconds",
+          "CPU used by the namespace's application containers, in core-seconds, since metering began."
+        });
+    USAGE.put(
+        Resource.MEMORY,
+        new String[] {
+          "chargeback_usage_memory_byte_seconds",
+          "Working-set memory held by the namespace's containers, integrated over time, in byte-seconds."
+        });
+    USAGE.put(
+        Resource.NETWORK_RECEIVE,
+        new String[] {
+          "chargeback_usage_network_receive_bytes",
+          "Bytes received by the namespace's pods (host-network pods excluded)."
+        });
+    USAGE.put(
+        Resource.NETWORK_TRANSMIT,
+        new String[] {
+          "chargeback_usage_network_transmit_bytes",
+          "Bytes transmitted by the namespace's pods (host-network pods excluded)."
+        });
+    USAGE.put(
+        Resource.STORAGE,
+        new String[] {
+          "chargeback_usage_storage_byte_seconds",
+          "Storage requested by the namespace's persistent volume claims, in byte-seconds."
+        });
+    USAGE.put(
+        Resource.REQUEST_CPU,
+        new String[] {
+          "chargeback_request_cpu_seconds",
+          "CPU requested by the namespace's containers, in core-seconds."
+        });
+    USAGE.put(
+        Resource.REQUEST_MEMORY,
+        new String[] {
+          "chargeback_request_memory_byte_seconds",
+          "Memory requested by the namespace's containers, in byte-seconds."
+        });
+  }
+
+  private final RollupStore store;
+  private final InstantSource clock;
+  private final Duration staleAfter;
+  private final String version;
+
+  /**
+   * @param staleAfter the meter counts as down when its last ingest is older than this
+   */
+  public StoreCollector(
+      RollupStore store, InstantSource clock, Duration staleAfter, String version) {
+    this.store = store;
+    this.clock = clock;
+    this.staleAfter = staleAfter;
+    this.version = version;
+  }
+
+  @Override
+  public MetricSnapshots collect() {
+    MetricSnapshots.Builder out = MetricSnapshots.builder();
+    Map<RollupKey, Rollup> totals = store.totals(Scope.NAMESPACE);
+    for (Map.Entry<Resource, String[]> usage : USAGE.entrySet()) {
+      CounterSnapshot.Builder counter =
+          CounterSnapshot.builder().name(usage.getValue()[0]).help(usage.getValue()[1]);
+      for (Rollup r : totals.values()) {
+        if (r.key().resource() == usage.getKey()) {
+          counter.dataPoint(
+              CounterSnapshot.CounterDataPointSnapshot.builder()
+                  .labels(Labels.of("namespace", r.key().owner()))
+                  .value(r.sum())
+                  .build());
+        }
+      }
+      out.metricSnapshot(counter.build());
+    }
+    health(out);
+    return out.build();
+  }
+
+  private void health(MetricSnapshots.Builder out) {
+    long lastIngest = store.metaLong(RollupStore.META_LAST_INGEST);
+    boolean up = lastIngest > 0 && clock.millis() - lastIngest <= staleAfter.toMillis();
+    out.metricSnapshot(
+        gauge(
+            "chargeback_meter_up",
+            "1 when the meter ingested a scrape recently (within 5 scrape intervals), else 0.",
+            up ? 1 : 0));
+    out.metricSnapshot(
+        gauge(
+            "chargeback_meter_last_ingest_timestamp_seconds",
+            "Unix time of the sample time of the meter's last stored scrape.",
+            lastIngest / 1000.0));
+    out.metricSnapshot(
+        CounterSnapshot.builder()
+            .name("chargeback_meter_samples_ingested")
+            .help("Billable samples the meter has ingested.")
+            .dataPoint(
+                CounterSnapshot.CounterDataPointSnapshot.builder()
+                    .value(store.metaLong(RollupStore.META_SAMPLES))
+                    .build())
+            .build());
+    CounterSnapshot.Builder errors =
+        CounterSnapshot.builder()
+            .name("chargeback_meter_scrape_errors")
+            .help("Failed scrapes per target (unreachable, HTTP error, timeout, malformed body).");
+    store
+        .metaLongs(RollupStore.META_SCRAPE_ERRORS)
+        .forEach(
+            (target, n) ->
+                errors.dataPoint(
+                    CounterSnapshot.CounterDataPointSnapshot.builder()
+                        .labels(Labels.of("target", target))
+                        .value(n)
+                        .build()));
+    out.metricSnapshot(errors.build());
+    out.metricSnapshot(
+        GaugeSnapshot.builder()
+            .name("chargeback_build_info")
+            .help("chargeback's version; the value is always 1.")
+            .dataPoint(
+                GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                    .labels(Labels.of("version", version))
+                    .value(1)
+                    .build())
+            .build());
+  }
+
+  private static GaugeSnapshot gauge(String name, String help, double value) {
+    return GaugeSnapshot.builder()
+        .name(name)
+        .help(help)
+        .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(value).build())
+        .build();
+  }
+}

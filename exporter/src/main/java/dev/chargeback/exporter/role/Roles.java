@@ -1,0 +1,176 @@
+package dev.chargeback.exporter.role;
+
+import dev.chargeback.exporter.http.HttpApi;
+import dev.chargeback.exporter.metrics.StoreCollector;
+import dev.chargeback.exporter.sim.SimEndpoints;
+import dev.chargeback.meter.config.ChargebackConfig;
+import dev.chargeback.meter.config.ConfigException;
+import dev.chargeback.meter.scrape.Meter;
+import dev.chargeback.meter.scrape.Target;
+import dev.chargeback.meter.sim.SimCluster;
+import dev.chargeback.meter.sim.SimReplay;
+import dev.chargeback.meter.store.RocksKeyValueStore;
+import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.time.BillingCalendar;
+import io.javalin.Javalin;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Starts each role from its parts. Every method returns once serving; close() stops it. */
+public final class Roles {
+  private static final Logger LOG = LoggerFactory.getLogger(Roles.class);
+
+  /** The exporter's default port; the meter's own port is the next one. */
+  public static final String EXPORTER_LISTEN = "0.0.0.0:9466";
+
+  public static final String METER_LISTEN = "0.0.0.0:9467";
+
+  private Roles() {}
+
+  /** A started role: its HTTP port, and how to stop it. */
+  public record Running(int port, Stop stop) implements AutoCloseable {
+    @Override
+    public void close() {
+      stop.run();
+    }
+  }
+
+  /** Stops a role's parts. */
+  @FunctionalInterface
+  public interface Stop {
+    void run();
+  }
+
+  static List<Target> staticTargets(ChargebackConfig c) {
+    List<Target> targets = new ArrayList<>();
+    for (String spec : c.targets()) {
+      try {
+        targets.add(Target.parse(spec));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("config key 'targets': " + e.getMessage());
+      }
+    }
+    return targets;
+  }
+
+  private static PrometheusRegistry registry(RollupStore store, ChargebackConfig c) {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    JvmMetrics.builder().register(registry);
+    registry.register(
+        new StoreCollector(
+            store, InstantSource.system(), c.scrapeInterval().multipliedBy(5), version()));
+    return registry;
+  }
+
+  static String version() {
+    String v = Roles.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  /** The meter: the only writer; its own port serves health. */
+  public static Running meter(ChargebackConfig c) {
+    Writer writer = new Writer(c, true);
+    writer.start(staticTargets(c), InstantSource.system());
+    Javalin http = HttpApi.start(c.listenOr(METER_LISTEN), null, null, () -> null, cfg -> {});
+    return new Running(
+        http.port(),
+        () -> {
+          http.stop();
+          writer.close();
+        });
+  }
+
+  /** The exporter: a read-only secondary of the meter's store, serving HTTP. */
+  public static Running exporter(ChargebackConfig c) {
+    Path secondary;
+    try {
+      secondary = Files.createTempDirectory("chargeback-secondary");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a directory for the secondary instance", e);
+    }
+    RollupStore store =
+        new RollupStore(
+            RocksKeyValueStore.openSecondary(Path.of(c.data()), secondary),
+            new BillingCalendar(c.billing().zone()));
+    Javalin http =
+        HttpApi.start(
+            c.listenOr(EXPORTER_LISTEN), store, registry(store, c), () -> null, cfg -> {});
+    return new Running(
+        http.port(),
+        () -> {
+          http.stop();
+          store.close();
+        });
+  }
+
+  /** Meter and exporter in one JVM on one port, metering static targets. */
+  public static Running standalone(ChargebackConfig c) {
+    Writer writer = new Writer(c, true);
+    Javalin http =
+        HttpApi.start(
+            c.listenOr(EXPORTER_LISTEN), null, registry(writer.store, c), () -> null, cfg -> {});
+    writer.start(staticTargets(c), InstantSource.system());
+    return new Running(
+        http.port(),
+        () -> {
+          http.stop();
+          writer.close();
+        });
+  }
+
+  /**
+   * {@code standalone} on the simulated cluster: replays its history (35 days, or since the demo
+   * last ran) in seconds, then meters it live over HTTP on the same port.
+   */
+  public static Running demo(ChargebackConfig c) {
+    SimCluster sim = new SimCluster();
+    Writer writer = new Writer(c, false);
+    InstantSource clock = InstantSource.system();
+    List<Target> replayTargets = SimReplay.targets(sim, "http://replay/sim");
+    long now = clock.millis();
+    long step = Duration.ofMinutes(15).toMillis();
+    long last = writer.store.lastScrape(replayTargets.get(0).name());
+    long from = last == Long.MIN_VALUE ? now - Duration.ofDays(35).toMillis() : last + step;
+    from = Math.floorDiv(from, step) * step;
+    if (from < now) {
+      long started = System.nanoTime();
+      Meter replayMeter =
+          new Meter(
+              writer.store,
+              Writer.limits(c),
+              new dev.chargeback.meter.usage.PodDirectory(),
+              Duration.ofMillis(2 * step));
+      long scrapes = SimReplay.replay(sim, replayMeter, replayTargets, from, now, step);
+      LOG.info(
+          "demo: replayed {} simulated scrapes ({} days of history) in {} ms",
+          scrapes,
+          (now - from) / 86_400_000,
+          (System.nanoTime() - started) / 1_000_000);
+    }
+    Javalin http =
+        HttpApi.start(
+            c.listenOr(EXPORTER_LISTEN),
+            null,
+            registry(writer.store, c),
+            () -> null,
+            cfg -> SimEndpoints.register(cfg, "/sim", sim, clock));
+    writer.start(SimReplay.targets(sim, "http://127.0.0.1:" + http.port() + "/sim"), clock);
+    LOG.info("demo: serving on port {}; namespaces {}", http.port(), sim.namespaces());
+    return new Running(
+        http.port(),
+        () -> {
+          http.stop();
+          writer.close();
+        });
+  }
+}

@@ -1,0 +1,40 @@
+package dev.chargeback.exporter;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Runs the real {@code chargeback.jar} as a separate process, on the test's own JDK. */
+final class ChargebackProcess {
+  private ChargebackProcess() {}
+
+  static Path jar() {
+    String jar = System.getProperty("chargeback.jar");
+    if (jar == null || !Files.exists(Path.of(jar))) {
+      throw new IllegalStateException(
+          "chargeback.jar not built (run the ITs through Maven's verify): " + jar);
+    }
+    return Path.of(jar);
+  }
+
+  static String java() {
+    return ProcessHandle.current().info().command().orElse("java");
+  }
+
+  /** Starts {@code chargeback args…}, output appended to {@code log}. */
+  static Process start(Path log, String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(java());
+    command.add("--enable-native-access=ALL-UNNAMED");
+    command.add("-Xmx256m");
+    command.add("-jar");
+    command.add(jar().toString());
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .start();
+  }
+}

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
@@ -43,11 +44,19 @@ public final class RocksKeyValueStore implements KeyValueStore {
     this.primary = secondaryPath == null;
     try {
       LRUCache cache = own(new LRUCache(32L << 20));
+      // Ingest reads each rollup key before adding to it, and most new buckets do not exist
+      // yet: a Bloom filter answers those lookups without touching SST blocks.
+      BloomFilter bloom = own(new BloomFilter(10));
       ColumnFamilyOptions cfOptions =
           own(new ColumnFamilyOptions())
               .setWriteBufferSize(8L << 20)
               .setMaxWriteBufferNumber(2)
-              .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache));
+              .setTableFormatConfig(
+                  new BlockBasedTableConfig()
+                      .setBlockCache(cache)
+                      .setFilterPolicy(bloom)
+                      .setCacheIndexAndFilterBlocks(true)
+                      .setPinL0FilterAndIndexBlocksInCache(true));
       DBOptions dbOptions =
           own(new DBOptions())
               .setCreateIfMissing(primary)

@@ -1,0 +1,81 @@
+package dev.chargeback.meter.bill;
+
+import dev.chargeback.meter.price.PriceVersion;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A namespace's bill for a month. {@code total = subtotal − discount + tax} and {@code subtotal} is
+ * the sum of the lines' amounts, so the printed numbers always add up.
+ *
+ * @param periodEnd the last day covered: the month's last day, or today for an open month
+ * @param daily usage per local day, per resource, in the lines' units
+ * @param topWorkloads the costliest workloads, most expensive first
+ * @param coverage the share of the period the meter actually observed, 0…1
+ * @param notes plain-language remarks (e.g. a basis that fell back to usage)
+ * @param versions the price versions the month's days were priced with
+ */
+public record Bill(
+    String namespace,
+    YearMonth month,
+    Currency currency,
+    boolean preliminary,
+    String billNumber,
+    LocalDate issueDate,
+    LocalDate periodStart,
+    LocalDate periodEnd,
+    List<BillLine> lines,
+    BigDecimal subtotal,
+    BigDecimal discount,
+    BigDecimal tax,
+    BigDecimal total,
+    List<DailyUsage> daily,
+    List<WorkloadCost> topWorkloads,
+    double coverage,
+    List<String> notes,
+    List<PriceVersion> versions) {
+
+  /** One day's usage per resource. */
+  public record DailyUsage(LocalDate day, Map<String, Double> quantities) {}
+
+  /** A workload's cost in the month (before discount and tax). */
+  public record WorkloadCost(String workload, BigDecimal amount) {}
+
+  /** One week of the month (days 1–7, 8–14, …): usage per resource. */
+  public record WeeklyUsage(LocalDate from, LocalDate to, Map<String, Double> quantities) {}
+
+  /** The daily usage summed by week of the month. */
+  public List<WeeklyUsage> weekly() {
+    List<WeeklyUsage> weeks = new ArrayList<>();
+    for (int first = 1; first <= month.lengthOfMonth(); first += 7) {
+      LocalDate from = month.atDay(first);
+      LocalDate to = month.atDay(Math.min(first + 6, month.lengthOfMonth()));
+      if (from.isAfter(periodEnd)) {
+        break;
+      }
+      Map<String, Double> sums = new LinkedHashMap<>();
+      for (DailyUsage d : daily) {
+        if (!d.day().isBefore(from) && !d.day().isAfter(to)) {
+          d.quantities().forEach((r, q) -> sums.merge(r, q, Double::sum));
+        }
+      }
+      weeks.add(new WeeklyUsage(from, to.isAfter(periodEnd) ? periodEnd : to, sums));
+    }
+    return weeks;
+  }
+
+  /** The amount per resource (lines of one resource summed), for the cost-share chart. */
+  public Map<String, BigDecimal> amountByResource() {
+    Map<String, BigDecimal> out = new LinkedHashMap<>();
+    for (BillLine l : lines) {
+      out.merge(l.resource(), l.amount(), BigDecimal::add);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,336 @@
+package dev.chargeback.meter.bill;
+
+import dev.chargeback.meter.price.Basis;
+import dev.chargeback.meter.price.PriceBook;
+import dev.chargeback.meter.price.PriceVersion;
+import dev.chargeback.meter.price.Prices;
+import dev.chargeback.meter.store.Rollup;
+import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.time.BillingCalendar;
+import dev.chargeback.meter.time.Granularity;
+import dev.chargeback.meter.usage.Resource;
+import dev.chargeback.meter.usage.RollupKey;
+import dev.chargeback.meter.usage.Scope;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.InstantSource;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Prices a namespace's month from its daily rollups: each local day with the price version in force
+ * that day. Lines are per resource and price version; quantities are rounded to 4 decimals first
+ * and amounts once, to the currency's minor unit, so every printed line checks out.
+ */
+public final class Biller {
+  static final double GIB = 1024.0 * 1024 * 1024;
+  private static final int QUANTITY_SCALE = 4;
+  private static final int TOP_WORKLOADS = 10;
+
+  /** A billable resource: the line's name and unit, how to read its quantity and price. */
+  private enum Line {
+    CPU("cpu", "core-hours", 3600, Prices::cpuCoreHour),
+    MEMORY("memory", "GiB-hours", 3600 * GIB, Prices::memoryGibHour),
+    NETWORK_RECEIVE("network_receive", "GiB", GIB, Prices::networkReceiveGib),
+    NETWORK_TRANSMIT("network_transmit", "GiB", GIB, Prices::networkTransmitGib),
+    STORAGE("storage", "GiB-hours", 3600 * GIB, Prices::storageGibHour);
+
+    final String name;
+    final String unit;
+    final double divisor;
+    final java.util.function.Function<Prices, BigDecimal> price;
+
+    Line(
+        String name,
+        String unit,
+        double divisor,
+        java.util.function.Function<Prices, BigDecimal> price) {
+      this.name = name;
+      this.unit = unit;
+      this.divisor = divisor;
+      this.price = price;
+    }
+  }
+
+  private final RollupStore store;
+  private final PriceBook book;
+  private final InstantSource clock;
+
+  public Biller(RollupStore store, PriceBook book, InstantSource clock) {
+    this.store = store;
+    this.book = book;
+    this.clock = clock;
+  }
+
+  public PriceBook priceBook() {
+    return book;
+  }
+
+  /** The namespaces that have ever been metered. */
+  public Set<String> namespaces() {
+    Set<String> out = new TreeSet<>();
+    store.totals(Scope.NAMESPACE).keySet().forEach(k -> out.add(k.owner()));
+    return out;
+  }
+
+  /** The current month in the billing zone. */
+  public YearMonth currentMonth() {
+    return store.calendar().monthOf(clock.instant());
+  }
+
+  /**
+   * The bill of {@code namespace} for {@code month}.
+   *
+   * @throws BillException NOT_FOUND when the namespace was never metered, or not in that month
+   */
+  public Bill bill(String namespace, YearMonth month) {
+    BillingCalendar calendar = store.calendar();
+    LocalDate today = LocalDate.ofInstant(clock.instant(), calendar.zone());
+    if (month.isAfter(YearMonth.from(today))) {
+      throw new BillException(BillException.Kind.BAD_REQUEST, "month " + month + " has not begun");
+    }
+    if (!namespaces().contains(namespace)) {
+      throw new BillException(
+          BillException.Kind.NOT_FOUND, "namespace " + namespace + " has never been metered");
+    }
+    LocalDate first = month.atDay(1);
+    LocalDate last = YearMonth.from(today).equals(month) ? today : month.atEndOfMonth();
+    long from = calendar.startOf(first);
+    long to = calendar.startOf(last.plusDays(1));
+
+    Map<Resource, Map<Long, Double>> days = new LinkedHashMap<>();
+    for (Resource r :
+        List.of(
+            Resource.CPU,
+            Resource.MEMORY,
+            Resource.NETWORK_RECEIVE,
+            Resource.NETWORK_TRANSMIT,
+            Resource.STORAGE,
+            Resource.REQUEST_CPU,
+            Resource.REQUEST_MEMORY)) {
+      Map<Long, Double> byDay = new TreeMap<>();
+      for (Rollup roll :
+          store.rollups(Granularity.DAY, RollupKey.namespace(namespace, r), from, to)) {
+        byDay.put(roll.bucketStart(), roll.sum());
+      }
+      days.put(r, byDay);
+    }
+    if (days.values().stream().allMatch(Map::isEmpty)) {
+      throw new BillException(
+          BillException.Kind.NOT_FOUND,
+          "no usage of namespace " + namespace + " was metered in " + month);
+    }
+
+    List<String> notes = new ArrayList<>();
+    boolean requests =
+        !days.get(Resource.REQUEST_CPU).isEmpty() || !days.get(Resource.REQUEST_MEMORY).isEmpty();
+    // Quantity per (line, version), and per day for the charts.
+    Map<PriceVersion, Map<Line, Double>> perVersion = new LinkedHashMap<>();
+    List<Bill.DailyUsage> daily = new ArrayList<>();
+    boolean unpriced = false;
+    for (LocalDate day = first; !day.isAfter(last); day = day.plusDays(1)) {
+      long start = calendar.startOf(day);
+      PriceVersion v = book.at(day);
+      Map<String, Double> quantities = new LinkedHashMap<>();
+      for (Line line : Line.values()) {
+        double q =
+            quantity(line, v == null ? Basis.USAGE : v.basis(), requests, days, start)
+                / line.divisor;
+        quantities.put(line.name, q);
+        if (v != null) {
+          perVersion.computeIfAbsent(v, k -> new LinkedHashMap<>()).merge(line, q, Double::sum);
+        } else if (q > 0) {
+          unpriced = true;
+        }
+      }
+      daily.add(new Bill.DailyUsage(day, quantities));
+    }
+    if (unpriced) {
+      notes.add(
+          "usage before "
+              + book.versions().getFirst().effectiveFrom()
+              + " has no price and is not billed");
+    }
+    for (PriceVersion v : perVersion.keySet()) {
+      if (v.basis() != Basis.USAGE && !requests) {
+        notes.add(
+            "basis "
+                + v.basis().name().toLowerCase(java.util.Locale.ROOT)
+                + " needs kube-state-metrics requests, none were metered: billed on usage");
+        break;
+      }
+    }
+
+    int minor = Math.max(0, book.currency().getDefaultFractionDigits());
+    boolean priceChanged = perVersion.size() > 1;
+    List<BillLine> lines = new ArrayList<>();
+    BigDecimal subtotal = zero(minor);
+    BigDecimal discount = zero(minor);
+    BigDecimal tax = zero(minor);
+    for (Map.Entry<PriceVersion, Map<Line, Double>> e : perVersion.entrySet()) {
+      PriceVersion v = e.getKey();
+      Prices prices = v.pricesFor(namespace);
+      BigDecimal segment = zero(minor);
+      for (Line line : Line.values()) {
+        BigDecimal quantity =
+            BigDecimal.valueOf(e.getValue().getOrDefault(line, 0.0))
+                .setScale(QUANTITY_SCALE, RoundingMode.HALF_UP);
+        if (quantity.signum() == 0) {
+          continue;
+        }
+        BigDecimal unitPrice = line.price.apply(prices);
+        BigDecimal amount = quantity.multiply(unitPrice).setScale(minor, RoundingMode.HALF_UP);
+        lines.add(
+            new BillLine(
+                line.name,
+                priceChanged ? "from " + v.effectiveFrom() : "",
+                quantity,
+                line.unit,
+                unitPrice,
+                amount));
+        segment = segment.add(amount);
+      }
+      BigDecimal segmentDiscount =
+          segment.multiply(v.discountFor(namespace)).setScale(minor, RoundingMode.HALF_UP);
+      BigDecimal segmentTax =
+          segment
+              .subtract(segmentDiscount)
+              .multiply(v.taxRate())
+              .setScale(minor, RoundingMode.HALF_UP);
+      subtotal = subtotal.add(segment);
+      discount = discount.add(segmentDiscount);
+      tax = tax.add(segmentTax);
+    }
+    BigDecimal total = subtotal.subtract(discount).add(tax);
+
+    return new Bill(
+        namespace,
+        month,
+        book.currency(),
+        !last.equals(month.atEndOfMonth()) || !today.isAfter(last),
+        billNumber(namespace, month),
+        today,
+        first,
+        last,
+        List.copyOf(lines),
+        subtotal,
+        discount,
+        tax,
+        total,
+        List.copyOf(daily),
+        topWorkloads(namespace, from, to, minor),
+        coverage(from, to),
+        List.copyOf(notes),
+        List.copyOf(perVersion.keySet()));
+  }
+
+  private static BigDecimal zero(int minor) {
+    return BigDecimal.ZERO.setScale(minor);
+  }
+
+  /** The raw quantity (resource units) of a line on one day under a basis. */
+  private static double quantity(
+      Line line, Basis basis, boolean requests, Map<Resource, Map<Long, Double>> days, long day) {
+    Resource usage =
+        switch (line) {
+          case CPU -> Resource.CPU;
+          case MEMORY -> Resource.MEMORY;
+          case NETWORK_RECEIVE -> Resource.NETWORK_RECEIVE;
+          case NETWORK_TRANSMIT -> Resource.NETWORK_TRANSMIT;
+          case STORAGE -> Resource.STORAGE;
+        };
+    double used = days.get(usage).getOrDefault(day, 0.0);
+    if (!requests || basis == Basis.USAGE || (line != Line.CPU && line != Line.MEMORY)) {
+      return used;
+    }
+    Resource request = line == Line.CPU ? Resource.REQUEST_CPU : Resource.REQUEST_MEMORY;
+    double requested = days.get(request).getOrDefault(day, 0.0);
+    return basis == Basis.REQUEST ? requested : Math.max(used, requested);
+  }
+
+  private List<Bill.WorkloadCost> topWorkloads(String namespace, long from, long to, int minor) {
+    Map<String, BigDecimal> costs = new TreeMap<>();
+    Map<RollupKey, Double> keys =
+        store.sumsByOwner(Granularity.DAY, Scope.WORKLOAD, namespace, from, to);
+    BillingCalendar calendar = store.calendar();
+    for (RollupKey key : keys.keySet()) {
+      Line line =
+          switch (key.resource()) {
+            case CPU -> Line.CPU;
+            case MEMORY -> Line.MEMORY;
+            case NETWORK_RECEIVE -> Line.NETWORK_RECEIVE;
+            case NETWORK_TRANSMIT -> Line.NETWORK_TRANSMIT;
+            case STORAGE -> Line.STORAGE;
+            default -> null;
+          };
+      if (line == null) {
+        continue;
+      }
+      for (Rollup r : store.rollups(Granularity.DAY, key, from, to)) {
+        PriceVersion v = book.at(calendar.date(r.bucketStart()));
+        if (v != null) {
+          BigDecimal cost =
+              BigDecimal.valueOf(r.sum() / line.divisor)
+                  .multiply(line.price.apply(v.pricesFor(namespace)));
+          costs.merge(key.workload(), cost, BigDecimal::add);
+        }
+      }
+    }
+    return costs.entrySet().stream()
+        .map(
+            e ->
+                new Bill.WorkloadCost(
+                    e.getKey(), e.getValue().setScale(minor, RoundingMode.HALF_UP)))
+        .filter(w -> w.amount().signum() > 0)
+        .sorted(
+            Comparator.comparing(Bill.WorkloadCost::amount)
+                .reversed()
+                .thenComparing(Bill.WorkloadCost::workload))
+        .limit(TOP_WORKLOADS)
+        .toList();
+  }
+
+  /** Share of [from, to) (up to now) the kubelets were scraped within maxGap, averaged. */
+  private double coverage(long from, long to) {
+    double period = Math.min(to, clock.millis() / 1000.0) - from;
+    if (period <= 0) {
+      return 0;
+    }
+    double covered = 0;
+    int targets = 0;
+    for (RollupKey key : store.totals(Scope.CLUSTER).keySet()) {
+      if (key.resource() == Resource.COVERED && key.owner().startsWith("cadvisor:")) {
+        covered += store.sum(Granularity.DAY, key, from, to);
+        targets++;
+      }
+    }
+    return targets == 0 ? 0 : Math.min(1, covered / targets / period);
+  }
+
+  /** Deterministic: the same namespace and month always get the same number. */
+  static String billNumber(String namespace, YearMonth month) {
+    try {
+      byte[] hash =
+          MessageDigest.getInstance("SHA-256")
+              .digest((namespace + "\n" + month).getBytes(StandardCharsets.UTF_8));
+      return "CB-"
+          + month.toString().replace("-", "")
+          + "-"
+          + HexFormat.of().withUpperCase().formatHex(hash, 0, 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+}

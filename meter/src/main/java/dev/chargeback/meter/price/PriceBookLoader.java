@@ -1,0 +1,231 @@
+package dev.chargeback.meter.price;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads a price book from YAML, strictly: unknown keys, missing prices, negative numbers, unordered
+ * versions and unknown currencies are errors naming the key.
+ *
+ * <pre>{@code
+ * currency: KRW
+ * versions:
+ *   - effectiveFrom: 2026-01-01
+ *     prices: {cpuCoreHour: 45, memoryGibHour: 6, networkReceiveGib: 0,
+ *              networkTransmitGib: 150, storageGibHour: 0.2}
+ *     basis: usage            # usage | request | max
+ *     taxRate: 0.10
+ *     idle: ignore            # ignore | separate | share
+ *     namespaces:
+ *       team-a: {discount: 0.15}
+ * }</pre>
+ */
+public final class PriceBookLoader {
+  private static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory())
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+  private PriceBookLoader() {}
+
+  record RawBook(String currency, List<RawVersion> versions) {}
+
+  record RawVersion(
+      String effectiveFrom,
+      Prices prices,
+      String basis,
+      BigDecimal taxRate,
+      String idle,
+      Map<String, NamespaceTerms> namespaces) {}
+
+  /** The price book shipped with chargeback (KRW). */
+  public static PriceBook defaults() {
+    try (InputStream in = PriceBookLoader.class.getResourceAsStream("default-prices.yaml")) {
+      return parse(
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+          "default price book");
+    } catch (IOException e) {
+      throw new IllegalStateException("the built-in price book is missing", e);
+    }
+  }
+
+  public static PriceBook load(Path file) {
+    try {
+      return parse(Files.readString(file), "price book " + file);
+    } catch (NoSuchFileException e) {
+      throw new PriceBookException("price book " + file + " does not exist");
+    } catch (IOException e) {
+      throw new PriceBookException("cannot read price book " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static PriceBook parse(String yaml, String source) {
+    RawBook raw;
+    try {
+      raw = YAML.readValue(yaml, RawBook.class);
+    } catch (UnrecognizedPropertyException e) {
+      throw new PriceBookException(source + ": unknown key '" + path(e) + "'");
+    } catch (JsonMappingException e) {
+      throw new PriceBookException(
+          source
+              + ": key '"
+              + path(e)
+              + "': "
+              + e.getOriginalMessage().lines().findFirst().orElse(""));
+    } catch (IOException e) {
+      throw new PriceBookException(
+          source + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+    if (raw == null) {
+      throw new PriceBookException(source + " is empty");
+    }
+    Currency currency;
+    try {
+      currency =
+          Currency.getInstance(
+              require(raw.currency(), source, "currency").toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new PriceBookException(
+          source + ": key 'currency': '" + raw.currency() + "' is not an ISO 4217 currency");
+    }
+    if (raw.versions() == null || raw.versions().isEmpty()) {
+      throw new PriceBookException(source + ": key 'versions': at least one version is needed");
+    }
+    List<PriceVersion> versions = new ArrayList<>();
+    for (int i = 0; i < raw.versions().size(); i++) {
+      PriceVersion v = version(raw.versions().get(i), source, "versions[" + i + "].");
+      if (!versions.isEmpty() && !v.effectiveFrom().isAfter(versions.getLast().effectiveFrom())) {
+        throw new PriceBookException(
+            source
+                + ": key 'versions["
+                + i
+                + "].effectiveFrom': versions must be in increasing date order");
+      }
+      versions.add(v);
+    }
+    return new PriceBook(currency, versions);
+  }
+
+  private static PriceVersion version(RawVersion raw, String source, String at) {
+    LocalDate from;
+    try {
+      from = LocalDate.parse(require(raw.effectiveFrom(), source, at + "effectiveFrom"));
+    } catch (DateTimeParseException e) {
+      throw new PriceBookException(
+          source
+              + ": key '"
+              + at
+              + "effectiveFrom': '"
+              + raw.effectiveFrom()
+              + "' is not a date (YYYY-MM-DD)");
+    }
+    Prices prices = require(raw.prices(), source, at + "prices");
+    checkPrices(prices, source, at + "prices.", true);
+    Basis basis = choice(Basis.class, raw.basis(), Basis.USAGE, source, at + "basis");
+    IdlePolicy idle = choice(IdlePolicy.class, raw.idle(), IdlePolicy.IGNORE, source, at + "idle");
+    BigDecimal tax = raw.taxRate() == null ? BigDecimal.ZERO : raw.taxRate();
+    fraction(tax, source, at + "taxRate");
+    Map<String, NamespaceTerms> namespaces = new TreeMap<>();
+    if (raw.namespaces() != null) {
+      raw.namespaces()
+          .forEach(
+              (ns, terms) -> {
+                String key = at + "namespaces." + ns + ".";
+                if (terms == null) {
+                  throw new PriceBookException(source + ": key '" + key + "': empty terms");
+                }
+                if (terms.discount() != null) {
+                  fraction(terms.discount(), source, key + "discount");
+                }
+                if (terms.prices() != null) {
+                  checkPrices(terms.prices(), source, key + "prices.", false);
+                }
+                namespaces.put(ns, terms);
+              });
+    }
+    return new PriceVersion(from, prices, basis, tax, idle, Map.copyOf(namespaces));
+  }
+
+  private static void checkPrices(Prices p, String source, String at, boolean complete) {
+    Object[][] fields = {
+      {"cpuCoreHour", p.cpuCoreHour()},
+      {"memoryGibHour", p.memoryGibHour()},
+      {"networkReceiveGib", p.networkReceiveGib()},
+      {"networkTransmitGib", p.networkTransmitGib()},
+      {"storageGibHour", p.storageGibHour()},
+    };
+    for (Object[] f : fields) {
+      BigDecimal value = (BigDecimal) f[1];
+      if (value == null && complete) {
+        throw new PriceBookException(source + ": key '" + at + f[0] + "': missing");
+      }
+      if (value != null && value.signum() < 0) {
+        throw new PriceBookException(source + ": key '" + at + f[0] + "': must not be negative");
+      }
+    }
+  }
+
+  private static void fraction(BigDecimal value, String source, String key) {
+    if (value.signum() < 0 || value.compareTo(BigDecimal.ONE) > 0) {
+      throw new PriceBookException(
+          source + ": key '" + key + "': must be a fraction between 0 and 1 (0.1 = 10 %)");
+    }
+  }
+
+  private static <E extends Enum<E>> E choice(
+      Class<E> type, String value, E fallback, String source, String key) {
+    if (value == null) {
+      return fallback;
+    }
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equalsIgnoreCase(value)) {
+        return e;
+      }
+    }
+    List<String> names = new ArrayList<>();
+    for (E e : type.getEnumConstants()) {
+      names.add(e.name().toLowerCase(Locale.ROOT));
+    }
+    throw new PriceBookException(
+        source + ": key '" + key + "': '" + value + "' is not one of " + String.join(", ", names));
+  }
+
+  private static <T> T require(T value, String source, String key) {
+    if (value == null) {
+      throw new PriceBookException(source + ": key '" + key + "': missing");
+    }
+    return value;
+  }
+
+  private static String path(JsonMappingException e) {
+    StringBuilder out = new StringBuilder();
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        if (!out.isEmpty()) {
+          out.append('.');
+        }
+        out.append(r.getFieldName());
+      } else {
+        out.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return out.toString();
+  }
+}

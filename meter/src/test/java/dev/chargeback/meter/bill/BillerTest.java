@@ -1,0 +1,189 @@
+package dev.chargeback.meter.bill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.chargeback.meter.price.PriceBook;
+import dev.chargeback.meter.price.PriceBookLoader;
+import dev.chargeback.meter.store.MemoryKeyValueStore;
+import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.time.BillingCalendar;
+import dev.chargeback.meter.usage.Ingest;
+import dev.chargeback.meter.usage.Resource;
+import dev.chargeback.meter.usage.Usage;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Bills with hand-computed numbers. */
+class BillerTest {
+  private static final double GIB = 1024.0 * 1024 * 1024;
+  private static final String BOOK =
+      """
+      currency: KRW
+      versions:
+        - effectiveFrom: "2026-01-01"
+          prices: {cpuCoreHour: 45, memoryGibHour: 6, networkReceiveGib: 0, networkTransmitGib: 150, storageGibHour: 0.2}
+          taxRate: 0.10
+          namespaces:
+            team-a: {discount: 0.15}
+        - effectiveFrom: "2026-10-16"
+          prices: {cpuCoreHour: 50, memoryGibHour: 6.5, networkReceiveGib: 0, networkTransmitGib: 150, storageGibHour: 0.2}
+          taxRate: 0.10
+          namespaces:
+            team-a: {discount: 0.15}
+      """;
+
+  private final BillingCalendar utc = new BillingCalendar(ZoneId.of("UTC"));
+  private RollupStore store;
+
+  @BeforeEach
+  void meterOctober() {
+    store = new RollupStore(new MemoryKeyValueStore(), utc);
+    List<Usage> usages = new ArrayList<>();
+    for (LocalDate d = LocalDate.of(2026, 10, 1);
+        d.isBefore(LocalDate.of(2026, 11, 1));
+        d = d.plusDays(1)) {
+      long start = utc.startOf(d) * 1000;
+      long end = start + 86_400_000L;
+      // 2 cores and 4 GiB all day; 10 GiB sent.
+      usages.add(new Usage("team-a", "Deployment/api", "", Resource.CPU, start, end, 2 * 86400.0));
+      usages.add(
+          new Usage("team-a", "Deployment/api", "", Resource.MEMORY, start, end, 4 * GIB * 86400));
+      usages.add(
+          new Usage(
+              "team-a", "Deployment/api", "", Resource.NETWORK_TRANSMIT, start, end, 10 * GIB));
+      usages.add(new Usage("team-b", "Deployment/web", "", Resource.CPU, start, end, 0.5 * 86400));
+    }
+    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+  }
+
+  private Biller biller(PriceBook book, String now) {
+    return new Biller(store, book, InstantSource.fixed(Instant.parse(now)));
+  }
+
+  @Test
+  void priceChangeMidMonthDiscountAndTaxAreExact() {
+    Bill bill =
+        biller(PriceBookLoader.parse(BOOK, "test"), "2026-11-05T00:00:00Z")
+            .bill("team-a", YearMonth.of(2026, 10));
+    // 1–15 Oct at version 1: 720 core-h × 45 = 32400; 1440 GiB-h × 6 = 8640; 150 GiB × 150 = 22500.
+    // 16–31 Oct at version 2: 768 core-h × 50 = 38400; 1536 GiB-h × 6.5 = 9984; 160 GiB × 150 =
+    // 24000.
+    assertThat(bill.lines())
+        .extracting(
+            l ->
+                l.resource()
+                    + " "
+                    + l.note()
+                    + " "
+                    + l.quantity().toPlainString()
+                    + " "
+                    + l.unitPrice().toPlainString()
+                    + " "
+                    + l.amount().toPlainString())
+        .containsExactly(
+            "cpu from 2026-01-01 720.0000 45 32400",
+            "memory from 2026-01-01 1440.0000 6 8640",
+            "network_transmit from 2026-01-01 150.0000 150 22500",
+            "cpu from 2026-10-16 768.0000 50 38400",
+            "memory from 2026-10-16 1536.0000 6.5 9984",
+            "network_transmit from 2026-10-16 160.0000 150 24000");
+    // Discount 15 %: 63540 → 9531, 72384 → 10857.6 → 10858. Tax 10 % of the rest:
+    // 5400.9 → 5401 and 6152.6 → 6153.
+    assertThat(bill.subtotal()).isEqualByComparingTo("135924");
+    assertThat(bill.discount()).isEqualByComparingTo("20389");
+    assertThat(bill.tax()).isEqualByComparingTo("11554");
+    assertThat(bill.total()).isEqualByComparingTo("127089");
+    assertThat(bill.total().scale()).isZero();
+    BigDecimal sum =
+        bill.lines().stream().map(BillLine::amount).reduce(BigDecimal.ZERO, BigDecimal::add);
+    assertThat(sum.subtract(bill.discount()).add(bill.tax())).isEqualByComparingTo(bill.total());
+    assertThat(bill.preliminary()).isFalse();
+    assertThat(bill.periodEnd()).isEqualTo(LocalDate.of(2026, 10, 31));
+    assertThat(bill.versions()).hasSize(2);
+    assertThat(bill.weekly()).hasSize(5);
+    assertThat(bill.weekly().get(4).quantities().get("cpu")).isEqualTo(3 * 48.0);
+    assertThat(bill.topWorkloads())
+        .extracting(Bill.WorkloadCost::workload)
+        .containsExactly("Deployment/api");
+  }
+
+  @Test
+  void dollarsRoundToCentsOncePerLine() {
+    PriceBook usd =
+        PriceBookLoader.parse(
+            """
+        currency: USD
+        versions:
+          - effectiveFrom: "2026-01-01"
+            prices: {cpuCoreHour: 0.031611, memoryGibHour: 0.004237, networkReceiveGib: 0, networkTransmitGib: 0.12, storageGibHour: 0.000137}
+        """,
+            "usd");
+    Bill bill = biller(usd, "2026-11-05T00:00:00Z").bill("team-b", YearMonth.of(2026, 10));
+    // 0.5 core × 24 h × 31 days = 372 core-hours × 0.031611 = 11.759292 → 11.76
+    assertThat(bill.lines())
+        .singleElement()
+        .satisfies(
+            l -> {
+              assertThat(l.quantity()).isEqualByComparingTo("372");
+              assertThat(l.amount().toPlainString()).isEqualTo("11.76");
+            });
+    assertThat(bill.total().toPlainString()).isEqualTo("11.76");
+    assertThat(bill.tax().toPlainString()).isEqualTo("0.00");
+  }
+
+  @Test
+  void anOpenMonthIsPreliminaryAndEndsToday() {
+    Bill bill =
+        biller(PriceBookLoader.defaults(), "2026-10-20T12:00:00Z")
+            .bill("team-b", YearMonth.of(2026, 10));
+    assertThat(bill.preliminary()).isTrue();
+    assertThat(bill.periodEnd()).isEqualTo(LocalDate.of(2026, 10, 20));
+    assertThat(bill.daily()).hasSize(20);
+  }
+
+  @Test
+  void requestBasisWithoutRequestsFallsBackToUsageAndSaysSo() {
+    PriceBook book =
+        PriceBookLoader.parse(
+            BOOK.replace(
+                "taxRate: 0.10\n    namespaces",
+                "taxRate: 0.10\n    basis: request\n    namespaces"),
+            "t");
+    Bill bill = biller(book, "2026-11-05T00:00:00Z").bill("team-b", YearMonth.of(2026, 10));
+    assertThat(bill.notes()).anyMatch(n -> n.contains("billed on usage"));
+    assertThat(bill.lines()).isNotEmpty();
+  }
+
+  @Test
+  void billNumbersAreDeterministic() {
+    assertThat(Biller.billNumber("team-a", YearMonth.of(2026, 10)))
+        .isEqualTo(Biller.billNumber("team-a", YearMonth.of(2026, 10)))
+        .isNotEqualTo(Biller.billNumber("team-b", YearMonth.of(2026, 10)))
+        .matches("CB-202610-[0-9A-F]{8}");
+  }
+
+  @Test
+  void unknownNamespacesAndUnmeteredMonthsAreNotFound() {
+    Biller biller = biller(PriceBookLoader.defaults(), "2026-11-05T00:00:00Z");
+    assertThatThrownBy(() -> biller.bill("nobody", YearMonth.of(2026, 10)))
+        .isInstanceOfSatisfying(
+            BillException.class, e -> assertThat(e.kind()).isEqualTo(BillException.Kind.NOT_FOUND))
+        .hasMessage("namespace nobody has never been metered");
+    assertThatThrownBy(() -> biller.bill("team-a", YearMonth.of(2026, 8)))
+        .hasMessage("no usage of namespace team-a was metered in 2026-08");
+    assertThatThrownBy(() -> biller.bill("team-a", YearMonth.of(2026, 12)))
+        .isInstanceOfSatisfying(
+            BillException.class,
+            e -> assertThat(e.kind()).isEqualTo(BillException.Kind.BAD_REQUEST));
+  }
+}

@@ -1,0 +1,82 @@
+package dev.chargeback.meter.price;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.LocalDate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class PriceBookLoaderTest {
+  private static final String VERSION =
+      "  - effectiveFrom: \"2026-01-01\"\n"
+          + "    prices: {cpuCoreHour: 45, memoryGibHour: 6, networkReceiveGib: 0, networkTransmitGib: 150, storageGibHour: 0.2}\n";
+
+  @Test
+  void theDefaultBookLoadsAndPricesInWon() {
+    PriceBook book = PriceBookLoader.defaults();
+    assertThat(book.currency().getCurrencyCode()).isEqualTo("KRW");
+    assertThat(book.currency().getDefaultFractionDigits()).isZero();
+    PriceVersion v = book.at(LocalDate.of(2026, 11, 1));
+    assertThat(v.basis()).isEqualTo(Basis.USAGE);
+    assertThat(v.prices().storageGibHour()).isEqualByComparingTo("0.2");
+    assertThat(book.at(LocalDate.of(2025, 12, 31))).isNull();
+  }
+
+  @Test
+  void namespaceTermsOverrideSomePrices() {
+    PriceBook book =
+        PriceBookLoader.parse(
+            "currency: usd\nversions:\n"
+                + VERSION
+                + "    namespaces:\n      team-b: {discount: 0.2, prices: {cpuCoreHour: 40}}\n",
+            "t");
+    PriceVersion v = book.versions().getFirst();
+    assertThat(v.pricesFor("team-b").cpuCoreHour()).isEqualByComparingTo("40");
+    assertThat(v.pricesFor("team-b").memoryGibHour()).isEqualByComparingTo("6");
+    assertThat(v.discountFor("team-b")).isEqualByComparingTo("0.2");
+    assertThat(v.discountFor("other")).isZero();
+  }
+
+  static Stream<Arguments> badBooks() {
+    String head = "currency: KRW\nversions:\n" + VERSION;
+    return Stream.of(
+        Arguments.of(head + "    colour: red\n", "unknown key 'versions[0].colour'"),
+        Arguments.of(
+            "currency: XYZ\nversions:\n" + VERSION,
+            "key 'currency': 'XYZ' is not an ISO 4217 currency"),
+        Arguments.of(
+            "currency: KRW\nversions: []\n", "key 'versions': at least one version is needed"),
+        Arguments.of(
+            "currency: KRW\nversions:\n  - effectiveFrom: \"2026-01-01\"\n    prices: {cpuCoreHour: 45}\n",
+            "key 'versions[0].prices.memoryGibHour': missing"),
+        Arguments.of(
+            head + "    basis: wishful\n",
+            "key 'versions[0].basis': 'wishful' is not one of usage, request, max"),
+        Arguments.of(head + "    taxRate: 10\n", "key 'versions[0].taxRate': must be a fraction"),
+        Arguments.of(
+            head + VERSION,
+            "key 'versions[1].effectiveFrom': versions must be in increasing date order"),
+        Arguments.of(
+            "currency: KRW\nversions:\n  - effectiveFrom: \"1 May\"\n",
+            "key 'versions[0].effectiveFrom': '1 May' is not a date"),
+        Arguments.of(
+            head + "    namespaces:\n      a: {discount: -0.1}\n",
+            "key 'versions[0].namespaces.a.discount': must be a fraction"),
+        Arguments.of(
+            head + "    namespaces:\n      a: {prices: {cpuCoreHour: -1}}\n",
+            "key 'versions[0].namespaces.a.prices.cpuCoreHour': must not be negative"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badBooks")
+  void badBooksNameTheKey(String yaml, String message) {
+    assertThatThrownBy(() -> PriceBookLoader.parse(yaml, "book.yaml"))
+        .isInstanceOf(PriceBookException.class)
+        .hasMessageContaining("book.yaml")
+        .hasMessageContaining(message);
+  }
+}

@@ -1,9 +1,12 @@
 package dev.chargeback.exporter;
 
+import dev.chargeback.exporter.role.BillCommand;
 import dev.chargeback.exporter.role.Roles;
+import dev.chargeback.meter.bill.BillException;
 import dev.chargeback.meter.config.ChargebackConfig;
 import dev.chargeback.meter.config.ConfigException;
 import dev.chargeback.meter.config.ConfigLoader;
+import dev.chargeback.meter.price.PriceBookException;
 import dev.chargeback.meter.store.StoreException;
 import java.util.Arrays;
 import java.util.List;
@@ -25,7 +28,8 @@ public final class Main {
                     [--target node-exporter=URL] [--target kube-state-metrics=URL]
                     [--scrape-interval 30s]
         meter       the only writer: scrapes targets into the store (health on :9467)
-        exporter    read-only: serves /metrics from the meter's store (:9466)
+        exporter    read-only: serves /metrics, /bill and /api/v1 from the meter's store (:9466)
+        bill        one bill to a file: --ns NS [--month YYYY-MM] [-o FILE] [--format pdf|json|csv]
 
       Every key of the configuration file is also a flag (--scrape-interval, --max-gap,
       --billing.time-zone, ...) and an environment variable (CHARGEBACK_SCRAPE_INTERVAL, ...).
@@ -42,6 +46,11 @@ public final class Main {
     List<String> flags = Arrays.asList(args).subList(1, args.length);
     Roles.Running running;
     try {
+      if (role.equals("bill")) {
+        ConfigLoader.Loaded loaded = ConfigLoader.load(flags, BillCommand.FLAGS, System.getenv());
+        System.out.println(BillCommand.run(loaded.config(), loaded.roleFlags()));
+        return;
+      }
       ChargebackConfig config = ConfigLoader.load(flags, Set.of(), System.getenv()).config();
       running =
           switch (role) {
@@ -52,7 +61,11 @@ public final class Main {
             default ->
                 throw new ConfigException("unknown role '" + role + "' (see chargeback help)");
           };
-    } catch (ConfigException | StoreException e) {
+    } catch (ConfigException | StoreException | PriceBookException | BillException e) {
+      System.err.println("chargeback: " + e.getMessage());
+      System.exit(1);
+      return;
+    } catch (java.io.IOException e) {
       System.err.println("chargeback: " + e.getMessage());
       System.exit(1);
       return;

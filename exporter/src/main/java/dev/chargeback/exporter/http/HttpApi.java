@@ -114,6 +114,11 @@ public final class HttpApi {
     return """
         <!doctype html><html><head><meta charset="utf-8"><title>chargeback</title></head>
         <body><h1>chargeback</h1><p>Namespace chargeback for Kubernetes.</p><ul>
+        <li><a href="/bill?ns=default">/bill?ns=default</a> this month's PDF bill
+        (<a href="/bill?ns=default&amp;format=json">JSON</a>,
+        <a href="/bill?ns=default&amp;format=csv">CSV</a>)</li>
+        <li><a href="/api/v1/namespaces">/api/v1/namespaces</a> month-to-date cost per namespace</li>
+        <li><a href="/api/v1/usage?ns=default&amp;step=1h">/api/v1/usage?ns=default</a> usage</li>
         <li><a href="/metrics">/metrics</a> billing metrics for Prometheus</li>
         <li><a href="/healthz">/healthz</a> and <a href="/readyz">/readyz</a></li>
         </ul></body></html>

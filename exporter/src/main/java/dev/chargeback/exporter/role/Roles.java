@@ -1,10 +1,15 @@
 package dev.chargeback.exporter.role;
 
+import dev.chargeback.exporter.http.BillRoutes;
 import dev.chargeback.exporter.http.HttpApi;
 import dev.chargeback.exporter.metrics.StoreCollector;
 import dev.chargeback.exporter.sim.SimEndpoints;
+import dev.chargeback.meter.bill.BillPdf;
+import dev.chargeback.meter.bill.Biller;
 import dev.chargeback.meter.config.ChargebackConfig;
 import dev.chargeback.meter.config.ConfigException;
+import dev.chargeback.meter.price.PriceBook;
+import dev.chargeback.meter.price.PriceBookLoader;
 import dev.chargeback.meter.scrape.Meter;
 import dev.chargeback.meter.scrape.Target;
 import dev.chargeback.meter.sim.SimCluster;
@@ -63,6 +68,37 @@ public final class Roles {
     return targets;
   }
 
+  static Biller biller(RollupStore store, ChargebackConfig c) {
+    PriceBook book =
+        c.prices().isBlank()
+            ? PriceBookLoader.defaults()
+            : PriceBookLoader.load(Path.of(c.prices()));
+    return new Biller(store, book, InstantSource.system());
+  }
+
+  static BillPdf pdf(ChargebackConfig c) {
+    return new BillPdf(
+        new BillPdf.Style(
+            path(c.bill().font()),
+            path(c.bill().boldFont()),
+            c.bill().organisation(),
+            path(c.bill().logo())));
+  }
+
+  private static Path path(String value) {
+    return value == null || value.isBlank() ? null : Path.of(value);
+  }
+
+  /** The bill and API routes over {@code store}. */
+  private static java.util.function.Consumer<io.javalin.config.JavalinConfig> billing(
+      RollupStore store, ChargebackConfig c) {
+    BillRoutes routes = new BillRoutes(store, biller(store, c), pdf(c));
+    return cfg -> {
+      routes.register(cfg);
+      BillRoutes.errors(cfg);
+    };
+  }
+
   private static PrometheusRegistry registry(RollupStore store, ChargebackConfig c) {
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
@@ -104,7 +140,7 @@ public final class Roles {
             new BillingCalendar(c.billing().zone()));
     Javalin http =
         HttpApi.start(
-            c.listenOr(EXPORTER_LISTEN), store, registry(store, c), () -> null, cfg -> {});
+            c.listenOr(EXPORTER_LISTEN), store, registry(store, c), () -> null, billing(store, c));
     return new Running(
         http.port(),
         () -> {
@@ -118,7 +154,11 @@ public final class Roles {
     Writer writer = new Writer(c, true);
     Javalin http =
         HttpApi.start(
-            c.listenOr(EXPORTER_LISTEN), null, registry(writer.store, c), () -> null, cfg -> {});
+            c.listenOr(EXPORTER_LISTEN),
+            null,
+            registry(writer.store, c),
+            () -> null,
+            billing(writer.store, c));
     writer.start(staticTargets(c), InstantSource.system());
     return new Running(
         http.port(),
@@ -163,7 +203,8 @@ public final class Roles {
             null,
             registry(writer.store, c),
             () -> null,
-            cfg -> SimEndpoints.register(cfg, "/sim", sim, clock));
+            billing(writer.store, c)
+                .andThen(cfg -> SimEndpoints.register(cfg, "/sim", sim, clock)));
     writer.start(SimReplay.targets(sim, "http://127.0.0.1:" + http.port() + "/sim"), clock);
     LOG.info("demo: serving on port {}; namespaces {}", http.port(), sim.namespaces());
     return new Running(

@@ -13,6 +13,8 @@ import java.util.List;
  * @param scrapeTimeout a scrape's whole deadline, headers and body
  * @param maxGap gauges are not integrated across longer gaps (default 5 × scrapeInterval)
  * @param targets static targets, {@code ROLE=URL}
+ * @param prices price book file (YAML); empty for the built-in book
+ * @param bill how PDF bills look
  */
 public record ChargebackConfig(
     String data,
@@ -23,7 +25,9 @@ public record ChargebackConfig(
     List<String> targets,
     Billing billing,
     Retention retention,
-    Limits limits) {
+    Limits limits,
+    String prices,
+    Bill bill) {
 
   /**
    * @param timeZone billing periods are calendar months in this zone, fixed at first start
@@ -41,6 +45,16 @@ public record ChargebackConfig(
 
   /** How long each granularity's buckets are kept. */
   public record Retention(Duration fiveMinute, Duration hourly, Duration daily) {}
+
+  /**
+   * How bills look.
+   *
+   * @param font TrueType font file; empty for Debian's Nanum Gothic
+   * @param boldFont bold TrueType font file; empty for Nanum Gothic Bold
+   * @param organisation printed above the title
+   * @param logo PNG or JPEG printed top right; empty for none
+   */
+  public record Bill(String font, String boldFont, String organisation, String logo) {}
 
   /** Parser bounds per scrape. */
   public record Limits(int maxLineBytes, int maxLabels, long maxBodyBytes) {}
@@ -74,6 +88,19 @@ public record ChargebackConfig(
     }
     if (limits.maxBodyBytes() < 1) {
       throw new ConfigException("config key 'limits.maxBodyBytes': must be positive");
+    }
+    for (String[] file :
+        new String[][] {
+          {"prices", prices},
+          {"bill.font", bill.font()},
+          {"bill.boldFont", bill.boldFont()},
+          {"bill.logo", bill.logo()}
+        }) {
+      if (file[1] != null
+          && !file[1].isBlank()
+          && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file[1]))) {
+        throw new ConfigException("config key '" + file[0] + "': cannot read " + file[1]);
+      }
     }
     if (data == null || data.isBlank()) {
       throw new ConfigException("config key 'data': must name a directory");

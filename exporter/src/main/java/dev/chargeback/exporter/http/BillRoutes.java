@@ -1,0 +1,211 @@
+package dev.chargeback.exporter.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chargeback.meter.bill.Bill;
+import dev.chargeback.meter.bill.BillCsv;
+import dev.chargeback.meter.bill.BillException;
+import dev.chargeback.meter.bill.BillJson;
+import dev.chargeback.meter.bill.BillPdf;
+import dev.chargeback.meter.bill.Biller;
+import dev.chargeback.meter.store.Rollup;
+import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.time.Granularity;
+import dev.chargeback.meter.usage.Resource;
+import dev.chargeback.meter.usage.RollupKey;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * {@code GET /bill}, {@code GET /api/v1/namespaces} and {@code GET /api/v1/usage}. Every parameter
+ * is validated; bad ones get 400 with {@code {"error": …}}, unknown namespaces 404.
+ */
+public final class BillRoutes {
+  /** A Kubernetes namespace name: a DNS-1123 label. */
+  private static final Pattern DNS_1123_LABEL =
+      Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_POINTS = 10_000;
+
+  private final RollupStore store;
+  private final Biller biller;
+  private final BillPdf pdf;
+
+  public BillRoutes(RollupStore store, Biller biller, BillPdf pdf) {
+    this.store = store;
+    this.biller = biller;
+    this.pdf = pdf;
+  }
+
+  public void register(JavalinConfig cfg) {
+    cfg.routes.get("/bill", this::bill);
+    cfg.routes.get("/api/v1/namespaces", this::namespaces);
+    cfg.routes.get("/api/v1/usage", this::usage);
+  }
+
+  /** Thrown for a bad query parameter; answered with 400. */
+  static final class BadParameter extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BadParameter(String message) {
+      super(message);
+    }
+  }
+
+  /** Turns request and bill errors into JSON answers. */
+  public static void errors(JavalinConfig cfg) {
+    cfg.routes.exception(
+        BadParameter.class, (e, ctx) -> HttpApi.error(ctx, 400, e.getMessage(), null));
+    cfg.routes.exception(
+        BillException.class,
+        (e, ctx) ->
+            HttpApi.error(
+                ctx, e.kind() == BillException.Kind.NOT_FOUND ? 404 : 400, e.getMessage(), null));
+  }
+
+  static String namespace(Context ctx) {
+    String ns = ctx.queryParam("ns");
+    if (ns == null || ns.isEmpty()) {
+      throw new BadParameter("missing parameter ns (a namespace name)");
+    }
+    if (!DNS_1123_LABEL.matcher(ns).matches()) {
+      throw new BadParameter(
+          "parameter ns is not a namespace name (DNS-1123 label: a-z, 0-9, '-', at most 63)");
+    }
+    return ns;
+  }
+
+  private YearMonth month(Context ctx) {
+    String month = ctx.queryParam("month");
+    if (month == null || month.isEmpty()) {
+      return biller.currentMonth();
+    }
+    if (!month.matches("\\d{4}-\\d{2}")) {
+      throw new BadParameter("parameter month must be YYYY-MM");
+    }
+    try {
+      return YearMonth.parse(month);
+    } catch (DateTimeParseException e) {
+      throw new BadParameter("parameter month must be YYYY-MM");
+    }
+  }
+
+  private void bill(Context ctx) {
+    String ns = namespace(ctx);
+    YearMonth month = month(ctx);
+    String format = ctx.queryParam("format") == null ? "pdf" : ctx.queryParam("format");
+    if (!List.of("pdf", "json", "csv").contains(format)) {
+      throw new BadParameter("parameter format must be pdf, json or csv");
+    }
+    store.catchUp();
+    Bill bill = biller.bill(ns, month);
+    String file = "bill-" + ns + "-" + month + "." + format;
+    switch (format) {
+      case "json" -> ctx.contentType("application/json").result(BillJson.render(bill));
+      case "csv" ->
+          ctx.contentType("text/csv; charset=utf-8")
+              .header("Content-Disposition", "attachment; filename=\"" + file + "\"")
+              .result(BillCsv.render(bill));
+      default ->
+          ctx.contentType("application/pdf")
+              .header("Content-Disposition", "attachment; filename=\"" + file + "\"")
+              .result(pdf.render(bill));
+    }
+  }
+
+  private void namespaces(Context ctx) throws Exception {
+    YearMonth month = month(ctx);
+    store.catchUp();
+    ObjectNode root = JSON.createObjectNode();
+    root.put("month", month.toString());
+    root.put("currency", biller.priceBook().currency().getCurrencyCode());
+    ArrayNode list = root.putArray("namespaces");
+    for (String ns : biller.namespaces()) {
+      try {
+        Bill bill = biller.bill(ns, month);
+        list.addObject()
+            .put("namespace", ns)
+            .put("subtotal", bill.subtotal().toPlainString())
+            .put("total", bill.total().toPlainString())
+            .put("preliminary", bill.preliminary());
+      } catch (BillException e) {
+        // Not metered in that month: not listed.
+      }
+    }
+    ctx.contentType("application/json").result(JSON.writeValueAsBytes(root));
+  }
+
+  private void usage(Context ctx) throws Exception {
+    String ns = namespace(ctx);
+    String step = ctx.queryParam("step") == null ? "1h" : ctx.queryParam("step");
+    Granularity g =
+        switch (step) {
+          case "5m" -> Granularity.FIVE_MINUTES;
+          case "1h" -> Granularity.HOUR;
+          case "1d" -> Granularity.DAY;
+          default -> throw new BadParameter("parameter step must be 5m, 1h or 1d");
+        };
+    long now = System.currentTimeMillis() / 1000;
+    long to = time(ctx.queryParam("to"), "to", now);
+    long from = time(ctx.queryParam("from"), "from", to - 86400);
+    if (from >= to) {
+      throw new BadParameter("parameter from must be before to");
+    }
+    if ((to - from) / g.seconds > MAX_POINTS) {
+      throw new BadParameter(
+          "too many points: at most " + MAX_POINTS + " steps of " + step + " per request");
+    }
+    store.catchUp();
+    ObjectNode root = JSON.createObjectNode();
+    root.put("namespace", ns);
+    root.put("step", step);
+    root.put("from", Instant.ofEpochSecond(from).toString());
+    root.put("to", Instant.ofEpochSecond(to).toString());
+    ObjectNode series = root.putObject("series");
+    for (Resource r :
+        List.of(
+            Resource.CPU,
+            Resource.MEMORY,
+            Resource.NETWORK_RECEIVE,
+            Resource.NETWORK_TRANSMIT,
+            Resource.STORAGE,
+            Resource.REQUEST_CPU,
+            Resource.REQUEST_MEMORY)) {
+      List<Rollup> points = store.rollups(g, RollupKey.namespace(ns, r), from, to);
+      if (points.isEmpty()) {
+        continue;
+      }
+      ObjectNode s = series.putObject(r.label);
+      s.put("unit", r.unit);
+      ArrayNode values = s.putArray("values");
+      for (Rollup p : points) {
+        values.addArray().add(Instant.ofEpochSecond(p.bucketStart()).toString()).add(p.sum());
+      }
+    }
+    ctx.contentType("application/json").result(JSON.writeValueAsBytes(root));
+  }
+
+  /** An RFC 3339 instant or a date (local midnight in the billing zone). */
+  private long time(String value, String name, long fallback) {
+    if (value == null || value.isEmpty()) {
+      return fallback;
+    }
+    try {
+      if (value.length() == 10) {
+        return store.calendar().startOf(LocalDate.parse(value));
+      }
+      return Instant.parse(value).getEpochSecond();
+    } catch (DateTimeParseException e) {
+      throw new BadParameter(
+          "parameter " + name + " must be a date (YYYY-MM-DD) or an RFC 3339 time");
+    }
+  }
+}

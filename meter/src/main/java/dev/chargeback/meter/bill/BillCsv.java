@@ -1,0 +1,60 @@
+package dev.chargeback.meter.bill;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A bill's line items as CSV (RFC 4180), one row per line. Text cells that a spreadsheet would run
+ * as a formula (starting with {@code = + - @}, tab or carriage return) are prefixed with an
+ * apostrophe.
+ */
+public final class BillCsv {
+  private BillCsv() {}
+
+  public static byte[] render(Bill bill) {
+    StringBuilder out =
+        new StringBuilder(
+            "namespace,month,resource,note,quantity,unit,unit_price,amount,currency\r\n");
+    for (BillLine l : bill.lines()) {
+      row(
+          out,
+          text(bill.namespace()),
+          bill.month().toString(),
+          text(l.resource()),
+          text(l.note()),
+          l.quantity().toPlainString(),
+          text(l.unit()),
+          l.unitPrice().toPlainString(),
+          l.amount().toPlainString(),
+          bill.currency().getCurrencyCode());
+    }
+    return out.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void row(StringBuilder out, String... cells) {
+    for (int i = 0; i < cells.length; i++) {
+      if (i > 0) {
+        out.append(',');
+      }
+      out.append(quote(cells[i]));
+    }
+    out.append("\r\n");
+  }
+
+  /** Neutralises formula triggers in a text cell. */
+  static String text(String value) {
+    if (!value.isEmpty() && "=+-@\t\r".indexOf(value.charAt(0)) >= 0) {
+      return "'" + value;
+    }
+    return value;
+  }
+
+  private static String quote(String cell) {
+    if (cell.indexOf(',') < 0
+        && cell.indexOf('"') < 0
+        && cell.indexOf('\n') < 0
+        && cell.indexOf('\r') < 0) {
+      return cell;
+    }
+    return '"' + cell.replace("\"", "\"\"") + '"';
+  }
+}

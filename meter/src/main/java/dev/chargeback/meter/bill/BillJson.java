@@ -1,0 +1,64 @@
+package dev.chargeback.meter.bill;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.UncheckedIOException;
+
+/**
+ * A bill as JSON, amounts as decimal strings (never binary floats):
+ *
+ * <pre>{@code
+ * {"namespace":"default","month":"2026-11","currency":"KRW","preliminary":true,
+ *  "lines":[{"resource":"cpu","quantity":"720.0000","unit":"core-hours","unitPrice":"45",
+ *            "amount":"32400","note":""}],
+ *  "subtotal":"32400","discount":"0","tax":"3240","total":"35640", …}
+ * }</pre>
+ */
+public final class BillJson {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private BillJson() {}
+
+  public static ObjectNode tree(Bill bill) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("namespace", bill.namespace());
+    root.put("month", bill.month().toString());
+    root.put("currency", bill.currency().getCurrencyCode());
+    root.put("preliminary", bill.preliminary());
+    ArrayNode lines = root.putArray("lines");
+    for (BillLine l : bill.lines()) {
+      ObjectNode line = lines.addObject();
+      line.put("resource", l.resource());
+      line.put("quantity", l.quantity().toPlainString());
+      line.put("unit", l.unit());
+      line.put("unitPrice", l.unitPrice().toPlainString());
+      line.put("amount", l.amount().toPlainString());
+      line.put("note", l.note());
+    }
+    root.put("subtotal", bill.subtotal().toPlainString());
+    root.put("discount", bill.discount().toPlainString());
+    root.put("tax", bill.tax().toPlainString());
+    root.put("total", bill.total().toPlainString());
+    root.put("billNumber", bill.billNumber());
+    root.put("issueDate", bill.issueDate().toString());
+    root.put("periodStart", bill.periodStart().toString());
+    root.put("periodEnd", bill.periodEnd().toString());
+    root.put("coverage", Math.round(bill.coverage() * 10000) / 10000.0);
+    ArrayNode notes = root.putArray("notes");
+    bill.notes().forEach(notes::add);
+    ArrayNode workloads = root.putArray("topWorkloads");
+    for (Bill.WorkloadCost w : bill.topWorkloads()) {
+      workloads.addObject().put("workload", w.workload()).put("amount", w.amount().toPlainString());
+    }
+    return root;
+  }
+
+  public static byte[] render(Bill bill) {
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(tree(bill));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,570 @@
+package dev.chargeback.meter.bill;
+
+import java.awt.Color;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
+import java.time.format.DateTimeFormatter;
+import java.time.format.TextStyle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.openpdf.text.Chunk;
+import org.openpdf.text.Document;
+import org.openpdf.text.DocumentException;
+import org.openpdf.text.Element;
+import org.openpdf.text.Font;
+import org.openpdf.text.Image;
+import org.openpdf.text.PageSize;
+import org.openpdf.text.Paragraph;
+import org.openpdf.text.Phrase;
+import org.openpdf.text.Rectangle;
+import org.openpdf.text.pdf.BaseFont;
+import org.openpdf.text.pdf.PdfContentByte;
+import org.openpdf.text.pdf.PdfPCell;
+import org.openpdf.text.pdf.PdfPTable;
+import org.openpdf.text.pdf.PdfTemplate;
+import org.openpdf.text.pdf.PdfWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Renders a {@link Bill} as an A4 PDF: header, line items and totals, daily usage charts and a
+ * cost-share pie (vector graphics), weekly usage, top workloads, how prices are calculated, and
+ * data coverage. Text uses an embedded TrueType font (Debian's Nanum fonts by default, so Hangul
+ * renders); without one it falls back to Helvetica, which has no Hangul, and says so once.
+ */
+public final class BillPdf {
+  private static final Logger LOG = LoggerFactory.getLogger(BillPdf.class);
+
+  /** Where Debian's {@code fonts-nanum} puts its fonts (the container image ships them). */
+  public static final Path NANUM = Path.of("/usr/share/fonts/truetype/nanum/NanumGothic.ttf");
+
+  public static final Path NANUM_BOLD =
+      Path.of("/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf");
+
+  private static final Color INK = new Color(0x22, 0x2B, 0x36);
+  private static final Color MUTED = new Color(0x6B, 0x75, 0x80);
+  private static final Color RULE = new Color(0xD5, 0xDA, 0xE0);
+  private static final Color SHADE = new Color(0xF2, 0xF4, 0xF7);
+  private static final Color[] PALETTE = {
+    new Color(0x2F, 0x6B, 0xB3), new Color(0xE0, 0x8A, 0x2E), new Color(0x3A, 0x9E, 0x6F),
+    new Color(0xB8, 0x4A, 0x62), new Color(0x7D, 0x5B, 0xA6), new Color(0x8C, 0x8C, 0x8C),
+  };
+
+  /**
+   * How bills look.
+   *
+   * @param font regular TrueType font; null for Nanum Gothic when installed
+   * @param boldFont bold TrueType font; null for Nanum Gothic Bold, or the regular font
+   * @param organisation printed above the title; may be empty
+   * @param logo a PNG or JPEG printed top right; null for none
+   */
+  public record Style(Path font, Path boldFont, String organisation, Path logo) {
+    public static final Style DEFAULT = new Style(null, null, "", null);
+  }
+
+  private final BaseFont regular;
+  private final BaseFont bold;
+  private final String organisation;
+  private final byte[] logo;
+
+  public BillPdf(Style style) {
+    this.regular = font(style.font() != null ? style.font() : NANUM, BaseFont.HELVETICA);
+    Path boldPath =
+        style.boldFont() != null
+            ? style.boldFont()
+            : style.font() != null ? style.font() : NANUM_BOLD;
+    this.bold = font(boldPath, BaseFont.HELVETICA_BOLD);
+    this.organisation = style.organisation() == null ? "" : style.organisation();
+    try {
+      this.logo = style.logo() == null ? null : Files.readAllBytes(style.logo());
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "cannot read logo " + style.logo() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static BaseFont font(Path ttf, String fallback) {
+    try {
+      if (Files.isReadable(ttf)) {
+        return BaseFont.createFont(ttf.toString(), BaseFont.IDENTITY_H, BaseFont.EMBEDDED);
+      }
+      LOG.warn(
+          "font {} not found: bills use {} (no Hangul); install fonts-nanum or set bill.font",
+          ttf,
+          fallback);
+      return BaseFont.createFont(fallback, BaseFont.WINANSI, BaseFont.NOT_EMBEDDED);
+    } catch (IOException | DocumentException e) {
+      throw new IllegalArgumentException("cannot load font " + ttf + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether the text font can show Hangul (false on the Helvetica fallback). */
+  public boolean embedsFont() {
+    return regular.getFontType() != BaseFont.FONT_TYPE_T1;
+  }
+
+  public byte[] render(Bill bill) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+    Document doc = new Document(PageSize.A4, 42, 42, 40, 40);
+    try {
+      PdfWriter writer = PdfWriter.getInstance(doc, out);
+      doc.addTitle(title(bill));
+      doc.addCreator("chargeback");
+      doc.open();
+      header(doc, bill);
+      lineItems(doc, bill);
+      charts(doc, writer, bill);
+      weekly(doc, bill);
+      workloads(doc, bill);
+      method(doc, bill);
+      doc.close();
+    } catch (DocumentException | IOException e) {
+      throw new IllegalStateException(
+          "cannot render the bill of " + bill.namespace() + ": " + e.getMessage(), e);
+    }
+    return out.toByteArray();
+  }
+
+  static String title(Bill bill) {
+    return bill.month().getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH)
+        + " "
+        + bill.month().getYear()
+        + " Cloud Usage Bill";
+  }
+
+  private Font f(float size, boolean strong, Color color) {
+    return new Font(strong ? bold : regular, size, Font.NORMAL, color);
+  }
+
+  // ---- sections
+
+  private void header(Document doc, Bill bill) throws DocumentException, IOException {
+    PdfPTable top = new PdfPTable(new float[] {3, 1});
+    top.setWidthPercentage(100);
+    PdfPCell left = new PdfPCell();
+    left.setBorder(Rectangle.NO_BORDER);
+    if (!organisation.isEmpty()) {
+      left.addElement(new Paragraph(organisation, f(10, true, MUTED)));
+    }
+    left.addElement(new Paragraph(title(bill), f(20, true, INK)));
+    if (bill.preliminary()) {
+      left.addElement(
+          new Paragraph(
+              "PRELIMINARY: month to date, final after " + bill.month().atEndOfMonth(),
+              f(9, true, PALETTE[1])));
+    }
+    top.addCell(left);
+    PdfPCell right = new PdfPCell();
+    right.setBorder(Rectangle.NO_BORDER);
+    right.setHorizontalAlignment(Element.ALIGN_RIGHT);
+    if (logo != null) {
+      Image image = Image.getInstance(logo);
+      image.scaleToFit(110, 48);
+      image.setAlignment(Element.ALIGN_RIGHT);
+      right.addElement(image);
+    }
+    top.addCell(right);
+    doc.add(top);
+
+    PdfPTable info = new PdfPTable(new float[] {1.2f, 2.3f, 1.2f, 2.3f});
+    info.setWidthPercentage(100);
+    info.setSpacingBefore(10);
+    infoCell(info, "Namespace", bill.namespace());
+    infoCell(info, "Bill number", bill.billNumber());
+    infoCell(info, "Period", bill.periodStart() + " to " + bill.periodEnd());
+    infoCell(info, "Issue date", bill.issueDate().toString());
+    infoCell(info, "Currency", bill.currency().getCurrencyCode());
+    infoCell(info, "Data coverage", percent(bill.coverage()));
+    doc.add(info);
+  }
+
+  private void infoCell(PdfPTable table, String label, String value) {
+    PdfPCell l = new PdfPCell(new Phrase(label, f(8.5f, false, MUTED)));
+    PdfPCell v = new PdfPCell(new Phrase(value, f(9.5f, true, INK)));
+    for (PdfPCell c : List.of(l, v)) {
+      c.setBorder(Rectangle.BOTTOM);
+      c.setBorderColor(RULE);
+      c.setPaddingBottom(5);
+      table.addCell(c);
+    }
+  }
+
+  private void lineItems(Document doc, Bill bill) throws DocumentException {
+    section(doc, "Charges");
+    PdfPTable t = new PdfPTable(new float[] {2.6f, 1.6f, 1.1f, 1.1f, 1.4f});
+    t.setWidthPercentage(100);
+    for (String h : List.of("Resource", "Quantity", "Unit", "Unit price", "Amount")) {
+      PdfPCell c = cell(h, true, MUTED, !h.equals("Resource") && !h.equals("Unit"));
+      c.setBackgroundColor(SHADE);
+      t.addCell(c);
+    }
+    String code = bill.currency().getCurrencyCode();
+    for (BillLine l : bill.lines()) {
+      String name = label(l.resource()) + (l.note().isEmpty() ? "" : " (" + l.note() + ")");
+      t.addCell(cell(name, false, INK, false));
+      t.addCell(cell(number(l.quantity()), false, INK, true));
+      t.addCell(cell(l.unit(), false, MUTED, false));
+      t.addCell(cell(number(l.unitPrice()), false, INK, true));
+      t.addCell(cell(number(l.amount()), false, INK, true));
+    }
+    total(t, "Subtotal", number(bill.subtotal()), false);
+    if (bill.discount().signum() != 0) {
+      total(t, "Discount", "-" + number(bill.discount()), false);
+    }
+    total(t, "Tax", number(bill.tax()), false);
+    total(t, "Total (" + code + ")", number(bill.total()), true);
+    doc.add(t);
+    for (String note : bill.notes()) {
+      Paragraph p = new Paragraph("Note: " + note, f(8.5f, false, MUTED));
+      p.setSpacingBefore(3);
+      doc.add(p);
+    }
+  }
+
+  private void total(PdfPTable t, String label, String amount, boolean strong) {
+    PdfPCell l = cell(label, strong, INK, true);
+    l.setColspan(4);
+    PdfPCell a = cell(amount, strong, INK, true);
+    if (strong) {
+      l.setBackgroundColor(SHADE);
+      a.setBackgroundColor(SHADE);
+    }
+    t.addCell(l);
+    t.addCell(a);
+  }
+
+  private PdfPCell cell(String text, boolean strong, Color color, boolean right) {
+    PdfPCell c = new PdfPCell(new Phrase(text, f(9, strong, color)));
+    c.setBorder(Rectangle.BOTTOM);
+    c.setBorderColor(RULE);
+    c.setPadding(4);
+    c.setHorizontalAlignment(right ? Element.ALIGN_RIGHT : Element.ALIGN_LEFT);
+    return c;
+  }
+
+  private void section(Document doc, String title) throws DocumentException {
+    Paragraph p = new Paragraph(title, f(12, true, INK));
+    p.setSpacingBefore(14);
+    p.setSpacingAfter(6);
+    doc.add(p);
+  }
+
+  private void charts(Document doc, PdfWriter writer, Bill bill) throws DocumentException {
+    section(doc, "Daily usage");
+    PdfContentByte cb = writer.getDirectContent();
+    PdfPTable grid = new PdfPTable(2);
+    grid.setWidthPercentage(100);
+    String[][] charts = {
+      {"cpu", "CPU (core-hours per day)"},
+      {"memory", "Memory (GiB-hours per day)"},
+      {"network", "Network (GiB per day: received, transmitted)"},
+      {"storage", "Storage (GiB-hours per day)"},
+    };
+    for (String[] chart : charts) {
+      PdfTemplate tpl = cb.createTemplate(250, 130);
+      if (chart[0].equals("network")) {
+        lineChart(tpl, chart[1], bill, List.of("network_receive", "network_transmit"));
+      } else {
+        lineChart(tpl, chart[1], bill, List.of(chart[0]));
+      }
+      PdfPCell c = new PdfPCell(Image.getInstance(tpl));
+      c.setBorder(Rectangle.NO_BORDER);
+      c.setPadding(4);
+      grid.addCell(c);
+    }
+    doc.add(grid);
+
+    section(doc, "Cost share");
+    PdfTemplate pie = cb.createTemplate(510, 120);
+    pie(pie, bill);
+    doc.add(Image.getInstance(pie));
+  }
+
+  private void lineChart(PdfTemplate t, String title, Bill bill, List<String> series) {
+    float w = t.getWidth();
+    float h = t.getHeight();
+    float x0 = 34;
+    float y0 = 18;
+    float x1 = w - 6;
+    float y1 = h - 20;
+    text(t, title, 0, h - 10, 8, true, INK, Element.ALIGN_LEFT);
+    // An open month's last day is still running: plotting it would show a false drop.
+    List<Bill.DailyUsage> days =
+        bill.preliminary() && bill.daily().size() > 1
+            ? bill.daily().subList(0, bill.daily().size() - 1)
+            : bill.daily();
+    double max = 0;
+    for (Bill.DailyUsage d : days) {
+      for (String s : series) {
+        max = Math.max(max, d.quantities().getOrDefault(s, 0.0));
+      }
+    }
+    double top = niceCeiling(max);
+    t.setColorStroke(RULE);
+    t.setLineWidth(0.5f);
+    for (int i = 0; i <= 4; i++) {
+      float y = y0 + (y1 - y0) * i / 4;
+      t.moveTo(x0, y);
+      t.lineTo(x1, y);
+      t.stroke();
+      text(t, compact(top * i / 4), x0 - 3, y - 2.5f, 6, false, MUTED, Element.ALIGN_RIGHT);
+    }
+    int length = bill.month().lengthOfMonth();
+    for (int day = 1; day <= length; day += 7) {
+      float x = x0 + (x1 - x0) * (day - 1) / Math.max(1, length - 1);
+      text(t, Integer.toString(day), x, y0 - 9, 6, false, MUTED, Element.ALIGN_CENTER);
+    }
+    for (int s = 0; s < series.size(); s++) {
+      t.setColorStroke(PALETTE[s]);
+      t.setLineWidth(1.3f);
+      boolean first = true;
+      for (Bill.DailyUsage d : days) {
+        float x = x0 + (x1 - x0) * (d.day().getDayOfMonth() - 1) / Math.max(1, length - 1);
+        double v = d.quantities().getOrDefault(series.get(s), 0.0);
+        float y = (float) (y0 + (y1 - y0) * (top == 0 ? 0 : v / top));
+        if (first) {
+          t.moveTo(x, y);
+          first = false;
+        } else {
+          t.lineTo(x, y);
+        }
+      }
+      if (!first) {
+        t.stroke();
+      }
+    }
+  }
+
+  private void pie(PdfTemplate t, Bill bill) {
+    Map<String, BigDecimal> shares = bill.amountByResource();
+    BigDecimal total = shares.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
+    float cx = 60;
+    float cy = 60;
+    float r = 52;
+    if (total.signum() == 0) {
+      text(t, "No charges in this period.", 0, 60, 9, false, MUTED, Element.ALIGN_LEFT);
+      return;
+    }
+    double angle = 90;
+    int i = 0;
+    float legendY = 100;
+    String code = bill.currency().getCurrencyCode();
+    for (Map.Entry<String, BigDecimal> e : shares.entrySet()) {
+      if (e.getValue().signum() == 0) {
+        continue;
+      }
+      double share = e.getValue().doubleValue() / total.doubleValue();
+      double sweep = 360 * share;
+      Color color = PALETTE[i % PALETTE.length];
+      t.setColorFill(color);
+      t.moveTo(cx, cy);
+      int steps = Math.max(2, (int) Math.ceil(sweep / 3));
+      for (int k = 0; k <= steps; k++) {
+        double a = Math.toRadians(angle - sweep * k / steps);
+        t.lineTo((float) (cx + r * Math.cos(a)), (float) (cy + r * Math.sin(a)));
+      }
+      t.closePath();
+      t.fill();
+      angle -= sweep;
+      t.rectangle(140, legendY - 1, 8, 8);
+      t.fill();
+      text(
+          t,
+          label(e.getKey())
+              + "  "
+              + percent(share)
+              + "  ("
+              + code
+              + " "
+              + number(e.getValue())
+              + ")",
+          154,
+          legendY,
+          8.5f,
+          false,
+          INK,
+          Element.ALIGN_LEFT);
+      legendY -= 15;
+      i++;
+    }
+  }
+
+  private void weekly(Document doc, Bill bill) throws DocumentException {
+    section(doc, "Weekly usage");
+    String[] resources = {"cpu", "memory", "network_receive", "network_transmit", "storage"};
+    PdfPTable t = new PdfPTable(new float[] {2.2f, 1, 1, 1, 1, 1});
+    t.setWidthPercentage(100);
+    List<String> heads = new ArrayList<>(List.of("Week"));
+    heads.addAll(
+        List.of("CPU core-h", "Memory GiB-h", "Received GiB", "Sent GiB", "Storage GiB-h"));
+    for (String h : heads) {
+      PdfPCell c = cell(h, true, MUTED, !h.equals("Week"));
+      c.setBackgroundColor(SHADE);
+      t.addCell(c);
+    }
+    DateTimeFormatter day = DateTimeFormatter.ofPattern("MMM d", Locale.ENGLISH);
+    for (Bill.WeeklyUsage w : bill.weekly()) {
+      t.addCell(cell(day.format(w.from()) + " to " + day.format(w.to()), false, INK, false));
+      for (String r : resources) {
+        t.addCell(cell(decimal(w.quantities().getOrDefault(r, 0.0)), false, INK, true));
+      }
+    }
+    doc.add(t);
+  }
+
+  private void workloads(Document doc, Bill bill) throws DocumentException {
+    section(doc, "Top workloads by cost");
+    if (bill.topWorkloads().isEmpty()) {
+      doc.add(new Paragraph("No workload costs in this period.", f(9, false, MUTED)));
+      return;
+    }
+    PdfPTable t = new PdfPTable(new float[] {4, 1.4f});
+    t.setWidthPercentage(100);
+    for (Bill.WorkloadCost w : bill.topWorkloads()) {
+      t.addCell(cell(w.workload(), false, INK, false));
+      t.addCell(
+          cell(bill.currency().getCurrencyCode() + " " + number(w.amount()), false, INK, true));
+    }
+    doc.add(t);
+    doc.add(new Paragraph("Workload costs are before discount and tax.", f(7.5f, false, MUTED)));
+  }
+
+  private void method(Document doc, Bill bill) throws DocumentException {
+    section(doc, "How prices are calculated");
+    String code = bill.currency().getCurrencyCode();
+    List<String> text = new ArrayList<>();
+    text.add(
+        "Usage is metered from the kubelet (cAdvisor) every scrape interval and summed per local day."
+            + " CPU is core-seconds of application containers; memory is working-set bytes integrated over time;"
+            + " network is bytes sent and received by the namespace's pods (host-network pods excluded); storage is"
+            + " the size of persistent volume claims integrated over time.");
+    text.add(
+        "Each day is priced with the price version in force on that day. A line's amount is its quantity"
+            + " (rounded to 4 decimals) times its unit price, rounded once to the currency's minor unit ("
+            + bill.currency().getDefaultFractionDigits()
+            + " decimals for "
+            + code
+            + ").");
+    for (var v : bill.versions()) {
+      var p = v.pricesFor(bill.namespace());
+      text.add(
+          "From "
+              + v.effectiveFrom()
+              + ": "
+              + code
+              + " "
+              + number(p.cpuCoreHour())
+              + " per core-hour, "
+              + number(p.memoryGibHour())
+              + " per GiB-hour of memory, "
+              + number(p.networkReceiveGib())
+              + " per GiB received, "
+              + number(p.networkTransmitGib())
+              + " per GiB sent, "
+              + number(p.storageGibHour())
+              + " per GiB-hour of storage; basis "
+              + v.basis().name().toLowerCase(Locale.ROOT)
+              + "; discount "
+              + percent(v.discountFor(bill.namespace()).doubleValue())
+              + "; tax "
+              + percent(v.taxRate().doubleValue())
+              + " of the discounted subtotal.");
+    }
+    text.add(
+        "Data coverage is the share of the period in which the meter scraped the kubelets without a"
+            + " gap longer than maxGap; usage in uncovered time is not estimated.");
+    for (String s : text) {
+      Paragraph p = new Paragraph(s, f(8.5f, false, INK));
+      p.setSpacingAfter(4);
+      doc.add(p);
+    }
+    Paragraph end =
+        new Paragraph("Generated by chargeback. " + bill.billNumber(), f(7, false, MUTED));
+    end.setSpacingBefore(8);
+    doc.add(end);
+    doc.add(Chunk.NEWLINE);
+  }
+
+  // ---- text helpers
+
+  private void text(
+      PdfTemplate t,
+      String s,
+      float x,
+      float y,
+      float size,
+      boolean strong,
+      Color color,
+      int align) {
+    t.beginText();
+    t.setColorFill(color);
+    t.setFontAndSize(strong ? bold : regular, size);
+    t.showTextAligned(align, s, x, y, 0);
+    t.endText();
+  }
+
+  static String label(String resource) {
+    return switch (resource) {
+      case "cpu" -> "CPU";
+      case "memory" -> "Memory";
+      case "network_receive" -> "Network received";
+      case "network_transmit" -> "Network sent";
+      case "storage" -> "Storage";
+      default -> resource;
+    };
+  }
+
+  /** Grouped with commas, all decimals kept: the printed numbers re-multiply exactly. */
+  static String number(BigDecimal value) {
+    DecimalFormat f = new DecimalFormat("#,##0", DecimalFormatSymbols.getInstance(Locale.ROOT));
+    f.setMinimumFractionDigits(Math.max(0, value.scale()));
+    f.setMaximumFractionDigits(Math.max(0, value.scale()));
+    return f.format(value);
+  }
+
+  private static String decimal(double v) {
+    return number(BigDecimal.valueOf(v).setScale(v >= 100 ? 0 : 2, java.math.RoundingMode.HALF_UP));
+  }
+
+  private static String percent(double share) {
+    return BigDecimal.valueOf(share * 100)
+            .setScale(1, java.math.RoundingMode.HALF_UP)
+            .toPlainString()
+        + "%";
+  }
+
+  private static String compact(double v) {
+    if (v >= 1000) {
+      return BigDecimal.valueOf(v / 1000)
+              .setScale(1, java.math.RoundingMode.HALF_UP)
+              .stripTrailingZeros()
+              .toPlainString()
+          + "k";
+    }
+    return BigDecimal.valueOf(v)
+        .setScale(v >= 10 ? 0 : 2, java.math.RoundingMode.HALF_UP)
+        .stripTrailingZeros()
+        .toPlainString();
+  }
+
+  /** 1, 2 or 5 times a power of ten, at least {@code v}. */
+  private static double niceCeiling(double v) {
+    if (v <= 0) {
+      return 1;
+    }
+    double p = Math.pow(10, Math.floor(Math.log10(v)));
+    for (double m : new double[] {1, 2, 5, 10}) {
+      if (m * p >= v) {
+        return m * p;
+      }
+    }
+    return 10 * p;
+  }
+}

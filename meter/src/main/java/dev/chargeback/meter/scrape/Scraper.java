@@ -61,8 +61,16 @@ public final class Scraper implements AutoCloseable {
       throw new ScrapeException("interrupted while scraping " + target.url(), e);
     }
     InputStream raw = response.body();
+    java.util.concurrent.atomic.AtomicBoolean expired =
+        new java.util.concurrent.atomic.AtomicBoolean();
     ScheduledFuture<?> cutoff =
-        watchdog.schedule(() -> closeQuietly(raw), timeout.toMillis(), TimeUnit.MILLISECONDS);
+        watchdog.schedule(
+            () -> {
+              expired.set(true);
+              closeQuietly(raw);
+            },
+            timeout.toMillis(),
+            TimeUnit.MILLISECONDS);
     try (InputStream body = decode(response, raw)) {
       if (response.statusCode() != 200) {
         throw new ScrapeException("HTTP " + response.statusCode() + " from " + target.url());
@@ -71,7 +79,7 @@ public final class Scraper implements AutoCloseable {
           Format.ofContentType(response.headers().firstValue("Content-Type").orElse(""));
       return meter.ingest(target, body, format, scrapeMillis);
     } catch (IOException e) {
-      if (cutoff.isDone()) {
+      if (expired.get()) {
         throw new ScrapeException(
             "timed out after " + timeout.toMillis() + " ms reading the body of " + target.url(), e);
       }

@@ -1,0 +1,168 @@
+package dev.chargeback.meter.scrape;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.chargeback.meter.exposition.ParserLimits;
+import dev.chargeback.meter.store.MemoryKeyValueStore;
+import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.time.BillingCalendar;
+import dev.chargeback.meter.usage.PodDirectory;
+import dev.chargeback.meter.usage.SourceRole;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The scraper against a real HTTP server on 127.0.0.1 that misbehaves in each way a target can. */
+class ScraperIT {
+  private HttpServer server;
+  private Scraper scraper;
+  private Meter meter;
+  private byte[] capture;
+
+  @BeforeEach
+  void start() throws IOException {
+    try (InputStream in =
+        getClass().getResourceAsStream("/fixtures/kubelet-1.35-containerd-cadvisor.prom")) {
+      capture = in.readAllBytes();
+    }
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/plain",
+        ex -> {
+          ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4");
+          ex.sendResponseHeaders(200, capture.length);
+          ex.getResponseBody().write(capture);
+          ex.close();
+        });
+    server.createContext(
+        "/gzip",
+        ex -> {
+          ByteArrayOutputStream z = new ByteArrayOutputStream();
+          try (GZIPOutputStream gz = new GZIPOutputStream(z)) {
+            gz.write(capture);
+          }
+          ex.getResponseHeaders().add("Content-Encoding", "gzip");
+          ex.sendResponseHeaders(200, z.size());
+          ex.getResponseBody().write(z.toByteArray());
+          ex.close();
+        });
+    server.createContext(
+        "/unauthorized",
+        ex -> {
+          ex.sendResponseHeaders(401, -1);
+          ex.close();
+        });
+    server.createContext(
+        "/malformed",
+        ex -> {
+          byte[] body = "ok 1\ncontainer_cpu_usage_seconds_total{namespace=\"a\" 1\n".getBytes();
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    server.createContext(
+        "/endless",
+        ex -> {
+          ex.sendResponseHeaders(200, 0);
+          OutputStream out = ex.getResponseBody();
+          try {
+            while (true) {
+              out.write("# still going\n".getBytes());
+              out.flush();
+              Thread.sleep(10);
+            }
+          } catch (IOException | InterruptedException e) {
+            ex.close();
+          }
+        });
+    server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+    server.start();
+    scraper = new Scraper(Duration.ofMillis(1500));
+    meter =
+        new Meter(
+            new RollupStore(new MemoryKeyValueStore(), new BillingCalendar(ZoneId.of("UTC"))),
+            new ParserLimits(256 * 1024, 64, 4L << 20),
+            new PodDirectory(),
+            Duration.ofSeconds(150));
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+    scraper.close();
+  }
+
+  private Target target(String path) {
+    return Target.of(
+        SourceRole.CADVISOR,
+        URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path),
+        "n");
+  }
+
+  @Test
+  void scrapesPlainAndGzipBodiesAlike() throws Exception {
+    // 17 CPU + 17 memory application rows and 39 non-host-network interface rows × 2 directions.
+    int plain = scraper.scrape(target("/plain"), meter, System.currentTimeMillis());
+    int gzip = scraper.scrape(target("/gzip"), meter, System.currentTimeMillis());
+    assertThat(plain).isEqualTo(gzip).isGreaterThan(34);
+  }
+
+  @Test
+  void httpErrorsAreNamed() {
+    assertThatThrownBy(() -> scraper.scrape(target("/unauthorized"), meter, 0))
+        .isInstanceOf(ScrapeException.class)
+        .hasMessageContaining("HTTP 401");
+  }
+
+  @Test
+  void malformedBodiesNameTheLine() {
+    assertThatThrownBy(() -> scraper.scrape(target("/malformed"), meter, 0))
+        .hasMessageContaining("malformed scrape")
+        .hasMessageContaining("line 2");
+  }
+
+  @Test
+  void aBodyThatNeverEndsIsCutOffAtTheDeadline() {
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> scraper.scrape(target("/endless"), meter, 0))
+        .isInstanceOf(ScrapeException.class)
+        .hasMessageContaining("timed out");
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void refusedConnectionsAreNamed() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Target closed =
+        Target.of(SourceRole.CADVISOR, URI.create("http://127.0.0.1:" + port + "/x"), "");
+    assertThatThrownBy(() -> scraper.scrape(closed, meter, 0))
+        .isInstanceOf(ScrapeException.class)
+        .hasMessageContaining("cannot reach");
+  }
+
+  @Test
+  void aFailedScrapeIsCountedForTheExporter() {
+    ScrapeLoop loop =
+        new ScrapeLoop(meter, scraper, java.time.InstantSource.system(), Duration.ofSeconds(30));
+    loop.scrapeOnce(target("/unauthorized"));
+    loop.scrapeOnce(target("/unauthorized"));
+    assertThat(loop.errors()).containsValue(2L);
+    assertThat(meter.store().metaLongs(dev.chargeback.meter.store.RollupStore.META_SCRAPE_ERRORS))
+        .containsValue(2L);
+  }
+}

@@ -1,6 +1,7 @@
 package dev.chargeback.exporter;
 
 import dev.chargeback.exporter.role.BillCommand;
+import dev.chargeback.exporter.role.RepriceCommand;
 import dev.chargeback.exporter.role.Roles;
 import dev.chargeback.meter.bill.BillException;
 import dev.chargeback.meter.config.ChargebackConfig;
@@ -30,6 +31,7 @@ public final class Main {
         meter       the only writer: scrapes targets into the store (health on :9467)
         exporter    read-only: serves /metrics, /bill and /api/v1 from the meter's store (:9466)
         bill        one bill to a file: --ns NS [--month YYYY-MM] [-o FILE] [--format pdf|json|csv]
+        reprice     change prices already in force (--prices FILE), on a stopped meter's data
 
       Every key of the configuration file is also a flag (--scrape-interval, --max-gap,
       --billing.time-zone, ...) and an environment variable (CHARGEBACK_SCRAPE_INTERVAL, ...).
@@ -46,6 +48,11 @@ public final class Main {
     List<String> flags = Arrays.asList(args).subList(1, args.length);
     Roles.Running running;
     try {
+      if (role.equals("reprice")) {
+        RepriceCommand.run(
+            ConfigLoader.load(flags, Set.of(), System.getenv()).config(), System.out);
+        return;
+      }
       if (role.equals("bill")) {
         ConfigLoader.Loaded loaded = ConfigLoader.load(flags, BillCommand.FLAGS, System.getenv());
         System.out.println(BillCommand.run(loaded.config(), loaded.roleFlags()));

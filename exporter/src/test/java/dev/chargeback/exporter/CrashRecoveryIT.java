@@ -60,11 +60,16 @@ class CrashRecoveryIT {
       clock.release();
       Random random = new Random(20261122);
       for (int i = 0; i < KILLS; i++) {
-        Thread.sleep(300 + random.nextInt(2200));
+        // Kill at a random moment of a running meter: mid-scrape, mid-write or idle. Each
+        // restart must scrape once before the next kill, so every outage stays within maxGap
+        // (kills during start-up would add up into one long gap).
+        Thread.sleep(random.nextInt(1500));
         victim.destroyForcibly();
         assertThat(victim.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(victim.exitValue()).isEqualTo(137);
+        int before = victimScrapes.get();
         victim = startMeter(log, dir.resolve("victim"), base + "/victim", sim);
+        awaitScrapes(victimScrapes, before + 3);
       }
       Thread.sleep(3000);
       long end = clock.freeze();

@@ -76,7 +76,7 @@ public final class BillRoutes {
     if (ns == null || ns.isEmpty()) {
       throw new BadParameter("missing parameter ns (a namespace name)");
     }
-    if (!DNS_1123_LABEL.matcher(ns).matches()) {
+    if (!ns.equals(Biller.IDLE) && !DNS_1123_LABEL.matcher(ns).matches()) {
       throw new BadParameter(
           "parameter ns is not a namespace name (DNS-1123 label: a-z, 0-9, '-', at most 63)");
     }

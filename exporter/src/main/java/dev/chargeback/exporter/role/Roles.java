@@ -68,12 +68,14 @@ public final class Roles {
     return targets;
   }
 
+  static PriceBook priceBook(ChargebackConfig c) {
+    return c.prices().isBlank()
+        ? PriceBookLoader.defaults()
+        : PriceBookLoader.load(Path.of(c.prices()));
+  }
+
   static Biller biller(RollupStore store, ChargebackConfig c) {
-    PriceBook book =
-        c.prices().isBlank()
-            ? PriceBookLoader.defaults()
-            : PriceBookLoader.load(Path.of(c.prices()));
-    return new Biller(store, book, InstantSource.system());
+    return new Biller(store, priceBook(c), InstantSource.system());
   }
 
   static BillPdf pdf(ChargebackConfig c) {

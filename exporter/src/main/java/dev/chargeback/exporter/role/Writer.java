@@ -2,6 +2,7 @@ package dev.chargeback.exporter.role;
 
 import dev.chargeback.meter.config.ChargebackConfig;
 import dev.chargeback.meter.exposition.ParserLimits;
+import dev.chargeback.meter.price.PriceHistory;
 import dev.chargeback.meter.scrape.Meter;
 import dev.chargeback.meter.scrape.ScrapeLoop;
 import dev.chargeback.meter.scrape.Scraper;
@@ -14,6 +15,7 @@ import dev.chargeback.meter.usage.PodDirectory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -50,6 +52,13 @@ final class Writer implements AutoCloseable {
           calendar.zone(),
           previous,
           calendar.zone());
+    }
+    try {
+      // Prices in force are immutable: a changed book is refused before anything is metered.
+      PriceHistory.enforce(store, Roles.priceBook(config), LocalDate.now(calendar.zone()));
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
     }
     this.meter = new Meter(store, limits(config), new PodDirectory(), config.effectiveMaxGap());
   }

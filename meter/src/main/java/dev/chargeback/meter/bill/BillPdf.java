@@ -536,6 +536,8 @@ public final class BillPdf {
       case "network_receive" -> "Network received";
       case "network_transmit" -> "Network sent";
       case "storage" -> "Storage";
+      case "idle_cpu" -> "Idle CPU capacity";
+      case "idle_memory" -> "Idle memory capacity";
       default -> resource;
     };
   }

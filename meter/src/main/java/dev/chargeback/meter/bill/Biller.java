@@ -1,6 +1,7 @@
 package dev.chargeback.meter.bill;
 
 import dev.chargeback.meter.price.Basis;
+import dev.chargeback.meter.price.IdlePolicy;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceVersion;
 import dev.chargeback.meter.price.Prices;
@@ -36,6 +37,10 @@ import java.util.TreeSet;
  */
 public final class Biller {
   static final double GIB = 1024.0 * 1024 * 1024;
+
+  /** The pseudo-namespace that carries idle cost under the {@code separate} policy. */
+  public static final String IDLE = "_idle";
+
   private static final int QUANTITY_SCALE = 4;
   private static final int TOP_WORKLOADS = 10;
 
@@ -45,7 +50,10 @@ public final class Biller {
     MEMORY("memory", "GiB-hours", 3600 * GIB, Prices::memoryGibHour),
     NETWORK_RECEIVE("network_receive", "GiB", GIB, Prices::networkReceiveGib),
     NETWORK_TRANSMIT("network_transmit", "GiB", GIB, Prices::networkTransmitGib),
-    STORAGE("storage", "GiB-hours", 3600 * GIB, Prices::storageGibHour);
+    STORAGE("storage", "GiB-hours", 3600 * GIB, Prices::storageGibHour),
+    /** A share of the node CPU capacity nobody used (idle policy share or separate). */
+    IDLE_CPU("idle_cpu", "core-hours", 3600, Prices::cpuCoreHour),
+    IDLE_MEMORY("idle_memory", "GiB-hours", 3600 * GIB, Prices::memoryGibHour);
 
     final String name;
     final String unit;
@@ -82,6 +90,9 @@ public final class Biller {
   public Set<String> namespaces() {
     Set<String> out = new TreeSet<>();
     store.totals(Scope.NAMESPACE).keySet().forEach(k -> out.add(k.owner()));
+    if (book.versions().stream().anyMatch(v -> v.idle() == IdlePolicy.SEPARATE)) {
+      out.add(IDLE);
+    }
     return out;
   }
 
@@ -101,7 +112,7 @@ public final class Biller {
     if (month.isAfter(YearMonth.from(today))) {
       throw new BillException(BillException.Kind.BAD_REQUEST, "month " + month + " has not begun");
     }
-    if (!namespaces().contains(namespace)) {
+    if (!namespace.equals(IDLE) && !namespaces().contains(namespace)) {
       throw new BillException(
           BillException.Kind.NOT_FOUND, "namespace " + namespace + " has never been metered");
     }
@@ -120,14 +131,17 @@ public final class Biller {
             Resource.STORAGE,
             Resource.REQUEST_CPU,
             Resource.REQUEST_MEMORY)) {
-      Map<Long, Double> byDay = new TreeMap<>();
-      for (Rollup roll :
-          store.rollups(Granularity.DAY, RollupKey.namespace(namespace, r), from, to)) {
-        byDay.put(roll.bucketStart(), roll.sum());
-      }
-      days.put(r, byDay);
+      days.put(r, byDay(RollupKey.namespace(namespace, r), from, to));
     }
-    if (days.values().stream().allMatch(Map::isEmpty)) {
+    Map<Resource, Map<Long, Double>> cluster = new LinkedHashMap<>();
+    for (Resource r :
+        List.of(Resource.CPU, Resource.MEMORY, Resource.CAPACITY_CPU, Resource.CAPACITY_MEMORY)) {
+      cluster.put(r, byDay(new RollupKey(Scope.CLUSTER, "", "", r), from, to));
+    }
+    boolean capacity = !cluster.get(Resource.CAPACITY_CPU).isEmpty();
+    boolean nothing =
+        namespace.equals(IDLE) ? !capacity : days.values().stream().allMatch(Map::isEmpty);
+    if (nothing) {
       throw new BillException(
           BillException.Kind.NOT_FOUND,
           "no usage of namespace " + namespace + " was metered in " + month);
@@ -146,7 +160,12 @@ public final class Biller {
       Map<String, Double> quantities = new LinkedHashMap<>();
       for (Line line : Line.values()) {
         double q =
-            quantity(line, v == null ? Basis.USAGE : v.basis(), requests, days, start)
+            (line == Line.IDLE_CPU || line == Line.IDLE_MEMORY
+                    ? idle(line, namespace, v, days, cluster, start)
+                    : namespace.equals(IDLE)
+                        ? 0
+                        : quantity(
+                            line, v == null ? Basis.USAGE : v.basis(), requests, days, start))
                 / line.divisor;
         quantities.put(line.name, q);
         if (v != null) {
@@ -162,6 +181,9 @@ public final class Biller {
           "usage before "
               + book.versions().getFirst().effectiveFrom()
               + " has no price and is not billed");
+    }
+    if (!capacity && perVersion.keySet().stream().anyMatch(v -> v.idle() != IdlePolicy.IGNORE)) {
+      notes.add("idle cost needs node capacity from node-exporter; none was metered");
     }
     for (PriceVersion v : perVersion.keySet()) {
       if (v.basis() != Basis.USAGE && !requests) {
@@ -190,7 +212,9 @@ public final class Biller {
         if (quantity.signum() == 0) {
           continue;
         }
-        BigDecimal unitPrice = line.price.apply(prices);
+        boolean idleLine = line == Line.IDLE_CPU || line == Line.IDLE_MEMORY;
+        // Idle capacity is priced at the list price: no namespace's terms apply to it.
+        BigDecimal unitPrice = line.price.apply(idleLine ? v.prices() : prices);
         BigDecimal amount = quantity.multiply(unitPrice).setScale(minor, RoundingMode.HALF_UP);
         lines.add(
             new BillLine(
@@ -240,6 +264,54 @@ public final class Biller {
     return BigDecimal.ZERO.setScale(minor);
   }
 
+  private Map<Long, Double> byDay(RollupKey key, long from, long to) {
+    Map<Long, Double> out = new TreeMap<>();
+    for (Rollup roll : store.rollups(Granularity.DAY, key, from, to)) {
+      out.put(roll.bucketStart(), roll.sum());
+    }
+    return out;
+  }
+
+  /**
+   * A namespace's share of one day's idle capacity (raw units): capacity minus what all namespaces
+   * used, shared by the namespace's part of the day's CPU and memory cost ({@code share}), or all
+   * of it for {@link #IDLE} ({@code separate}).
+   */
+  private static double idle(
+      Line line,
+      String namespace,
+      PriceVersion v,
+      Map<Resource, Map<Long, Double>> days,
+      Map<Resource, Map<Long, Double>> cluster,
+      long day) {
+    if (v == null || v.idle() == IdlePolicy.IGNORE) {
+      return 0;
+    }
+    boolean separate = v.idle() == IdlePolicy.SEPARATE;
+    if (separate != namespace.equals(IDLE)) {
+      return 0;
+    }
+    Resource used = line == Line.IDLE_CPU ? Resource.CPU : Resource.MEMORY;
+    Resource capacity = line == Line.IDLE_CPU ? Resource.CAPACITY_CPU : Resource.CAPACITY_MEMORY;
+    double unused =
+        Math.max(
+            0,
+            cluster.get(capacity).getOrDefault(day, 0.0)
+                - cluster.get(used).getOrDefault(day, 0.0));
+    if (separate) {
+      return unused;
+    }
+    double cpuPrice = v.prices().cpuCoreHour().doubleValue() / 3600;
+    double memPrice = v.prices().memoryGibHour().doubleValue() / 3600 / GIB;
+    double mine =
+        days.get(Resource.CPU).getOrDefault(day, 0.0) * cpuPrice
+            + days.get(Resource.MEMORY).getOrDefault(day, 0.0) * memPrice;
+    double all =
+        cluster.get(Resource.CPU).getOrDefault(day, 0.0) * cpuPrice
+            + cluster.get(Resource.MEMORY).getOrDefault(day, 0.0) * memPrice;
+    return all > 0 ? unused * mine / all : 0;
+  }
+
   /** The raw quantity (resource units) of a line on one day under a basis. */
   private static double quantity(
       Line line, Basis basis, boolean requests, Map<Resource, Map<Long, Double>> days, long day) {
@@ -250,6 +322,8 @@ public final class Biller {
           case NETWORK_RECEIVE -> Resource.NETWORK_RECEIVE;
           case NETWORK_TRANSMIT -> Resource.NETWORK_TRANSMIT;
           case STORAGE -> Resource.STORAGE;
+          case IDLE_CPU, IDLE_MEMORY ->
+              throw new IllegalArgumentException("idle capacity is not metered usage");
         };
     double used = days.get(usage).getOrDefault(day, 0.0);
     if (!requests || basis == Basis.USAGE || (line != Line.CPU && line != Line.MEMORY)) {

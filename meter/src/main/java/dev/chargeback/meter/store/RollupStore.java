@@ -322,6 +322,27 @@ public final class RollupStore implements AutoCloseable {
     return out;
   }
 
+  /** Meta entries whose key starts with {@code prefix}, as text, keyed by the rest. */
+  public Map<String, String> metaStrings(String prefix) {
+    Map<String, String> out = new TreeMap<>();
+    byte[] p = Keys.meta(prefix);
+    kv.scan(
+        Family.META,
+        p,
+        Keys.prefixEnd(p),
+        (k, v) -> {
+          out.put(
+              new String(k, p.length, k.length - p.length, java.nio.charset.StandardCharsets.UTF_8),
+              new String(v, java.nio.charset.StandardCharsets.UTF_8));
+          return true;
+        });
+    return out;
+  }
+
+  public void deleteMeta(String key) {
+    kv.write(List.of(new Write.Delete(Family.META, Keys.meta(key))));
+  }
+
   public String metaString(String key) {
     byte[] v = kv.get(Family.META, Keys.meta(key));
     return v == null ? null : new String(v, java.nio.charset.StandardCharsets.UTF_8);

@@ -186,4 +186,81 @@ class BillerTest {
             BillException.class,
             e -> assertThat(e.kind()).isEqualTo(BillException.Kind.BAD_REQUEST));
   }
+
+  private void meterCapacity() {
+    List<Usage> usages = new ArrayList<>();
+    for (LocalDate d = LocalDate.of(2026, 10, 1);
+        d.isBefore(LocalDate.of(2026, 11, 1));
+        d = d.plusDays(1)) {
+      long start = utc.startOf(d) * 1000;
+      long end = start + 86_400_000L;
+      // One node: 4 cores and 16 GiB all day.
+      usages.add(new Usage("", "", "node-1", Resource.CAPACITY_CPU, start, end, 4 * 86400.0));
+      usages.add(
+          new Usage("", "", "node-1", Resource.CAPACITY_MEMORY, start, end, 16 * GIB * 86400));
+    }
+    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+  }
+
+  private static PriceBook idle(String policy) {
+    return PriceBookLoader.parse(
+        "currency: KRW\nversions:\n  - effectiveFrom: \"2026-01-01\"\n"
+            + "    prices: {cpuCoreHour: 45, memoryGibHour: 6, networkReceiveGib: 0, networkTransmitGib: 0, storageGibHour: 0}\n"
+            + "    idle: "
+            + policy
+            + "\n",
+        "idle");
+  }
+
+  private static String line(Bill bill, String resource) {
+    return bill.lines().stream()
+        .filter(l -> l.resource().equals(resource))
+        .map(
+            l ->
+                l.quantity().toPlainString()
+                    + " x "
+                    + l.unitPrice().toPlainString()
+                    + " = "
+                    + l.amount().toPlainString())
+        .findFirst()
+        .orElse("none");
+  }
+
+  @Test
+  void sharedIdleCapacityFollowsEachNamespacesShareOfCpuAndMemoryCost() {
+    meterCapacity();
+    Biller biller = biller(idle("share"), "2026-11-05T00:00:00Z");
+    Bill a = biller.bill("team-a", YearMonth.of(2026, 10));
+    Bill b = biller.bill("team-b", YearMonth.of(2026, 10));
+    // A day: capacity 96 core-h and 384 GiB-h; used 2.5 cores (60 core-h) and 4 GiB (96 GiB-h),
+    // so 36 core-h and 288 GiB-h are idle. Cost shares: team-a 48×45 + 96×6 = 2736, team-b
+    // 12×45 = 540, of 3276. Over 31 days team-a gets 36×2736/3276×31 = 932.0440 core-h and
+    // 288×2736/3276×31 = 7456.3516 GiB-h; team-b the rest: 183.9560 and 1471.6484.
+    assertThat(line(a, "idle_cpu")).isEqualTo("932.0440 x 45 = 41942");
+    assertThat(line(a, "idle_memory")).isEqualTo("7456.3516 x 6 = 44738");
+    assertThat(line(b, "idle_cpu")).isEqualTo("183.9560 x 45 = 8278");
+    assertThat(line(b, "idle_memory")).isEqualTo("1471.6484 x 6 = 8830");
+  }
+
+  @Test
+  void separateIdleCapacityIsItsOwnBill() {
+    meterCapacity();
+    Biller biller = biller(idle("separate"), "2026-11-05T00:00:00Z");
+    assertThat(biller.namespaces()).contains(Biller.IDLE);
+    Bill idle = biller.bill(Biller.IDLE, YearMonth.of(2026, 10));
+    assertThat(idle.lines())
+        .extracting(BillLine::resource)
+        .containsExactly("idle_cpu", "idle_memory");
+    assertThat(line(idle, "idle_cpu")).isEqualTo("1116.0000 x 45 = 50220");
+    assertThat(line(idle, "idle_memory")).isEqualTo("8928.0000 x 6 = 53568");
+    assertThat(line(biller.bill("team-a", YearMonth.of(2026, 10)), "idle_cpu")).isEqualTo("none");
+  }
+
+  @Test
+  void idlePoliciesWithoutCapacityDataSaySo() {
+    Bill bill =
+        biller(idle("share"), "2026-11-05T00:00:00Z").bill("team-a", YearMonth.of(2026, 10));
+    assertThat(bill.notes()).anyMatch(n -> n.contains("node capacity"));
+    assertThat(line(bill, "idle_cpu")).isEqualTo("none");
+  }
 }

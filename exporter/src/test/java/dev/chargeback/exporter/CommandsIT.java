@@ -1,0 +1,121 @@
+package dev.chargeback.exporter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a user meets it: exit codes, one-line reasons, reprice, bill to a file. */
+class CommandsIT {
+  @TempDir Path dir;
+
+  private record Result(int exit, String output) {}
+
+  private Result run(long seconds, String... args) throws Exception {
+    Path log = dir.resolve("run-" + System.nanoTime() + ".log");
+    Process p = ChargebackProcess.start(log, args);
+    boolean exited = p.waitFor(seconds, TimeUnit.SECONDS);
+    if (!exited) {
+      p.destroy();
+      p.waitFor(20, TimeUnit.SECONDS);
+    }
+    return new Result(exited ? p.exitValue() : -1, Files.readString(log));
+  }
+
+  /** Runs a long-lived role until its log shows {@code ready}, then stops it. */
+  private void runUntil(String ready, String... args) throws Exception {
+    Path log = dir.resolve("run-" + System.nanoTime() + ".log");
+    Process p = ChargebackProcess.start(log, args);
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (!Files.readString(log).contains(ready)) {
+      assertThat(p.isAlive()).as("still running: " + Files.readString(log)).isTrue();
+      assertThat(System.currentTimeMillis()).as("waiting for " + ready).isLessThan(deadline);
+      Thread.sleep(200);
+    }
+    p.destroy();
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+  }
+
+  private String prices(String name, String cpu) throws Exception {
+    Path file = dir.resolve(name);
+    Files.writeString(
+        file,
+        "currency: KRW\nversions:\n  - effectiveFrom: \"2026-01-01\"\n"
+            + "    prices: {cpuCoreHour: "
+            + cpu
+            + ", memoryGibHour: 6, networkReceiveGib: 0,"
+            + " networkTransmitGib: 150, storageGibHour: 0.2}\n");
+    return file.toString();
+  }
+
+  @Test
+  void brokenConfigurationExitsWithOneLineNamingTheKey() throws Exception {
+    Result r =
+        run(30, "standalone", "--data", dir.resolve("d").toString(), "--scrape-intervall", "5s");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.output().strip())
+        .isEqualTo("chargeback: unknown config key 'scrapeIntervall' (from --scrape-intervall)");
+    Result badTarget =
+        run(
+            30,
+            "standalone",
+            "--data",
+            dir.resolve("d").toString(),
+            "--target",
+            "kubelet=http://x");
+    assertThat(badTarget.exit()).isEqualTo(1);
+    assertThat(badTarget.output())
+        .contains("config key 'targets'")
+        .contains("unknown target role 'kubelet'");
+    Result role = run(30, "meterr");
+    assertThat(role.exit()).isEqualTo(1);
+    assertThat(role.output()).contains("unknown role 'meterr'");
+  }
+
+  @Test
+  void pricesInForceAreImmutableUntilRepriced() throws Exception {
+    String data = dir.resolve("data").toString();
+    String before = prices("p1.yaml", "45");
+    String after = prices("p2.yaml", "48");
+    assertThat(
+            run(6, "standalone", "--data", data, "--listen", "127.0.0.1:0", "--prices", before)
+                .exit())
+        .as("runs until stopped")
+        .isEqualTo(-1);
+    Result refused =
+        run(30, "standalone", "--data", data, "--listen", "127.0.0.1:0", "--prices", after);
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.output())
+        .contains("2026-01-01: prices.cpuCoreHour 45 → 48")
+        .contains("chargeback reprice");
+    Result reprice = run(60, "reprice", "--data", data, "--prices", after);
+    assertThat(reprice.exit()).isZero();
+    assertThat(reprice.output())
+        .contains("2026-01-01: prices.cpuCoreHour 45 → 48")
+        .contains("recorded");
+    assertThat(
+            run(6, "standalone", "--data", data, "--listen", "127.0.0.1:0", "--prices", after)
+                .exit())
+        .as("accepted after reprice")
+        .isEqualTo(-1);
+  }
+
+  @Test
+  void billWritesOneBillToAFile() throws Exception {
+    String data = dir.resolve("demo").toString();
+    // The demo replays 35 days of the simulated cluster at start-up.
+    runUntil("demo: serving on port", "demo", "--data", data, "--listen", "127.0.0.1:0");
+    Path out = dir.resolve("team-a.json");
+    Result bill = run(60, "bill", "--data", data, "--ns", "team-a", "-o", out.toString());
+    assertThat(bill.exit()).isZero();
+    assertThat(Files.readString(out)).contains("\"namespace\" : \"team-a\"").contains("\"total\"");
+    Result missing =
+        run(60, "bill", "--data", data, "--ns", "ghost", "-o", dir.resolve("x.pdf").toString());
+    assertThat(missing.exit()).isEqualTo(1);
+    assertThat(missing.output().strip())
+        .isEqualTo("chargeback: namespace ghost has never been metered");
+  }
+}

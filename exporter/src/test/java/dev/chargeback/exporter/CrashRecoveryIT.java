@@ -36,9 +36,9 @@ class CrashRecoveryIT {
   @Test
   void sigkillAtRandomMomentsLosesNothingAndCountsNothingTwice() throws Exception {
     SimCluster sim = new SimCluster();
-    // 20 minutes past an hour: the window holds no CronJob run, whose final seconds no scrape
-    // can see (that loss is the same for both meters but not in the simulator's exact usage).
-    long start = (System.currentTimeMillis() / 3_600_000L) * 3_600_000L + 20 * 60_000L;
+    // 40 minutes past an hour: the window holds no CronJob run (:25 to :32), whose final seconds
+    // no scrape can see (that loss is the same for both meters but not in the exact usage).
+    long start = (System.currentTimeMillis() / 3_600_000L) * 3_600_000L + 40 * 60_000L;
     SimClock clock = new SimClock(start);
     AtomicInteger victimScrapes = new AtomicInteger();
     AtomicInteger twinScrapes = new AtomicInteger();

@@ -1,7 +1,10 @@
 package dev.chargeback.exporter.metrics;
 
+import dev.chargeback.meter.price.PriceBook;
+import dev.chargeback.meter.price.PriceVersion;
 import dev.chargeback.meter.store.Rollup;
 import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.time.Granularity;
 import dev.chargeback.meter.usage.Resource;
 import dev.chargeback.meter.usage.RollupKey;
 import dev.chargeback.meter.usage.Scope;
@@ -70,16 +73,19 @@ public final class StoreCollector implements MultiCollector {
   }
 
   private final RollupStore store;
+  private final PriceBook book;
   private final InstantSource clock;
   private final Duration staleAfter;
   private final String version;
 
   /**
+   * @param book prices for {@code chargeback_price} and the currency label
    * @param staleAfter the meter counts as down when its last ingest is older than this
    */
   public StoreCollector(
-      RollupStore store, InstantSource clock, Duration staleAfter, String version) {
+      RollupStore store, PriceBook book, InstantSource clock, Duration staleAfter, String version) {
     this.store = store;
+    this.book = book;
     this.clock = clock;
     this.staleAfter = staleAfter;
     this.version = version;
@@ -89,6 +95,8 @@ public final class StoreCollector implements MultiCollector {
   public MetricSnapshots collect() {
     MetricSnapshots.Builder out = MetricSnapshots.builder();
     Map<RollupKey, Rollup> totals = store.totals(Scope.NAMESPACE);
+    costs(out, totals);
+    price(out);
     for (Map.Entry<Resource, String[]> usage : USAGE.entrySet()) {
       CounterSnapshot.Builder counter =
           CounterSnapshot.builder().name(usage.getValue()[0]).help(usage.getValue()[1]);
@@ -105,6 +113,110 @@ public final class StoreCollector implements MultiCollector {
     }
     health(out);
     return out.build();
+  }
+
+  private void costs(MetricSnapshots.Builder out, Map<RollupKey, Rollup> totals) {
+    String currency = book.currency().getCurrencyCode();
+    CounterSnapshot.Builder accrued =
+        CounterSnapshot.builder()
+            .name("chargeback_cost")
+            .help(
+                "Cost accrued since metering began, in "
+                    + currency
+                    + ", after discounts and before tax; use increase() over any range.");
+    GaugeSnapshot.Builder month =
+        GaugeSnapshot.builder()
+            .name("chargeback_cost_per_namespace")
+            .help(
+                "Month-to-date cost of the namespace in "
+                    + currency
+                    + " (billing time zone "
+                    + store.calendar().zone()
+                    + "), after discounts and before tax.");
+    GaugeSnapshot.Builder coverage =
+        GaugeSnapshot.builder()
+            .name("chargeback_coverage_ratio")
+            .help(
+                "Share of the month to date in which the kubelets were scraped without a gap"
+                    + " longer than maxGap, 0 to 1.");
+    long[] range = store.calendar().month(store.calendar().monthOf(clock.instant()));
+    double covered = coverage(range[0], clock.millis() / 1000);
+    java.util.Set<String> namespaces = new java.util.TreeSet<>();
+    for (Rollup r : totals.values()) {
+      if (r.key().resource().isCost()) {
+        Labels labels =
+            Labels.of(
+                "currency",
+                currency,
+                "namespace",
+                r.key().owner(),
+                "resource",
+                r.key().resource().label);
+        accrued.dataPoint(
+            CounterSnapshot.CounterDataPointSnapshot.builder()
+                .labels(labels)
+                .value(r.sum())
+                .build());
+        double mtd = store.sum(Granularity.DAY, r.key(), range[0], range[1]);
+        month.dataPoint(
+            GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(mtd).build());
+        namespaces.add(r.key().owner());
+      }
+    }
+    for (String ns : namespaces) {
+      coverage.dataPoint(
+          GaugeSnapshot.GaugeDataPointSnapshot.builder()
+              .labels(Labels.of("namespace", ns))
+              .value(covered)
+              .build());
+    }
+    out.metricSnapshot(accrued.build());
+    out.metricSnapshot(month.build());
+    out.metricSnapshot(coverage.build());
+  }
+
+  /** Covered share of [from, to): the kubelet targets' covered seconds, averaged. */
+  private double coverage(long from, long to) {
+    double period = to - from;
+    double seconds = 0;
+    int targets = 0;
+    for (RollupKey key : store.totals(Scope.CLUSTER).keySet()) {
+      if (key.resource() == Resource.COVERED && key.owner().startsWith("cadvisor:")) {
+        seconds += store.sum(Granularity.DAY, key, from, to + 86400);
+        targets++;
+      }
+    }
+    return targets == 0 || period <= 0 ? 0 : Math.min(1, seconds / targets / period);
+  }
+
+  private void price(MetricSnapshots.Builder out) {
+    GaugeSnapshot.Builder price =
+        GaugeSnapshot.builder()
+            .name("chargeback_price")
+            .help(
+                "Unit prices of the price book version in force today, per unit, in the currency.");
+    PriceVersion v =
+        book.at(java.time.LocalDate.ofInstant(clock.instant(), store.calendar().zone()));
+    if (v != null) {
+      String currency = book.currency().getCurrencyCode();
+      Object[][] rows = {
+        {"cpu", "core_hour", v.prices().cpuCoreHour()},
+        {"memory", "gib_hour", v.prices().memoryGibHour()},
+        {"network_receive", "gib", v.prices().networkReceiveGib()},
+        {"network_transmit", "gib", v.prices().networkTransmitGib()},
+        {"storage", "gib_hour", v.prices().storageGibHour()},
+      };
+      for (Object[] row : rows) {
+        price.dataPoint(
+            GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                .labels(
+                    Labels.of(
+                        "currency", currency, "resource", (String) row[0], "unit", (String) row[1]))
+                .value(((java.math.BigDecimal) row[2]).doubleValue())
+                .build());
+      }
+    }
+    out.metricSnapshot(price.build());
   }
 
   private void health(MetricSnapshots.Builder out) {

@@ -106,7 +106,11 @@ public final class Roles {
     JvmMetrics.builder().register(registry);
     registry.register(
         new StoreCollector(
-            store, InstantSource.system(), c.scrapeInterval().multipliedBy(5), version()));
+            store,
+            priceBook(c),
+            InstantSource.system(),
+            c.scrapeInterval().multipliedBy(5),
+            version()));
     return registry;
   }
 
@@ -142,13 +146,27 @@ public final class Roles {
             new BillingCalendar(c.billing().zone()));
     Javalin http =
         HttpApi.start(
-            c.listenOr(EXPORTER_LISTEN), store, registry(store, c), () -> null, billing(store, c));
+            c.listenOr(EXPORTER_LISTEN),
+            store,
+            registry(store, c),
+            () -> caughtUp(store),
+            billing(store, c));
     return new Running(
         http.port(),
         () -> {
           http.stop();
           store.close();
         });
+  }
+
+  /** Ready once the secondary has caught up with the meter's writes; else the reason. */
+  private static String caughtUp(RollupStore store) {
+    try {
+      store.catchUp();
+      return null;
+    } catch (RuntimeException e) {
+      return "not caught up with the meter's store: " + e.getMessage();
+    }
   }
 
   /** Meter and exporter in one JVM on one port, metering static targets. */
@@ -180,7 +198,7 @@ public final class Roles {
     InstantSource clock = InstantSource.system();
     List<Target> replayTargets = SimReplay.targets(sim, "http://replay/sim");
     long now = clock.millis();
-    long step = Duration.ofMinutes(15).toMillis();
+    long step = Duration.ofMinutes(30).toMillis();
     long last = writer.store.lastScrape(replayTargets.get(0).name());
     long from = last == Long.MIN_VALUE ? now - Duration.ofDays(35).toMillis() : last + step;
     from = Math.floorDiv(from, step) * step;
@@ -191,7 +209,8 @@ public final class Roles {
               writer.store,
               Writer.limits(c),
               new dev.chargeback.meter.usage.PodDirectory(),
-              Duration.ofMillis(2 * step));
+              Duration.ofMillis(2 * step),
+              writer.accrual);
       long scrapes = SimReplay.replay(sim, replayMeter, replayTargets, from, now, step);
       LOG.info(
           "demo: replayed {} simulated scrapes ({} days of history) in {} ms",

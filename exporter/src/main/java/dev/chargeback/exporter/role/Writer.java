@@ -2,6 +2,7 @@ package dev.chargeback.exporter.role;
 
 import dev.chargeback.meter.config.ChargebackConfig;
 import dev.chargeback.meter.exposition.ParserLimits;
+import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.price.PriceHistory;
 import dev.chargeback.meter.scrape.Meter;
 import dev.chargeback.meter.scrape.ScrapeLoop;
@@ -30,6 +31,7 @@ final class Writer implements AutoCloseable {
 
   final RollupStore store;
   final Meter meter;
+  final CostAccrual accrual;
   private final ChargebackConfig config;
   private ScrapeLoop loop;
   private Scraper scraper;
@@ -60,7 +62,17 @@ final class Writer implements AutoCloseable {
       store.close();
       throw e;
     }
-    this.meter = new Meter(store, limits(config), new PodDirectory(), config.effectiveMaxGap());
+    store.retain(retention(config), InstantSource.system());
+    this.accrual = new CostAccrual(Roles.priceBook(config), calendar);
+    this.meter =
+        new Meter(store, limits(config), new PodDirectory(), config.effectiveMaxGap(), accrual);
+  }
+
+  static Map<Granularity, Duration> retention(ChargebackConfig c) {
+    return Map.of(
+        Granularity.FIVE_MINUTES, c.retention().fiveMinute(),
+        Granularity.HOUR, c.retention().hourly(),
+        Granularity.DAY, c.retention().daily());
   }
 
   static ParserLimits limits(ChargebackConfig c) {
@@ -73,11 +85,7 @@ final class Writer implements AutoCloseable {
     scraper = new Scraper(config.scrapeTimeout());
     loop = new ScrapeLoop(meter, scraper, clock, config.scrapeInterval());
     loop.start(targets);
-    Map<Granularity, Duration> retention =
-        Map.of(
-            Granularity.FIVE_MINUTES, config.retention().fiveMinute(),
-            Granularity.HOUR, config.retention().hourly(),
-            Granularity.DAY, config.retention().daily());
+    Map<Granularity, Duration> retention = retention(config);
     housekeeping.scheduleAtFixedRate(
         () -> {
           try {

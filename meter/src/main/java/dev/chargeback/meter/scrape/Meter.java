@@ -4,6 +4,7 @@ import dev.chargeback.meter.exposition.ExpositionException;
 import dev.chargeback.meter.exposition.ExpositionParser;
 import dev.chargeback.meter.exposition.Format;
 import dev.chargeback.meter.exposition.ParserLimits;
+import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.Granularity;
 import dev.chargeback.meter.usage.Accountant;
@@ -30,9 +31,24 @@ public final class Meter {
   private final long maxGapMillis;
   private final long seriesTtlMillis;
   private final Map<String, Accountant> accountants = new ConcurrentHashMap<>();
+  private final CostAccrual accrual;
 
+  /** A meter that records usage only. */
   public Meter(RollupStore store, ParserLimits limits, PodDirectory pods, Duration maxGap) {
+    this(store, limits, pods, maxGap, null);
+  }
+
+  /**
+   * @param accrual prices each scrape's usage into accrued cost in the same write; null for none
+   */
+  public Meter(
+      RollupStore store,
+      ParserLimits limits,
+      PodDirectory pods,
+      Duration maxGap,
+      CostAccrual accrual) {
     this.store = store;
+    this.accrual = accrual;
     this.parser = new ExpositionParser(limits);
     this.pods = pods;
     this.maxGapMillis = maxGap.toMillis();
@@ -70,6 +86,9 @@ public final class Meter {
                       store.series(name),
                       store.lastScrape(name)));
       Ingest ingest = accountant.account(readings, scrapeMillis);
+      if (accrual != null) {
+        ingest = ingest.plus(accrual.costs(ingest.usages()));
+      }
       store.apply(ingest);
       accountant.commit(ingest);
     }

@@ -10,8 +10,8 @@ import java.util.TreeSet;
 /**
  * A small cluster whose usage is known exactly: two nodes; namespaces {@code default}, {@code
  * team-a}, {@code team-b} and {@code kube-system}; Deployments, a StatefulSet, an hourly CronJob
- * whose pods live five minutes, and a host-network DaemonSet. It renders what real endpoints would
- * answer at any instant and says what usage that implies.
+ * whose pods live five minutes (from :25), and a host-network DaemonSet. It renders what real
+ * endpoints would answer at any instant and says what usage that implies.
  */
 public final class SimCluster {
   private static final double GIB = 1024.0 * 1024 * 1024;
@@ -23,7 +23,7 @@ public final class SimCluster {
   private static final double NODE_TRAFFIC = 2_000_000;
   private static final int NODE_CORES = 4;
   private static final double NODE_MEMORY = 16 * GIB;
-  private static final double JOB_MINUTE = 10;
+  private static final double JOB_MINUTE = 25;
   private static final double JOB_SECONDS = 300;
 
   private final List<String> nodes = List.of("sim-node-1", "sim-node-2");

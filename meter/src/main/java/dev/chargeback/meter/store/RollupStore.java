@@ -48,9 +48,35 @@ public final class RollupStore implements AutoCloseable {
         }
       };
 
+  /** Per granularity, how long buckets are kept; null keeps everything. */
+  private volatile Map<Granularity, java.time.Duration> retention;
+
+  private volatile java.time.InstantSource clock = java.time.InstantSource.system();
+
   public RollupStore(KeyValueStore kv, BillingCalendar calendar) {
     this.kv = kv;
     this.calendar = calendar;
+  }
+
+  /**
+   * Buckets older than their granularity's retention are not written at all (a replay or an import
+   * of old history would otherwise write 5-minute buckets only for expiry to delete them).
+   */
+  public void retain(
+      Map<Granularity, java.time.Duration> retention, java.time.InstantSource clock) {
+    this.retention = Map.copyOf(retention);
+    this.clock = clock;
+  }
+
+  private long[] cutoffs() {
+    long[] cut = new long[GRANULARITIES.length];
+    Map<Granularity, java.time.Duration> r = retention;
+    long now = clock.millis() / 1000;
+    for (Granularity g : GRANULARITIES) {
+      java.time.Duration keep = r == null ? null : r.get(g);
+      cut[g.ordinal()] = keep == null ? Long.MIN_VALUE : now - keep.toSeconds();
+    }
+    return cut;
   }
 
   public BillingCalendar calendar() {
@@ -71,16 +97,22 @@ public final class RollupStore implements AutoCloseable {
   /** Applies one scrape: all of it, or (on failure, with an exception) none of it. */
   public synchronized void apply(Ingest ingest) {
     Map<Bytes, double[]> increments = new HashMap<>();
+    long[] cutoff = cutoffs();
     for (Usage u : ingest.usages()) {
       for (RollupKey key : fanOut(u)) {
         add(increments, Family.TOTAL, Keys.series(key), u.amount());
         for (Granularity g : GRANULARITIES) {
+          long keepFrom = cutoff[g.ordinal()];
           calendar.split(
               g,
               u.fromMillis(),
               u.toMillis(),
               u.amount(),
-              (bucket, share) -> add(increments, family(g), Keys.rollup(key, bucket), share));
+              (bucket, share) -> {
+                if (bucket >= keepFrom) {
+                  add(increments, family(g), Keys.rollup(key, bucket), share);
+                }
+              });
         }
       }
     }

@@ -20,4 +20,24 @@ public record Ingest(
     List<Usage> usages,
     Map<String, Point> seriesPuts,
     List<String> seriesDeletes,
-    int samples) {}
+    int samples) {
+
+  /** This ingest with more usage (e.g. the cost it accrues), written in the same batch. */
+  public Ingest plus(List<Usage> more) {
+    if (more.isEmpty()) {
+      return this;
+    }
+    List<Usage> all = new java.util.ArrayList<>(usages.size() + more.size());
+    all.addAll(usages);
+    all.addAll(more);
+    return new Ingest(
+        target,
+        scrapeMillis,
+        previousScrapeMillis,
+        coveredMillis,
+        all,
+        seriesPuts,
+        seriesDeletes,
+        samples);
+  }
+}

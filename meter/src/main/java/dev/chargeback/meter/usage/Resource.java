@@ -15,7 +15,13 @@ public enum Resource {
   CAPACITY_CPU(8, "capacity_cpu", "core-seconds"),
   CAPACITY_MEMORY(9, "capacity_memory", "byte-seconds"),
   /** Seconds of a target's time covered by successful scrapes no further apart than maxGap. */
-  COVERED(10, "covered", "seconds");
+  COVERED(10, "covered", "seconds"),
+  /** Accrued cost, in the price book's currency, after discounts and before tax. */
+  COST_CPU(11, "cpu", "currency"),
+  COST_MEMORY(12, "memory", "currency"),
+  COST_NETWORK_RECEIVE(13, "network_receive", "currency"),
+  COST_NETWORK_TRANSMIT(14, "network_transmit", "currency"),
+  COST_STORAGE(15, "storage", "currency");
 
   private static final Resource[] BY_CODE = new Resource[16];
 
@@ -33,6 +39,11 @@ public enum Resource {
     this.code = code;
     this.label = label;
     this.unit = unit;
+  }
+
+  /** Whether this is an accrued cost (its label names the resource the cost is for). */
+  public boolean isCost() {
+    return code >= COST_CPU.code && code <= COST_STORAGE.code;
   }
 
   public static Resource ofCode(int code) {

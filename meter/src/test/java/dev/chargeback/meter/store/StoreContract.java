@@ -255,4 +255,21 @@ abstract class StoreContract {
     assertThat(store.metaLongs(RollupStore.META_SCRAPE_ERRORS))
         .containsExactly(Map.entry("cadvisor:http://x", 2L));
   }
+
+  @Test
+  void bucketsBeyondRetentionAreNotWrittenButTotalsAre() {
+    long now = at("2026-11-22T00:00:00Z");
+    store.retain(
+        Map.of(Granularity.FIVE_MINUTES, java.time.Duration.ofDays(8)),
+        java.time.InstantSource.fixed(java.time.Instant.ofEpochMilli(now)));
+    long old = now - 20L * 86_400_000;
+    store.apply(
+        ingest("t", old, List.of(new Usage("a", "", "", Resource.CPU, old, old + 60_000, 6))));
+    store.apply(
+        ingest("t", now, List.of(new Usage("a", "", "", Resource.CPU, now - 60_000, now, 4))));
+    RollupKey key = RollupKey.namespace("a", Resource.CPU);
+    assertThat(store.sum(Granularity.FIVE_MINUTES, key, 0, Long.MAX_VALUE / 2)).isEqualTo(4);
+    assertThat(store.sum(Granularity.HOUR, key, 0, Long.MAX_VALUE / 2)).isEqualTo(10);
+    assertThat(store.totals(Scope.NAMESPACE).get(key).sum()).isEqualTo(10);
+  }
 }

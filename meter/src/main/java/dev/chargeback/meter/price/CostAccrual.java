@@ -1,0 +1,105 @@
+package dev.chargeback.meter.price;
+
+import dev.chargeback.meter.time.BillingCalendar;
+import dev.chargeback.meter.usage.Resource;
+import dev.chargeback.meter.usage.Usage;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Prices usage as it is metered, so the cost accrued since metering began is a stored total (for
+ * {@code chargeback_cost_total}) and a month's cost is a handful of daily rollups. An increment is
+ * priced with the version in force on its local day, after the namespace's discount and before tax;
+ * CPU and memory follow the version's basis (usage, or requests when the basis is {@code request};
+ * {@code max} accrues on usage, the bill applies it per day).
+ */
+public final class CostAccrual {
+  private static final double GIB = 1024.0 * 1024 * 1024;
+
+  private final PriceBook book;
+  private final BillingCalendar calendar;
+
+  public CostAccrual(PriceBook book, BillingCalendar calendar) {
+    this.book = book;
+    this.calendar = calendar;
+  }
+
+  public PriceBook book() {
+    return book;
+  }
+
+  /** The cost increments of {@code usages}: one per priced usage, same span and owner. */
+  public List<Usage> costs(List<Usage> usages) {
+    List<Usage> out = new ArrayList<>();
+    LocalDate lastDay = null;
+    PriceVersion version = null;
+    for (Usage u : usages) {
+      if (u.namespace().isEmpty()) {
+        continue;
+      }
+      long mid = u.fromMillis() + (u.toMillis() - u.fromMillis()) / 2;
+      LocalDate day = LocalDate.ofInstant(Instant.ofEpochMilli(mid), calendar.zone());
+      if (!day.equals(lastDay)) {
+        version = book.at(day);
+        lastDay = day;
+      }
+      if (version == null) {
+        continue;
+      }
+      Resource cost = costOf(u.resource(), version.basis());
+      if (cost == null) {
+        continue;
+      }
+      Prices p = version.pricesFor(u.namespace());
+      double unitsPerPrice;
+      BigDecimal price;
+      switch (cost) {
+        case COST_CPU -> {
+          unitsPerPrice = 3600;
+          price = p.cpuCoreHour();
+        }
+        case COST_MEMORY -> {
+          unitsPerPrice = 3600 * GIB;
+          price = p.memoryGibHour();
+        }
+        case COST_NETWORK_RECEIVE -> {
+          unitsPerPrice = GIB;
+          price = p.networkReceiveGib();
+        }
+        case COST_NETWORK_TRANSMIT -> {
+          unitsPerPrice = GIB;
+          price = p.networkTransmitGib();
+        }
+        default -> {
+          unitsPerPrice = 3600 * GIB;
+          price = p.storageGibHour();
+        }
+      }
+      double keep = 1 - version.discountFor(u.namespace()).doubleValue();
+      double amount = u.amount() / unitsPerPrice * price.doubleValue() * keep;
+      if (amount != 0) {
+        out.add(
+            new Usage(
+                u.namespace(), u.workload(), u.node(), cost, u.fromMillis(), u.toMillis(), amount));
+      }
+    }
+    return out;
+  }
+
+  private static Resource costOf(Resource r, Basis basis) {
+    boolean onRequests = basis == Basis.REQUEST;
+    return switch (r) {
+      case CPU -> onRequests ? null : Resource.COST_CPU;
+      case MEMORY -> onRequests ? null : Resource.COST_MEMORY;
+      case REQUEST_CPU -> onRequests ? Resource.COST_CPU : null;
+      case REQUEST_MEMORY -> onRequests ? Resource.COST_MEMORY : null;
+      case NETWORK_RECEIVE -> Resource.COST_NETWORK_RECEIVE;
+      case NETWORK_TRANSMIT -> Resource.COST_NETWORK_TRANSMIT;
+      case STORAGE -> Resource.COST_STORAGE;
+      default -> null;
+    };
+  }
+}

@@ -109,7 +109,17 @@ class StandaloneIT {
       assertThat(value(metrics, "chargeback_usage_storage_byte_seconds_total", "default"))
           .isPositive();
       assertThat(metrics).contains("chargeback_meter_up 1.0");
-      assertThat(metrics).doesNotContain("chargeback_meter_scrape_errors_total{");
+      Matcher errors =
+          Pattern.compile(
+                  "^chargeback_meter_scrape_errors_total\\{target=\"([^\"]+)\"} (\\S+)$",
+                  Pattern.MULTILINE)
+              .matcher(metrics);
+      int targets = 0;
+      while (errors.find()) {
+        assertThat(Double.parseDouble(errors.group(2))).as(errors.group(1)).isZero();
+        targets++;
+      }
+      assertThat(targets).as("every target, healthy ones at 0").isEqualTo(3);
       for (String path : new String[] {"/healthz", "/readyz"}) {
         assertThat(
                 http.send(

@@ -245,15 +245,18 @@ public final class StoreCollector implements MultiCollector {
         CounterSnapshot.builder()
             .name("chargeback_meter_scrape_errors")
             .help("Failed scrapes per target (unreachable, HTTP error, timeout, malformed body).");
-    store
-        .metaLongs(RollupStore.META_SCRAPE_ERRORS)
-        .forEach(
-            (target, n) ->
-                errors.dataPoint(
-                    CounterSnapshot.CounterDataPointSnapshot.builder()
-                        .labels(Labels.of("target", target))
-                        .value(n)
-                        .build()));
+    // Every known target, at 0 when healthy: a series that appears only on the first failure
+    // makes increase() miss that failure.
+    Map<String, Long> failed =
+        new java.util.TreeMap<>(store.metaLongs(RollupStore.META_SCRAPE_ERRORS));
+    store.targets().forEach(t -> failed.putIfAbsent(t, 0L));
+    failed.forEach(
+        (target, n) ->
+            errors.dataPoint(
+                CounterSnapshot.CounterDataPointSnapshot.builder()
+                    .labels(Labels.of("target", target))
+                    .value(n)
+                    .build()));
     out.metricSnapshot(errors.build());
     out.metricSnapshot(
         GaugeSnapshot.builder()

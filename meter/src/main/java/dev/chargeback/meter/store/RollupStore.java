@@ -325,6 +325,11 @@ public final class RollupStore implements AutoCloseable {
     return out;
   }
 
+  /** Every target that was ever scraped successfully, by name. */
+  public java.util.Set<String> targets() {
+    return metaLongs(META_WATERMARK).keySet();
+  }
+
   /** A target's last successful scrape (epoch ms), or {@link Long#MIN_VALUE}. */
   public long lastScrape(String target) {
     byte[] v = kv.get(Family.META, Keys.meta(META_WATERMARK + target));

@@ -1,5 +1,6 @@
 package dev.chargeback.exporter;
 
+import dev.chargeback.exporter.bench.Bench;
 import dev.chargeback.exporter.role.BillCommand;
 import dev.chargeback.exporter.role.RepriceCommand;
 import dev.chargeback.exporter.role.Roles;
@@ -32,6 +33,7 @@ public final class Main {
         exporter    read-only: serves /metrics, /bill and /api/v1 from the meter's store (:9466)
         bill        one bill to a file: --ns NS [--month YYYY-MM] [-o FILE] [--format pdf|json|csv]
         reprice     change prices already in force (--prices FILE), on a stopped meter's data
+        bench       print the benchmark table ([--capture FILE], run from the repository)
 
       Every key of the configuration file is also a flag (--scrape-interval, --max-gap,
       --billing.time-zone, ...) and an environment variable (CHARGEBACK_SCRAPE_INTERVAL, ...).
@@ -48,6 +50,18 @@ public final class Main {
     List<String> flags = Arrays.asList(args).subList(1, args.length);
     Roles.Running running;
     try {
+      if (role.equals("bench")) {
+        ConfigLoader.Loaded loaded = ConfigLoader.load(flags, Set.of("capture"), System.getenv());
+        Bench.run(
+            java.nio.file.Path.of(
+                loaded
+                    .roleFlags()
+                    .getOrDefault(
+                        "capture",
+                        "meter/src/test/resources/fixtures/kubelet-1.35-containerd-cadvisor.prom")),
+            System.out);
+        return;
+      }
       if (role.equals("reprice")) {
         RepriceCommand.run(
             ConfigLoader.load(flags, Set.of(), System.getenv()).config(), System.out);
@@ -72,7 +86,7 @@ public final class Main {
       System.err.println("chargeback: " + e.getMessage());
       System.exit(1);
       return;
-    } catch (java.io.IOException e) {
+    } catch (Exception e) {
       System.err.println("chargeback: " + e.getMessage());
       System.exit(1);
       return;

@@ -16,6 +16,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -142,26 +143,28 @@ public final class StoreCollector implements MultiCollector {
     long[] range = store.calendar().month(store.calendar().monthOf(clock.instant()));
     double covered = coverage(range[0], clock.millis() / 1000);
     java.util.Set<String> namespaces = new java.util.TreeSet<>();
+    List<RollupKey> costKeys = new java.util.ArrayList<>();
     for (Rollup r : totals.values()) {
       if (r.key().resource().isCost()) {
-        Labels labels =
-            Labels.of(
-                "currency",
-                currency,
-                "namespace",
-                r.key().owner(),
-                "resource",
-                r.key().resource().label);
-        accrued.dataPoint(
-            CounterSnapshot.CounterDataPointSnapshot.builder()
-                .labels(labels)
-                .value(r.sum())
-                .build());
-        double mtd = store.sum(Granularity.DAY, r.key(), range[0], range[1]);
-        month.dataPoint(
-            GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(mtd).build());
-        namespaces.add(r.key().owner());
+        costKeys.add(r.key());
       }
+    }
+    Map<RollupKey, Double> monthToDate = store.sums(Granularity.DAY, costKeys, range[0], range[1]);
+    for (RollupKey key : costKeys) {
+      Labels labels =
+          Labels.of(
+              "currency", currency, "namespace", key.owner(), "resource", key.resource().label);
+      accrued.dataPoint(
+          CounterSnapshot.CounterDataPointSnapshot.builder()
+              .labels(labels)
+              .value(totals.get(key).sum())
+              .build());
+      month.dataPoint(
+          GaugeSnapshot.GaugeDataPointSnapshot.builder()
+              .labels(labels)
+              .value(monthToDate.get(key))
+              .build());
+      namespaces.add(key.owner());
     }
     for (String ns : namespaces) {
       coverage.dataPoint(

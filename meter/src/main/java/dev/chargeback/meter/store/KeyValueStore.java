@@ -17,6 +17,23 @@ public interface KeyValueStore extends AutoCloseable {
    */
   void scan(Family family, byte[] from, byte[] to, Visitor visitor);
 
+  /**
+   * Visits several ranges [from, to) in order, as {@link #scan} would one by one; RocksDB serves
+   * them all from one iterator (a scrape of many namespaces does thousands of short scans).
+   */
+  default void scanRanges(Family family, List<byte[][]> ranges, RangeVisitor visitor) {
+    for (int i = 0; i < ranges.size(); i++) {
+      int range = i;
+      scan(family, ranges.get(i)[0], ranges.get(i)[1], (k, v) -> visitor.visit(range, k, v));
+    }
+  }
+
+  /** Receives entries of {@link #scanRanges}, with the index of their range. */
+  @FunctionalInterface
+  interface RangeVisitor {
+    boolean visit(int range, byte[] key, byte[] value);
+  }
+
   /** Applies all writes, or none. */
   void write(List<Write> writes);
 

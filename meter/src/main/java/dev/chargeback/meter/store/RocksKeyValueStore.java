@@ -162,6 +162,28 @@ public final class RocksKeyValueStore implements KeyValueStore {
   }
 
   @Override
+  public void scanRanges(Family family, List<byte[][]> ranges, RangeVisitor visitor) {
+    try (ReadOptions options = new ReadOptions();
+        RocksIterator it = db.newIterator(handles.get(family), options)) {
+      for (int r = 0; r < ranges.size(); r++) {
+        byte[] to = ranges.get(r)[1];
+        for (it.seek(ranges.get(r)[0]); it.isValid(); it.next()) {
+          byte[] key = it.key();
+          if (to != null && java.util.Arrays.compareUnsigned(key, to) >= 0) {
+            break;
+          }
+          if (!visitor.visit(r, key, it.value())) {
+            break;
+          }
+        }
+        it.status();
+      }
+    } catch (RocksDBException e) {
+      throw wrap("cannot scan", e);
+    }
+  }
+
+  @Override
   public void write(List<Write> writes) {
     if (!primary) {
       throw new StoreException("the store at " + path + " is open read-only");

@@ -268,9 +268,32 @@ public final class RollupStore implements AutoCloseable {
     return sum;
   }
 
-  /** All-time totals of every series of one scope, by key. */
+  /** The sums of many series over [fromSeconds, toSeconds), in one pass. */
+  public Map<RollupKey, Double> sums(
+      Granularity g, List<RollupKey> keys, long fromSeconds, long toSeconds) {
+    List<byte[][]> ranges = new ArrayList<>(keys.size());
+    for (RollupKey k : keys) {
+      ranges.add(new byte[][] {Keys.rollup(k, fromSeconds), Keys.rollup(k, toSeconds)});
+    }
+    double[] sums = new double[keys.size()];
+    kv.scanRanges(
+        family(g),
+        ranges,
+        (range, k, v) -> {
+          sums[range] += Keys.first(v);
+          return true;
+        });
+    Map<RollupKey, Double> out = new HashMap<>(keys.size() * 2);
+    for (int i = 0; i < keys.size(); i++) {
+      out.put(keys.get(i), sums[i]);
+    }
+    return out;
+  }
+
+  /** All-time totals of every series of one scope, by key, in key order. */
   public Map<RollupKey, Rollup> totals(Scope scope) {
-    Map<RollupKey, Rollup> out = new TreeMap<>(RollupStore::compareKeys);
+    // The store returns keys in order already: no comparator re-encoding them.
+    Map<RollupKey, Rollup> out = new LinkedHashMap<>();
     byte[] from = {(byte) scope.code};
     kv.scan(
         Family.TOTAL,
@@ -290,7 +313,7 @@ public final class RollupStore implements AutoCloseable {
    */
   public Map<RollupKey, Double> sumsByOwner(
       Granularity g, Scope scope, String owner, long fromSeconds, long toSeconds) {
-    Map<RollupKey, Double> out = new TreeMap<>(RollupStore::compareKeys);
+    Map<RollupKey, Double> out = new LinkedHashMap<>();
     byte[] prefix = Keys.ownerPrefix(scope, owner);
     kv.scan(
         family(g),
@@ -304,10 +327,6 @@ public final class RollupStore implements AutoCloseable {
           return true;
         });
     return out;
-  }
-
-  private static int compareKeys(RollupKey a, RollupKey b) {
-    return Arrays.compareUnsigned(Keys.series(a), Keys.series(b));
   }
 
   /** A target's stored last samples, for its {@link dev.chargeback.meter.usage.Accountant}. */

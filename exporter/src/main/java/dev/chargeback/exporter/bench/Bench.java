@@ -1,0 +1,266 @@
+package dev.chargeback.exporter.bench;
+
+import dev.chargeback.exporter.metrics.StoreCollector;
+import dev.chargeback.meter.bill.Bill;
+import dev.chargeback.meter.bill.BillPdf;
+import dev.chargeback.meter.bill.Biller;
+import dev.chargeback.meter.exposition.ExpositionParser;
+import dev.chargeback.meter.exposition.Format;
+import dev.chargeback.meter.exposition.ParserLimits;
+import dev.chargeback.meter.price.CostAccrual;
+import dev.chargeback.meter.price.PriceBook;
+import dev.chargeback.meter.price.PriceBookLoader;
+import dev.chargeback.meter.scrape.Meter;
+import dev.chargeback.meter.sim.SimCluster;
+import dev.chargeback.meter.sim.SimReplay;
+import dev.chargeback.meter.store.RocksKeyValueStore;
+import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.time.BillingCalendar;
+import dev.chargeback.meter.usage.Ingest;
+import dev.chargeback.meter.usage.PodDirectory;
+import dev.chargeback.meter.usage.Resource;
+import dev.chargeback.meter.usage.Selection;
+import dev.chargeback.meter.usage.SourceRole;
+import dev.chargeback.meter.usage.Usage;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Prints one table: for each figure our median, a reference measured in the same run, and the
+ * ratio. {@code chargeback bench [--capture FILE]}; the capture defaults to the kubelet 1.35
+ * fixture in the repository.
+ */
+public final class Bench {
+  private final PrintStream out;
+  private final List<String[]> rows = new ArrayList<>();
+
+  private Bench(PrintStream out) {
+    this.out = out;
+  }
+
+  public static void run(Path capture, PrintStream out) throws Exception {
+    Bench b = new Bench(out);
+    Path work = Files.createTempDirectory("chargeback-bench");
+    try {
+      b.parse(Files.readAllBytes(capture), work);
+      b.bills(work);
+      b.metrics(work);
+    } finally {
+      try (var files = Files.walk(work)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    b.print();
+  }
+
+  private void row(String figure, String ours, String reference, String ratio) {
+    rows.add(new String[] {figure, ours, reference, ratio});
+  }
+
+  private void print() {
+    out.printf(
+        Locale.ROOT,
+        "%n%-48s | %-26s | %-34s | %s%n",
+        "figure",
+        "chargeback (median)",
+        "reference (same run)",
+        "ratio");
+    out.println(
+        "-".repeat(48) + "-|-" + "-".repeat(26) + "-|-" + "-".repeat(34) + "-|-" + "-".repeat(16));
+    for (String[] r : rows) {
+      out.printf(Locale.ROOT, "%-48s | %-26s | %-34s | %s%n", (Object[]) r);
+    }
+    out.printf(
+        Locale.ROOT,
+        "%n%d cores, %s, Java %s%n",
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("os.name"),
+        System.getProperty("java.version"));
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+
+  private static double percentile(double[] v, double p) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s[Math.min(s.length - 1, (int) Math.ceil(p * s.length) - 1)];
+  }
+
+  /** Figure 1: parse + select on a large real capture, against counting its newlines. */
+  private void parse(byte[] capture, Path work) throws Exception {
+    int copies = Math.max(1, (50 << 20) / capture.length);
+    byte[] big = new byte[capture.length * copies];
+    for (int i = 0; i < copies; i++) {
+      System.arraycopy(capture, 0, big, i * capture.length, capture.length);
+    }
+    ExpositionParser parser = new ExpositionParser(new ParserLimits(256 * 1024, 64, 1L << 31));
+    double[] ours = new double[7];
+    double[] newline = new double[7];
+    long samples = 0;
+    for (int i = 0; i < ours.length; i++) {
+      long t0 = System.nanoTime();
+      Selection s = Selection.forRole(SourceRole.CADVISOR, "n", new PodDirectory());
+      long lines = parser.parse(big, Format.TEXT, s);
+      samples = s.finish(0).size() + lines * 0;
+      ours[i] = (System.nanoTime() - t0) / 1e9;
+      t0 = System.nanoTime();
+      long n = 0;
+      for (byte b : big) {
+        if (b == '\n') {
+          n++;
+        }
+      }
+      newline[i] = (System.nanoTime() - t0) / 1e9 + (n < 0 ? 1 : 0);
+    }
+    double mb = big.length / 1e6;
+    double oursMbs = mb / median(ours);
+    double nlMbs = mb / median(newline);
+    row(
+        "parse+select " + Math.round(mb) + " MB kubelet capture",
+        f("%.0f MB/s", oursMbs),
+        f("newline count %.0f MB/s", nlMbs),
+        f("%.1f%% of newline", 100 * oursMbs / nlMbs));
+    if (samples < 0) {
+      throw new IllegalStateException();
+    }
+  }
+
+  /** Figure 4: PDF bills from a simulated month. */
+  private void bills(Path work) throws Exception {
+    BillingCalendar utc = new BillingCalendar(ZoneId.of("UTC"));
+    PriceBook book = PriceBookLoader.defaults();
+    SimCluster sim = new SimCluster();
+    long now = System.currentTimeMillis();
+    try (RollupStore store =
+        new RollupStore(RocksKeyValueStore.openPrimary(work.resolve("bills"), false), utc)) {
+      Meter meter =
+          new Meter(
+              store,
+              ParserLimits.DEFAULT,
+              new PodDirectory(),
+              Duration.ofHours(1),
+              new CostAccrual(book, utc));
+      SimReplay.replay(
+          sim, meter, SimReplay.targets(sim, "http://sim"), now - 40 * 86_400_000L, now, 1_800_000);
+      Biller biller = new Biller(store, book, InstantSource.system());
+      BillPdf pdf = new BillPdf(BillPdf.Style.DEFAULT);
+      YearMonth last = YearMonth.now(ZoneId.of("UTC")).minusMonths(1);
+      List<String> namespaces = List.of("default", "team-a", "team-b");
+      for (int i = 0; i < 50; i++) {
+        pdf.render(biller.bill(namespaces.get(i % 3), last));
+      }
+      double[] each = new double[1000];
+      long size = 0;
+      long all = System.nanoTime();
+      for (int i = 0; i < each.length; i++) {
+        long t0 = System.nanoTime();
+        Bill bill = biller.bill(namespaces.get(i % 3), last);
+        size = pdf.render(bill).length;
+        each[i] = (System.nanoTime() - t0) / 1e6;
+      }
+      double total = (System.nanoTime() - all) / 1e9;
+      row(
+          "one PDF bill (price + render, 2 pages)",
+              f("%.1f ms, p99 %.1f ms", median(each), percentile(each, 0.99)),
+          "target 50 ms", f("%.2fx of target", median(each) / 50));
+      row(
+          "1,000 PDF bills, one thread",
+          f("%.1f s (%d KB each)", total, size / 1024),
+          "target 30 s",
+          f("%.2fx of target", total / 30));
+    }
+  }
+
+  /** Figure 5: /metrics with 1,000 namespaces, against the JVM metrics alone. */
+  private void metrics(Path work) throws Exception {
+    BillingCalendar utc = new BillingCalendar(ZoneId.of("UTC"));
+    try (RollupStore store =
+        new RollupStore(RocksKeyValueStore.openPrimary(work.resolve("metrics"), false), utc)) {
+      LocalDate first = YearMonth.now(ZoneId.of("UTC")).atDay(1);
+      int days = LocalDate.now(ZoneId.of("UTC")).getDayOfMonth();
+      for (int n = 0; n < 1000; n++) {
+        List<Usage> usages = new ArrayList<>();
+        String ns = "namespace-" + n;
+        for (int d = 0; d < days; d++) {
+          long start = utc.startOf(first.plusDays(d)) * 1000;
+          for (Resource r :
+              List.of(
+                  Resource.CPU,
+                  Resource.MEMORY,
+                  Resource.NETWORK_RECEIVE,
+                  Resource.NETWORK_TRANSMIT,
+                  Resource.STORAGE,
+                  Resource.COST_CPU,
+                  Resource.COST_MEMORY,
+                  Resource.COST_NETWORK_TRANSMIT,
+                  Resource.COST_STORAGE)) {
+            // One increment at noon: a day's worth lands in one bucket per granularity.
+            long noon = start + 43_200_000L;
+            usages.add(new Usage(ns, "Deployment/app", "", r, noon, noon, 1000 + n));
+          }
+        }
+        store.apply(new Ingest("bench", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+      }
+      PrometheusRegistry full = new PrometheusRegistry();
+      JvmMetrics.builder().register(full);
+      full.register(
+          new StoreCollector(
+              store,
+              PriceBookLoader.defaults(),
+              InstantSource.system(),
+              Duration.ofMinutes(5),
+              "bench"));
+      PrometheusRegistry jvm = new PrometheusRegistry();
+      JvmMetrics.builder().register(jvm);
+      ExpositionFormats formats = ExpositionFormats.init();
+      double[] ours = scrapes(full, formats);
+      double[] reference = scrapes(jvm, formats);
+      ByteArrayOutputStream body = new ByteArrayOutputStream();
+      formats.getPrometheusTextFormatWriter().write(body, full.scrape());
+      row(
+          "/metrics, 1,000 namespaces (" + body.size() / 1024 + " KB)",
+          f("%.1f ms, p99 %.1f ms", median(ours), percentile(ours, 0.99)),
+          f("JVM metrics only %.2f ms", median(reference)),
+          f("%.2fx of target 50 ms", median(ours) / 50));
+    }
+  }
+
+  private static double[] scrapes(PrometheusRegistry registry, ExpositionFormats formats)
+      throws IOException {
+    for (int i = 0; i < 20; i++) {
+      formats.getPrometheusTextFormatWriter().write(new ByteArrayOutputStream(), registry.scrape());
+    }
+    double[] t = new double[200];
+    for (int i = 0; i < t.length; i++) {
+      long t0 = System.nanoTime();
+      ByteArrayOutputStream out = new ByteArrayOutputStream(256 * 1024);
+      formats.getPrometheusTextFormatWriter().write(out, registry.scrape());
+      t[i] = (System.nanoTime() - t0) / 1e6;
+    }
+    return t;
+  }
+
+  private static String f(String format, Object... args) {
+    return String.format(Locale.ROOT, format, args);
+  }
+}

@@ -51,19 +51,13 @@ class PrometheusContainerIT extends PrometheusContract {
             .start("127.0.0.1", 0);
     org.testcontainers.Testcontainers.exposeHostPorts(apiServer.port(), exporter.port());
     String config =
-        """
-        global:
-          scrape_interval: 1s
-          evaluation_interval: 1s
-        scrape_configs:
-          - job_name: kubernetes-pods
-            honor_labels: true
-            kubernetes_sd_configs:
-              - role: pod
-                api_server: http://%s:%d
-        """
-                .formatted(HOST, apiServer.port())
-            + RELABELLING;
+        config(
+            """
+                kubernetes_sd_configs:
+                  - role: pod
+                    api_server: http://%s:%d
+            """
+                .formatted(HOST, apiServer.port()));
     prometheus =
         new GenericContainer<>("prom/prometheus:v2.53.4")
             .withCopyToContainer(Transferable.of(config), "/etc/prometheus/prometheus.yml")

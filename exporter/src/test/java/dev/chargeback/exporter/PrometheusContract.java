@@ -74,6 +74,20 @@ abstract class PrometheusContract {
               target_label: pod
       """;
 
+  /** A Prometheus configuration scraping every second with this service discovery. */
+  static String config(String discovery) {
+    return """
+        global:
+          scrape_interval: 1s
+          evaluation_interval: 1s
+        scrape_configs:
+          - job_name: kubernetes-pods
+            honor_labels: true
+        """
+        + discovery
+        + RELABELLING;
+  }
+
   final HttpClient http = HttpClient.newHttpClient();
   final ObjectMapper json = new ObjectMapper();
   Roles.Running exporter;

@@ -60,19 +60,13 @@ class PrometheusIT extends PrometheusContract {
     Path config = dir.resolve("prometheus.yml");
     Files.writeString(
         config,
-        """
-        global:
-          scrape_interval: 1s
-          evaluation_interval: 1s
-        scrape_configs:
-          - job_name: kubernetes-pods
-            honor_labels: true
-            http_sd_configs:
-              - url: http://127.0.0.1:%d/targets
-                refresh_interval: 1s
-        """
-                .formatted(discovery.port())
-            + RELABELLING);
+        config(
+            """
+                http_sd_configs:
+                  - url: http://127.0.0.1:%d/targets
+                    refresh_interval: 1s
+            """
+                .formatted(discovery.port())));
     prometheus =
         new ProcessBuilder(
                 "prometheus",

@@ -170,15 +170,7 @@ public final class BillRoutes {
     root.put("from", Instant.ofEpochSecond(from).toString());
     root.put("to", Instant.ofEpochSecond(to).toString());
     ObjectNode series = root.putObject("series");
-    for (Resource r :
-        List.of(
-            Resource.CPU,
-            Resource.MEMORY,
-            Resource.NETWORK_RECEIVE,
-            Resource.NETWORK_TRANSMIT,
-            Resource.STORAGE,
-            Resource.REQUEST_CPU,
-            Resource.REQUEST_MEMORY)) {
+    for (Resource r : Resource.METERED) {
       List<Rollup> points = store.rollups(g, RollupKey.namespace(ns, r), from, to);
       if (points.isEmpty()) {
         continue;

@@ -122,15 +122,7 @@ public final class Biller {
     long to = calendar.startOf(last.plusDays(1));
 
     Map<Resource, Map<Long, Double>> days = new LinkedHashMap<>();
-    for (Resource r :
-        List.of(
-            Resource.CPU,
-            Resource.MEMORY,
-            Resource.NETWORK_RECEIVE,
-            Resource.NETWORK_TRANSMIT,
-            Resource.STORAGE,
-            Resource.REQUEST_CPU,
-            Resource.REQUEST_MEMORY)) {
+    for (Resource r : Resource.METERED) {
       days.put(r, byDay(RollupKey.namespace(namespace, r), from, to));
     }
     Map<Resource, Map<Long, Double>> cluster = new LinkedHashMap<>();

@@ -221,7 +221,8 @@ public final class ConfigLoader {
     }
   }
 
-  private static String path(JsonMappingException e) {
+  /** The dotted key path of a Jackson mapping error, e.g. {@code versions[0].prices}. */
+  public static String path(JsonMappingException e) {
     StringBuilder out = new StringBuilder();
     for (JsonMappingException.Reference r : e.getPath()) {
       if (r.getFieldName() != null) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.chargeback.meter.config.ConfigLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
@@ -81,12 +82,12 @@ public final class PriceBookLoader {
     try {
       raw = YAML.readValue(yaml, RawBook.class);
     } catch (UnrecognizedPropertyException e) {
-      throw new PriceBookException(source + ": unknown key '" + path(e) + "'");
+      throw new PriceBookException(source + ": unknown key '" + ConfigLoader.path(e) + "'");
     } catch (JsonMappingException e) {
       throw new PriceBookException(
           source
               + ": key '"
-              + path(e)
+              + ConfigLoader.path(e)
               + "': "
               + e.getOriginalMessage().lines().findFirst().orElse(""));
     } catch (IOException e) {
@@ -212,20 +213,5 @@ public final class PriceBookLoader {
       throw new PriceBookException(source + ": key '" + key + "': missing");
     }
     return value;
-  }
-
-  private static String path(JsonMappingException e) {
-    StringBuilder out = new StringBuilder();
-    for (JsonMappingException.Reference r : e.getPath()) {
-      if (r.getFieldName() != null) {
-        if (!out.isEmpty()) {
-          out.append('.');
-        }
-        out.append(r.getFieldName());
-      } else {
-        out.append('[').append(r.getIndex()).append(']');
-      }
-    }
-    return out.toString();
   }
 }

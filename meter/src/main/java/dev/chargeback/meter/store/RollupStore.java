@@ -363,24 +363,17 @@ public final class RollupStore implements AutoCloseable {
 
   /** Meta entries whose key starts with {@code prefix}, as longs, keyed by the rest. */
   public Map<String, Long> metaLongs(String prefix) {
-    Map<String, Long> out = new TreeMap<>();
-    byte[] p = Keys.meta(prefix);
-    kv.scan(
-        Family.META,
-        p,
-        Keys.prefixEnd(p),
-        (k, v) -> {
-          out.put(
-              new String(k, p.length, k.length - p.length, java.nio.charset.StandardCharsets.UTF_8),
-              Keys.decodeLong(v));
-          return true;
-        });
-    return out;
+    return metaByPrefix(prefix, Keys::decodeLong);
   }
 
   /** Meta entries whose key starts with {@code prefix}, as text, keyed by the rest. */
   public Map<String, String> metaStrings(String prefix) {
-    Map<String, String> out = new TreeMap<>();
+    return metaByPrefix(prefix, v -> new String(v, java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private <T> Map<String, T> metaByPrefix(
+      String prefix, java.util.function.Function<byte[], T> decode) {
+    Map<String, T> out = new TreeMap<>();
     byte[] p = Keys.meta(prefix);
     kv.scan(
         Family.META,
@@ -389,7 +382,7 @@ public final class RollupStore implements AutoCloseable {
         (k, v) -> {
           out.put(
               new String(k, p.length, k.length - p.length, java.nio.charset.StandardCharsets.UTF_8),
-              new String(v, java.nio.charset.StandardCharsets.UTF_8));
+              decode.apply(v));
           return true;
         });
     return out;

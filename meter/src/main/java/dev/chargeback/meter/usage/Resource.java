@@ -25,6 +25,11 @@ public enum Resource {
 
   private static final Resource[] BY_CODE = new Resource[16];
 
+  /** What is metered per namespace: usage and requests (not capacity, coverage or cost). */
+  public static final java.util.List<Resource> METERED =
+      java.util.List.of(
+          CPU, MEMORY, NETWORK_RECEIVE, NETWORK_TRANSMIT, STORAGE, REQUEST_CPU, REQUEST_MEMORY);
+
   static {
     for (Resource r : values()) {
       BY_CODE[r.code] = r;

@@ -124,12 +124,7 @@ public final class Roles {
     Writer writer = new Writer(c, true);
     writer.start(staticTargets(c), InstantSource.system());
     Javalin http = HttpApi.start(c.listenOr(METER_LISTEN), null, null, () -> null, cfg -> {});
-    return new Running(
-        http.port(),
-        () -> {
-          http.stop();
-          writer.close();
-        });
+    return serving(http, writer::close);
   }
 
   /** The exporter: a read-only secondary of the meter's store, serving HTTP. */
@@ -151,11 +146,16 @@ public final class Roles {
             registry(store, c),
             () -> caughtUp(store),
             billing(store, c));
+    return serving(http, store::close);
+  }
+
+  /** A started HTTP server in front of {@code backend}; stopping stops both, server first. */
+  private static Running serving(Javalin http, Stop backend) {
     return new Running(
         http.port(),
         () -> {
           http.stop();
-          store.close();
+          backend.run();
         });
   }
 
@@ -180,12 +180,7 @@ public final class Roles {
             () -> null,
             billing(writer.store, c));
     writer.start(staticTargets(c), InstantSource.system());
-    return new Running(
-        http.port(),
-        () -> {
-          http.stop();
-          writer.close();
-        });
+    return serving(http, writer::close);
   }
 
   /**
@@ -228,11 +223,6 @@ public final class Roles {
                 .andThen(cfg -> SimEndpoints.register(cfg, "/sim", sim, clock)));
     writer.start(SimReplay.targets(sim, "http://127.0.0.1:" + http.port() + "/sim"), clock);
     LOG.info("demo: serving on port {}; namespaces {}", http.port(), sim.namespaces());
-    return new Running(
-        http.port(),
-        () -> {
-          http.stop();
-          writer.close();
-        });
+    return serving(http, writer::close);
   }
 }

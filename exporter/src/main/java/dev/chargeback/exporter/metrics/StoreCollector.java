@@ -149,7 +149,7 @@ public final class StoreCollector implements MultiCollector {
         costKeys.add(r.key());
       }
     }
-    Map<RollupKey, Double> monthToDate = store.sums(Granularity.DAY, costKeys, range[0], range[1]);
+    Map<RollupKey, Double> beforeMonth = beforeMonth(totals, costKeys, range);
     for (RollupKey key : costKeys) {
       Labels labels =
           Labels.of(
@@ -162,7 +162,7 @@ public final class StoreCollector implements MultiCollector {
       month.dataPoint(
           GaugeSnapshot.GaugeDataPointSnapshot.builder()
               .labels(labels)
-              .value(monthToDate.get(key))
+              .value(Math.max(0, totals.get(key).sum() - beforeMonth.get(key)))
               .build());
       namespaces.add(key.owner());
     }
@@ -176,6 +176,37 @@ public final class StoreCollector implements MultiCollector {
     out.metricSnapshot(accrued.build());
     out.metricSnapshot(month.build());
     out.metricSnapshot(coverage.build());
+  }
+
+  /** Cost accrued before this month, per key: constant within a month. */
+  private record Baseline(long monthStart, long computedMillis, Map<RollupKey, Double> before) {}
+
+  private static final long BASELINE_MAX_AGE_MILLIS = 600_000;
+
+  private volatile Baseline baseline;
+
+  /**
+   * Month-to-date is the all-time total less what accrued before the month. That difference is read
+   * from the daily rollups once per month (and when new series appear, or every ten minutes in case
+   * history was imported), so a scrape needs no per-namespace seeks.
+   */
+  private Map<RollupKey, Double> beforeMonth(
+      Map<RollupKey, Rollup> totals, List<RollupKey> keys, long[] month) {
+    Baseline b = baseline;
+    long now = clock.millis();
+    if (b == null
+        || b.monthStart() != month[0]
+        || now - b.computedMillis() > BASELINE_MAX_AGE_MILLIS
+        || !b.before().keySet().containsAll(keys)) {
+      Map<RollupKey, Double> monthToDate = store.sums(Granularity.DAY, keys, month[0], month[1]);
+      Map<RollupKey, Double> before = new java.util.HashMap<>(keys.size() * 2);
+      for (RollupKey key : keys) {
+        before.put(key, totals.get(key).sum() - monthToDate.get(key));
+      }
+      b = new Baseline(month[0], now, before);
+      baseline = b;
+    }
+    return b.before();
   }
 
   /** Covered share of [from, to): the kubelet targets' covered seconds, averaged. */

@@ -1,0 +1,153 @@
+package dev.chargeback.exporter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Helm chart through real Helm (helm-java): lint, and what it renders. */
+class ChartIT {
+  private static final Path CHART = Path.of("../chart");
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  @TempDir Path dir;
+
+  private static List<JsonNode> render(Path values) throws Exception {
+    var template = new Helm(CHART).template().withName("chargeback").withNamespace("chargeback");
+    if (values != null) {
+      template.withValuesFile(values);
+    }
+    String out = template.call();
+    List<JsonNode> docs = new ArrayList<>();
+    try (YAMLParser parser = new YAMLFactory().createParser(out)) {
+      for (var it = YAML.readValues(parser, JsonNode.class); it.hasNext(); ) {
+        JsonNode doc = it.next();
+        if (doc != null && doc.has("kind")) {
+          docs.add(doc);
+        }
+      }
+    }
+    return docs;
+  }
+
+  private static JsonNode kind(List<JsonNode> docs, String kind) {
+    return docs.stream().filter(d -> d.get("kind").asText().equals(kind)).findFirst().orElseThrow();
+  }
+
+  private static List<String> rules(List<JsonNode> docs) {
+    List<String> out = new ArrayList<>();
+    kind(docs, "ClusterRole")
+        .get("rules")
+        .forEach(
+            r -> {
+              List<String> verbs = new ArrayList<>();
+              r.get("verbs").forEach(v -> verbs.add(v.asText()));
+              r.get("resources")
+                  .forEach(
+                      res ->
+                          out.add(
+                              r.get("apiGroups").get(0).asText()
+                                  + "/"
+                                  + res.asText()
+                                  + " "
+                                  + verbs));
+            });
+    return out;
+  }
+
+  @Test
+  void lintsCleanInStrictMode() {
+    LintResult result = new Helm(CHART).lint().strict().call();
+    assertThat(result.isFailed()).as(String.join("\n", result.getMessages())).isFalse();
+  }
+
+  @Test
+  void defaultsRenderOnePodWithMeterAndExporterSecurely() throws Exception {
+    List<JsonNode> docs = render(null);
+    assertThat(docs.stream().map(d -> d.get("kind").asText()).sorted().collect(Collectors.toList()))
+        .containsExactly(
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "ConfigMap",
+            "ConfigMap",
+            "Deployment",
+            "PersistentVolumeClaim",
+            "Service",
+            "ServiceAccount");
+    JsonNode deployment = kind(docs, "Deployment");
+    assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(1);
+    assertThat(deployment.at("/spec/strategy/type").asText()).isEqualTo("Recreate");
+    JsonNode pod = deployment.at("/spec/template");
+    assertThat(pod.at("/metadata/annotations/prometheus.io~1scrape").asText()).isEqualTo("true");
+    assertThat(pod.at("/metadata/annotations/prometheus.io~1port").asText()).isEqualTo("9466");
+    assertThat(pod.at("/metadata/annotations/prometheus.io~1path").asText()).isEqualTo("/metrics");
+    assertThat(pod.at("/spec/securityContext/runAsNonRoot").asBoolean()).isTrue();
+    assertThat(pod.at("/spec/securityContext/fsGroup").asInt()).isEqualTo(10001);
+    List<String> containers = new ArrayList<>();
+    for (JsonNode c : pod.at("/spec/containers")) {
+      containers.add(c.get("name").asText());
+      assertThat(c.at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
+      assertThat(c.at("/securityContext/allowPrivilegeEscalation").asBoolean()).isFalse();
+      assertThat(c.at("/securityContext/capabilities/drop/0").asText()).isEqualTo("ALL");
+      assertThat(c.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/healthz");
+      assertThat(c.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/readyz");
+      assertThat(c.at("/resources/requests/memory").asText()).isNotEmpty();
+      assertThat(c.at("/args/0").asText()).isEqualTo(c.get("name").asText());
+    }
+    assertThat(containers).containsExactly("meter", "exporter");
+    assertThat(pod.at("/spec/volumes/0/persistentVolumeClaim/claimName").asText())
+        .isEqualTo("chargeback");
+    assertThat(pod.at("/spec/volumes/2/name").asText()).isEqualTo("tmp");
+    assertThat(rules(docs))
+        .containsExactly(
+            "/nodes [get, list, watch]", "/nodes/metrics [get, list, watch]",
+            "/pods [get, list, watch]", "/namespaces [get, list, watch]",
+            "apps/replicasets [get, list, watch]", "batch/jobs [get, list, watch]");
+    JsonNode dashboard =
+        docs.stream()
+            .filter(d -> d.at("/metadata/labels/grafana_dashboard").asText().equals("1"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(YAML.readTree(dashboard.at("/data/chargeback.json").asText()).get("uid").asText())
+        .isEqualTo("chargeback-cost");
+  }
+
+  @Test
+  void optionsAddTheirObjectsAndOnlyTheirPermissions() throws Exception {
+    List<JsonNode> docs = render(CHART.resolve("ci/serviceMonitor-values.yaml"));
+    assertThat(kind(docs, "ServiceMonitor").at("/spec/endpoints/0/honorLabels").asBoolean())
+        .isTrue();
+    assertThat(kind(docs, "NetworkPolicy").at("/spec/ingress/0/ports/0/port").asInt())
+        .isEqualTo(9466);
+    assertThat(rules(docs))
+        .contains(
+            "/nodes/proxy [get, list, watch]",
+            "authentication.k8s.io/tokenreviews [create]",
+            "authorization.k8s.io/subjectaccessreviews [create]");
+    assertThat(docs).noneMatch(d -> d.get("kind").asText().equals("PersistentVolumeClaim"));
+    assertThat(kind(docs, "Deployment").at("/spec/template/spec/volumes/0/emptyDir").isObject())
+        .isTrue();
+  }
+
+  @Test
+  void theSchemaRejectsUnknownAndBadValues() throws Exception {
+    Path typo = dir.resolve("typo.yaml");
+    Files.writeString(typo, "serviceMonitor:\n  enabeld: true\n");
+    assertThatThrownBy(() -> render(typo)).hasMessageContaining("enabeld");
+    Path port = dir.resolve("port.yaml");
+    Files.writeString(port, "exporter:\n  port: 70000\n");
+    assertThatThrownBy(() -> render(port)).hasMessageContaining("port");
+  }
+}

@@ -1,0 +1,22 @@
+# chargeback: one image for every role (meter, exporter, standalone, demo, bill, ...).
+# Build:  docker build -t ghcr.io/chargeback/chargeback:0.1.0 .
+# Run:    docker run --rm -p 9466:9466 ghcr.io/chargeback/chargeback:0.1.0 demo
+
+FROM maven:3.9-eclipse-temurin-21 AS build
+WORKDIR /src
+COPY . .
+RUN ./mvnw -B -q package -DskipTests
+
+FROM eclipse-temurin:21-jre
+# Nanum fonts: bills embed a TrueType font, and these carry Hangul.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-nanum \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=build /src/exporter/target/chargeback.jar /opt/chargeback/chargeback.jar
+# Any UID works (OpenShift assigns one in group 0); the data directory is a mounted volume.
+RUN mkdir -p /var/lib/chargeback && chgrp -R 0 /var/lib/chargeback && chmod -R g=u /var/lib/chargeback
+USER 10001
+WORKDIR /var/lib/chargeback
+EXPOSE 9466 9467
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=60", "--enable-native-access=ALL-UNNAMED", "-jar", "/opt/chargeback/chargeback.jar"]
+CMD ["demo", "--listen", ":9466"]

@@ -6,14 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chargeback.exporter.role.Roles;
 import dev.chargeback.meter.config.ConfigLoader;
-import dev.chargeback.meter.exposition.ParserLimits;
-import dev.chargeback.meter.scrape.Meter;
 import dev.chargeback.meter.sim.SimCluster;
 import dev.chargeback.meter.sim.SimReplay;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
-import dev.chargeback.meter.usage.PodDirectory;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,7 +19,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
@@ -77,8 +73,7 @@ class BillIT {
     long from = ZonedDateTime.parse("2026-09-30T14:00:00Z").toInstant().toEpochMilli();
     long to = ZonedDateTime.parse("2026-10-31T15:30:00Z").toInstant().toEpochMilli();
     try (RollupStore store = new RollupStore(RocksKeyValueStore.openPrimary(data, false), seoul)) {
-      Meter meter = new Meter(store, ParserLimits.DEFAULT, new PodDirectory(), Duration.ofHours(1));
-      SimReplay.replay(sim, meter, SimReplay.targets(sim, "http://sim"), from, to, 1_800_000);
+      SimReplay.history(sim, store, null, from, to, 1_800_000);
     }
     Path prices = dir.resolve("prices.yaml");
     Files.writeString(prices, PRICES);

@@ -7,16 +7,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.chargeback.exporter.role.Roles;
 import dev.chargeback.meter.config.ConfigLoader;
-import dev.chargeback.meter.exposition.ParserLimits;
 import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.price.PriceBookLoader;
-import dev.chargeback.meter.scrape.Meter;
 import dev.chargeback.meter.sim.SimCluster;
 import dev.chargeback.meter.sim.SimReplay;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
-import dev.chargeback.meter.usage.PodDirectory;
 import java.io.InputStream;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -27,7 +24,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
@@ -118,15 +114,13 @@ abstract class PrometheusContract {
     BillingCalendar utc = new BillingCalendar(ZoneId.of("UTC"));
     long now = System.currentTimeMillis();
     try (RollupStore store = new RollupStore(RocksKeyValueStore.openPrimary(data, false), utc)) {
-      Meter meter =
-          new Meter(
-              store,
-              ParserLimits.DEFAULT,
-              new PodDirectory(),
-              Duration.ofHours(1),
-              new CostAccrual(PriceBookLoader.defaults(), utc));
-      SimReplay.replay(
-          sim, meter, SimReplay.targets(sim, "http://sim"), now - 2 * 86_400_000L, now, 600_000);
+      SimReplay.history(
+          sim,
+          store,
+          new CostAccrual(PriceBookLoader.defaults(), utc),
+          now - 2 * 86_400_000L,
+          now,
+          600_000);
     }
     exporter =
         Roles.exporter(

@@ -10,7 +10,6 @@ import dev.chargeback.meter.exposition.ParserLimits;
 import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceBookLoader;
-import dev.chargeback.meter.scrape.Meter;
 import dev.chargeback.meter.sim.SimCluster;
 import dev.chargeback.meter.sim.SimReplay;
 import dev.chargeback.meter.store.RocksKeyValueStore;
@@ -153,15 +152,8 @@ public final class Bench {
     long now = System.currentTimeMillis();
     try (RollupStore store =
         new RollupStore(RocksKeyValueStore.openPrimary(work.resolve("bills"), false), utc)) {
-      Meter meter =
-          new Meter(
-              store,
-              ParserLimits.DEFAULT,
-              new PodDirectory(),
-              Duration.ofHours(1),
-              new CostAccrual(book, utc));
-      SimReplay.replay(
-          sim, meter, SimReplay.targets(sim, "http://sim"), now - 40 * 86_400_000L, now, 1_800_000);
+      SimReplay.history(
+          sim, store, new CostAccrual(book, utc), now - 40 * 86_400_000L, now, 1_800_000);
       Biller biller = new Biller(store, book, InstantSource.system());
       BillPdf pdf = new BillPdf(BillPdf.Style.DEFAULT);
       YearMonth last = YearMonth.now(ZoneId.of("UTC")).minusMonths(1);

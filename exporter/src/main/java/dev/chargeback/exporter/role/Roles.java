@@ -10,7 +10,6 @@ import dev.chargeback.meter.config.ChargebackConfig;
 import dev.chargeback.meter.config.ConfigException;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceBookLoader;
-import dev.chargeback.meter.scrape.Meter;
 import dev.chargeback.meter.scrape.Target;
 import dev.chargeback.meter.sim.SimCluster;
 import dev.chargeback.meter.sim.SimReplay;
@@ -199,14 +198,7 @@ public final class Roles {
     from = Math.floorDiv(from, step) * step;
     if (from < now) {
       long started = System.nanoTime();
-      Meter replayMeter =
-          new Meter(
-              writer.store,
-              Writer.limits(c),
-              new dev.chargeback.meter.usage.PodDirectory(),
-              Duration.ofMillis(2 * step),
-              writer.accrual);
-      long scrapes = SimReplay.replay(sim, replayMeter, replayTargets, from, now, step);
+      long scrapes = SimReplay.history(sim, writer.store, writer.accrual, from, now, step);
       LOG.info(
           "demo: replayed {} simulated scrapes ({} days of history) in {} ms",
           scrapes,

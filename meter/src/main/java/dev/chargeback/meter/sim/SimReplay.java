@@ -1,14 +1,19 @@
 package dev.chargeback.meter.sim;
 
 import dev.chargeback.meter.exposition.Format;
+import dev.chargeback.meter.exposition.ParserLimits;
+import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.scrape.Meter;
 import dev.chargeback.meter.scrape.ScrapeException;
 import dev.chargeback.meter.scrape.Target;
+import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.usage.PodDirectory;
 import dev.chargeback.meter.usage.SourceRole;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -55,6 +60,31 @@ public final class SimReplay {
       case NODE_EXPORTER -> sim.nodeExporter(target.node(), millis);
       case KUBE_STATE_METRICS -> sim.kubeStateMetrics(millis);
     };
+  }
+
+  /**
+   * Meters the simulated cluster's history into {@code store}: every target at each step in
+   * [fromMillis, toMillis], with gauges integrated across a step ({@code maxGap} = 2 steps) and
+   * cost accrued when {@code accrual} is given. Target names match {@link #targets}, so a live loop
+   * afterwards continues the same series.
+   *
+   * @return the number of scrapes ingested
+   */
+  public static long history(
+      SimCluster sim,
+      RollupStore store,
+      CostAccrual accrual,
+      long fromMillis,
+      long toMillis,
+      long stepMillis) {
+    Meter meter =
+        new Meter(
+            store,
+            ParserLimits.DEFAULT,
+            new PodDirectory(),
+            Duration.ofMillis(2 * stepMillis),
+            accrual);
+    return replay(sim, meter, targets(sim, "http://replay/sim"), fromMillis, toMillis, stepMillis);
   }
 
   /**

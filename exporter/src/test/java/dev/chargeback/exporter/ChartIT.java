@@ -142,6 +142,46 @@ class ChartIT {
   }
 
   @Test
+  void openShiftScenarioRunsUnderRestrictedV2WithARoute() throws Exception {
+    List<JsonNode> docs = render(CHART.resolve("ci/openshift-values.yaml"));
+    JsonNode security = kind(docs, "Deployment").at("/spec/template/spec/securityContext");
+    // restricted-v2 assigns the UID and fsGroup itself and refuses pods that fix others.
+    assertThat(security.has("runAsUser")).isFalse();
+    assertThat(security.has("runAsGroup")).isFalse();
+    assertThat(security.has("fsGroup")).isFalse();
+    assertThat(security.at("/runAsNonRoot").asBoolean()).isTrue();
+    assertThat(security.at("/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
+    for (JsonNode c : kind(docs, "Deployment").at("/spec/template/spec/containers")) {
+      assertThat(c.at("/securityContext/capabilities/drop/0").asText()).isEqualTo("ALL");
+      assertThat(c.at("/securityContext/allowPrivilegeEscalation").asBoolean()).isFalse();
+    }
+    JsonNode route = kind(docs, "Route");
+    assertThat(route.get("apiVersion").asText()).isEqualTo("route.openshift.io/v1");
+    assertThat(route.at("/spec/to/name").asText()).isEqualTo("chargeback");
+    assertThat(route.at("/spec/port/targetPort").asText()).isEqualTo("http");
+    assertThat(route.at("/spec/tls/termination").asText()).isEqualTo("edge");
+    assertThat(kind(docs, "ServiceMonitor").at("/spec/endpoints/0/honorLabels").asBoolean())
+        .isTrue();
+
+    // The rendered configuration is one the meter accepts, with discovery on.
+    Path config = dir.resolve("config.yaml");
+    JsonNode configMap =
+        docs.stream().filter(d -> d.at("/data/config.yaml").isTextual()).findFirst().orElseThrow();
+    Files.writeString(
+        config,
+        configMap.at("/data/config.yaml").asText().replace("/var/lib/chargeback", dir.toString()));
+    var loaded =
+        dev.chargeback.meter.config.ConfigLoader.load(
+                List.of("--config", config.toString()), java.util.Set.of(), java.util.Map.of())
+            .config();
+    assertThat(loaded.kubernetes().discovery()).isEqualTo("on");
+    assertThat(loaded.kubernetes().namespaceLabels()).containsExactly("team", "cost-center");
+    assertThat(loaded.kubelet().insecureSkipVerify()).isTrue();
+    assertThat(loaded.nodeExporter().selector())
+        .isEqualTo("app.kubernetes.io/name=prometheus-node-exporter");
+  }
+
+  @Test
   void theSchemaRejectsUnknownAndBadValues() throws Exception {
     Path typo = dir.resolve("typo.yaml");
     Files.writeString(typo, "serviceMonitor:\n  enabeld: true\n");
@@ -149,5 +189,8 @@ class ChartIT {
     Path port = dir.resolve("port.yaml");
     Files.writeString(port, "exporter:\n  port: 70000\n");
     assertThatThrownBy(() -> render(port)).hasMessageContaining("port");
+    Path label = dir.resolve("label.yaml");
+    Files.writeString(label, "discovery:\n  namespaceLabels: [\"cost center\"]\n");
+    assertThatThrownBy(() -> render(label)).hasMessageContaining("namespaceLabels");
   }
 }

@@ -121,13 +121,14 @@ public final class Roles {
   /** The meter: the only writer; its own port serves health. */
   public static Running meter(ChargebackConfig c) {
     Writer writer = new Writer(c, true);
-    writer.start(staticTargets(c), InstantSource.system());
+    writer.start(staticTargets(c), InstantSource.system(), System.getenv(), true);
     Javalin http = HttpApi.start(c.listenOr(METER_LISTEN), null, null, () -> null, cfg -> {});
     return serving(http, writer::close);
   }
 
   /** The exporter: a read-only secondary of the meter's store, serving HTTP. */
   public static Running exporter(ChargebackConfig c) {
+    awaitStore(Path.of(c.data()), STORE_WAIT);
     Path secondary;
     try {
       secondary = Files.createTempDirectory("chargeback-secondary");
@@ -146,6 +147,35 @@ public final class Roles {
             () -> caughtUp(store),
             billing(store, c));
     return serving(http, store::close);
+  }
+
+  /** How long the exporter waits for the meter to create the store (they start together). */
+  static final java.time.Duration STORE_WAIT = java.time.Duration.ofMinutes(2);
+
+  /** Waits until the meter has created the store in {@code data}, or fails after {@code wait}. */
+  static void awaitStore(Path data, java.time.Duration wait) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    boolean said = false;
+    while (!Files.isRegularFile(data.resolve("CURRENT"))) {
+      if (System.nanoTime() > deadline) {
+        throw new ConfigException(
+            "config key 'data': no chargeback store in "
+                + data
+                + " after "
+                + wait.toSeconds()
+                + " s; start the meter first (it creates the store)");
+      }
+      if (!said) {
+        LOG.info("waiting for the meter to create its store in {}", data);
+        said = true;
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ConfigException("interrupted while waiting for the store in " + data);
+      }
+    }
   }
 
   /** A started HTTP server in front of {@code backend}; stopping stops both, server first. */
@@ -178,7 +208,7 @@ public final class Roles {
             registry(writer.store, c),
             () -> null,
             billing(writer.store, c));
-    writer.start(staticTargets(c), InstantSource.system());
+    writer.start(staticTargets(c), InstantSource.system(), System.getenv(), true);
     return serving(http, writer::close);
   }
 

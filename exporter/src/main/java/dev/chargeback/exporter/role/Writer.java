@@ -1,24 +1,37 @@
 package dev.chargeback.exporter.role;
 
 import dev.chargeback.meter.config.ChargebackConfig;
+import dev.chargeback.meter.discovery.ApiServerTransport;
+import dev.chargeback.meter.discovery.KubeletCredentials;
+import dev.chargeback.meter.discovery.KubernetesConnection;
+import dev.chargeback.meter.discovery.KubernetesDiscovery;
+import dev.chargeback.meter.discovery.LabelSelector;
 import dev.chargeback.meter.exposition.ParserLimits;
 import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.price.PriceHistory;
+import dev.chargeback.meter.scrape.HttpTransport;
 import dev.chargeback.meter.scrape.Meter;
 import dev.chargeback.meter.scrape.ScrapeLoop;
 import dev.chargeback.meter.scrape.Scraper;
 import dev.chargeback.meter.scrape.Target;
+import dev.chargeback.meter.scrape.Transport;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
 import dev.chargeback.meter.time.Granularity;
 import dev.chargeback.meter.usage.PodDirectory;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -33,8 +46,16 @@ final class Writer implements AutoCloseable {
   final Meter meter;
   final CostAccrual accrual;
   private final ChargebackConfig config;
+
+  /** The pseudo-target whose scrape errors count failed Kubernetes API calls. */
+  static final String KUBERNETES_API = "kubernetes-api";
+
+  private final PodDirectory pods = new PodDirectory();
+  private final Map<String, Map<String, String>> namespaceLabels = new ConcurrentHashMap<>();
   private ScrapeLoop loop;
   private Scraper scraper;
+  private KubernetesClient kubernetes;
+  private KubernetesDiscovery discovery;
   private final ScheduledExecutorService housekeeping =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().daemon().name("retention").unstarted(r));
@@ -64,8 +85,7 @@ final class Writer implements AutoCloseable {
     }
     store.retain(retention(config), InstantSource.system());
     this.accrual = new CostAccrual(Roles.priceBook(config), calendar);
-    this.meter =
-        new Meter(store, limits(config), new PodDirectory(), config.effectiveMaxGap(), accrual);
+    this.meter = new Meter(store, limits(config), pods, config.effectiveMaxGap(), accrual);
   }
 
   static Map<Granularity, Duration> retention(ChargebackConfig c) {
@@ -80,15 +100,38 @@ final class Writer implements AutoCloseable {
         c.limits().maxLineBytes(), c.limits().maxLabels(), c.limits().maxBodyBytes());
   }
 
-  /** Starts scraping {@code targets} and hourly retention. */
+  /** Starts scraping {@code targets} and hourly retention, without discovery. */
   void start(List<Target> targets, InstantSource clock) {
-    scraper = new Scraper(config.scrapeTimeout());
+    start(targets, clock, Map.of(), false);
+  }
+
+  /**
+   * Starts scraping {@code targets} and hourly retention; with {@code discover}, also the targets
+   * the Kubernetes API names, when {@code kubernetes.discovery} (auto: a pod or a kubeconfig in
+   * {@code env}) says so.
+   */
+  void start(List<Target> targets, InstantSource clock, Map<String, String> env, boolean discover) {
+    ChargebackConfig.Kubernetes k = config.kubernetes();
+    KubernetesClient client =
+        discover && KubernetesConnection.wanted(k.discovery(), k.kubeconfig(), env)
+            ? KubernetesConnection.open(k.kubeconfig())
+            : null;
+    scraper = new Scraper(config.scrapeTimeout(), client == null ? Map.of() : transports(client));
     loop = new ScrapeLoop(meter, scraper, clock, config.scrapeInterval());
     loop.start(targets);
+    if (client != null) {
+      kubernetes = client;
+      discovery = new KubernetesDiscovery(client, discoverySettings(), pods, listener(targets));
+      discovery.start();
+      LOG.info("discovering targets from the Kubernetes API at {}", client.getMasterUrl());
+    }
     Map<Granularity, Duration> retention = retention(config);
     housekeeping.scheduleAtFixedRate(
         () -> {
           try {
+            // A new month keeps the namespaces' labels on its bills.
+            YearMonth month = YearMonth.now(store.calendar().zone());
+            namespaceLabels.forEach((ns, labels) -> store.recordNamespaceLabels(ns, month, labels));
             meter.expire(clock.millis(), retention);
           } catch (RuntimeException e) {
             LOG.warn("retention failed: {}", e.getMessage());
@@ -104,9 +147,65 @@ final class Writer implements AutoCloseable {
         config.data());
   }
 
+  private Map<Target.Access, Transport> transports(KubernetesClient client) {
+    ChargebackConfig.Kubelet kubelet = config.kubelet();
+    Path sa = KubeletCredentials.SERVICE_ACCOUNT;
+    Path ca = kubelet.caFile().isBlank() ? sa.resolve("ca.crt") : Path.of(kubelet.caFile());
+    Path token = kubelet.tokenFile().isBlank() ? sa.resolve("token") : Path.of(kubelet.tokenFile());
+    return Map.of(
+        Target.Access.KUBELET,
+        new HttpTransport(
+            config.scrapeTimeout(),
+            KubeletCredentials.tls(kubelet.insecureSkipVerify(), ca),
+            KubeletCredentials.token(token, KubernetesConnection.token(client))),
+        Target.Access.API_SERVER,
+        new ApiServerTransport(client));
+  }
+
+  private KubernetesDiscovery.Settings discoverySettings() {
+    String ksm = config.kubeStateMetrics().url();
+    return new KubernetesDiscovery.Settings(
+        config.kubelet().viaApiServerProxy(),
+        LabelSelector.parse(config.nodeExporter().selector()),
+        config.nodeExporter().port(),
+        ksm.isBlank() ? null : URI.create(ksm),
+        config.kubernetes().namespaceLabels(),
+        config.scrapeInterval());
+  }
+
+  /** Discovery's results: targets join the static ones; labels and API errors are stored. */
+  private KubernetesDiscovery.Listener listener(List<Target> staticTargets) {
+    ZoneId zone = store.calendar().zone();
+    return new KubernetesDiscovery.Listener() {
+      @Override
+      public void targets(List<Target> discovered) {
+        List<Target> all = new ArrayList<>(staticTargets);
+        all.addAll(discovered);
+        loop.update(all);
+      }
+
+      @Override
+      public void namespaceLabels(String namespace, Map<String, String> labels) {
+        namespaceLabels.put(namespace, labels);
+        store.recordNamespaceLabels(namespace, YearMonth.now(zone), labels);
+      }
+
+      @Override
+      public void apiError(String reason) {
+        store.recordScrapeError(KUBERNETES_API);
+      }
+    };
+  }
+
   @Override
   public void close() {
     housekeeping.shutdownNow();
+    if (discovery != null) {
+      discovery.close();
+    }
+    if (kubernetes != null) {
+      kubernetes.close();
+    }
     if (loop != null) {
       loop.close();
     }

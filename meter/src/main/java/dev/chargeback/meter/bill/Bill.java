@@ -20,6 +20,7 @@ import java.util.Map;
  * @param coverage the share of the period the meter actually observed, 0…1
  * @param notes plain-language remarks (e.g. a basis that fell back to usage)
  * @param versions the price versions the month's days were priced with
+ * @param labels the namespace's chosen labels in that month (e.g. team, cost-center)
  */
 public record Bill(
     String namespace,
@@ -39,7 +40,8 @@ public record Bill(
     List<WorkloadCost> topWorkloads,
     double coverage,
     List<String> notes,
-    List<PriceVersion> versions) {
+    List<PriceVersion> versions,
+    Map<String, String> labels) {
 
   /** One day's usage per resource. */
   public record DailyUsage(LocalDate day, Map<String, Double> quantities) {}

@@ -45,6 +45,8 @@ public final class BillJson {
     root.put("periodStart", bill.periodStart().toString());
     root.put("periodEnd", bill.periodEnd().toString());
     root.put("coverage", Math.round(bill.coverage() * 10000) / 10000.0);
+    ObjectNode labels = root.putObject("labels");
+    bill.labels().forEach(labels::put);
     ArrayNode notes = root.putArray("notes");
     bill.notes().forEach(notes::add);
     ArrayNode workloads = root.putArray("topWorkloads");

@@ -189,6 +189,15 @@ public final class BillPdf {
     infoCell(info, "Issue date", bill.issueDate().toString());
     infoCell(info, "Currency", bill.currency().getCurrencyCode());
     infoCell(info, "Data coverage", percent(bill.coverage()));
+    List<Map.Entry<String, String>> labels = List.copyOf(bill.labels().entrySet());
+    for (int i = 0; i < labels.size(); i += 2) {
+      infoCell(info, labels.get(i).getKey(), labels.get(i).getValue());
+      if (i + 1 < labels.size()) {
+        infoCell(info, labels.get(i + 1).getKey(), labels.get(i + 1).getValue());
+      } else {
+        infoCell(info, "", "");
+      }
+    }
     doc.add(info);
   }
 

@@ -249,7 +249,8 @@ public final class Biller {
         topWorkloads(namespace, from, to, minor),
         coverage(from, to),
         List.copyOf(notes),
-        List.copyOf(perVersion.keySet()));
+        List.copyOf(perVersion.keySet()),
+        store.namespaceLabels(namespace, month));
   }
 
   private static BigDecimal zero(int minor) {

@@ -15,6 +15,10 @@ import java.util.List;
  * @param targets static targets, {@code ROLE=URL}
  * @param prices price book file (YAML); empty for the built-in book
  * @param bill how PDF bills look
+ * @param kubernetes discovery from the Kubernetes API
+ * @param kubelet how kubelets are reached
+ * @param nodeExporter how node-exporter pods are found
+ * @param kubeStateMetrics where kube-state-metrics is
  */
 public record ChargebackConfig(
     String data,
@@ -27,7 +31,42 @@ public record ChargebackConfig(
     Retention retention,
     Limits limits,
     String prices,
-    Bill bill) {
+    Bill bill,
+    Kubernetes kubernetes,
+    Kubelet kubelet,
+    NodeExporter nodeExporter,
+    KubeStateMetrics kubeStateMetrics) {
+
+  /**
+   * @param discovery {@code auto} (on in a cluster or with a kubeconfig), {@code on} or {@code off}
+   * @param kubeconfig kubeconfig file; empty for {@code KUBECONFIG}, {@code ~/.kube/config}, or the
+   *     pod's service account
+   * @param namespaceLabels namespace label keys kept with the usage and printed on bills
+   */
+  public record Kubernetes(String discovery, String kubeconfig, List<String> namespaceLabels) {}
+
+  /**
+   * @param viaApiServerProxy scrape cAdvisor through the API server's node proxy (needs {@code
+   *     nodes/proxy}) instead of each kubelet's port 10250
+   * @param insecureSkipVerify accept the kubelets' (usually self-signed) serving certificates
+   * @param caFile CA bundle that signed the kubelets' serving certificates; empty for the service
+   *     account's CA in a cluster
+   * @param tokenFile bearer token for kubelets; empty for the service account's token in a cluster,
+   *     or the kubeconfig's
+   */
+  public record Kubelet(
+      boolean viaApiServerProxy, boolean insecureSkipVerify, String caFile, String tokenFile) {}
+
+  /**
+   * @param selector label selector of node-exporter pods
+   * @param port their metrics port, when no container port is named {@code metrics}
+   */
+  public record NodeExporter(String selector, int port) {}
+
+  /**
+   * @param url kube-state-metrics' metrics URL; empty for none
+   */
+  public record KubeStateMetrics(String url) {}
 
   /**
    * @param timeZone billing periods are calendar months in this zone, fixed at first start
@@ -99,6 +138,35 @@ public record ChargebackConfig(
       if (file[1] != null
           && !file[1].isBlank()
           && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file[1]))) {
+        throw new ConfigException("config key '" + file[0] + "': cannot read " + file[1]);
+      }
+    }
+    if (!List.of("auto", "on", "off").contains(kubernetes.discovery())) {
+      throw new ConfigException(
+          "config key 'kubernetes.discovery': '"
+              + kubernetes.discovery()
+              + "' is not auto, on or off");
+    }
+    if (nodeExporter.port() < 1 || nodeExporter.port() > 65535) {
+      throw new ConfigException("config key 'nodeExporter.port': not a port number");
+    }
+    try {
+      dev.chargeback.meter.discovery.LabelSelector.parse(nodeExporter.selector());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("config key 'nodeExporter.selector': " + e.getMessage());
+    }
+    String ksm = kubeStateMetrics.url();
+    if (!ksm.isBlank() && !ksm.startsWith("http://") && !ksm.startsWith("https://")) {
+      throw new ConfigException(
+          "config key 'kubeStateMetrics.url': '" + ksm + "' is not an http(s) URL");
+    }
+    for (String[] file :
+        new String[][] {
+          {"kubernetes.kubeconfig", kubernetes.kubeconfig()},
+          {"kubelet.caFile", kubelet.caFile()},
+          {"kubelet.tokenFile", kubelet.tokenFile()}
+        }) {
+      if (!file[1].isBlank() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file[1]))) {
         throw new ConfigException("config key '" + file[0] + "': cannot read " + file[1]);
       }
     }

@@ -202,7 +202,17 @@ public final class ConfigLoader {
     if (!node.has(leaf)) {
       throw new ConfigException("unknown config key '" + path + "' (from " + source + ")");
     }
-    node.put(leaf, value);
+    if (node.get(leaf).isArray()) {
+      // A list from one string: comma-separated (e.g. --kubernetes.namespace-labels team,owner).
+      ArrayNode list = node.putArray(leaf);
+      for (String item : value.split(",")) {
+        if (!item.isBlank()) {
+          list.add(item.strip());
+        }
+      }
+    } else {
+      node.put(leaf, value);
+    }
   }
 
   private static ChargebackConfig bind(ObjectNode tree) {

@@ -95,6 +95,14 @@ public final class Meter {
     return readings.size();
   }
 
+  /**
+   * Drops a target that is no longer scraped from memory; its stored state stays, so it resumes
+   * where it left off if it comes back.
+   */
+  public synchronized void forget(Target target) {
+    accountants.remove(target.name());
+  }
+
   /** Counts a failed scrape, in the store where the exporter publishes it. */
   public void scrapeFailed(Target target) {
     store.recordScrapeError(target.name());

@@ -2,11 +2,14 @@ package dev.chargeback.meter.scrape;
 
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +28,10 @@ public final class ScrapeLoop implements AutoCloseable {
   private final Duration interval;
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
   private final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
-  private volatile boolean running = true;
+  private final Map<String, Running> running = new HashMap<>();
+  private volatile boolean open = true;
+
+  private record Running(Target target, Future<?> loop) {}
 
   public ScrapeLoop(Meter meter, Scraper scraper, InstantSource clock, Duration interval) {
     this.meter = meter;
@@ -36,14 +42,48 @@ public final class ScrapeLoop implements AutoCloseable {
 
   /** Starts scraping {@code targets}; returns at once. */
   public void start(List<Target> targets) {
-    for (Target target : targets) {
-      threads.submit(() -> loop(target));
+    update(targets);
+  }
+
+  /**
+   * Scrapes exactly {@code targets} from now on: new ones start, removed ones stop (a scrape in
+   * flight is abandoned, nothing of it is stored), changed ones (same name, new URL) restart.
+   */
+  public synchronized void update(Collection<Target> targets) {
+    if (!open) {
+      return;
     }
+    Map<String, Target> wanted = new HashMap<>();
+    for (Target t : targets) {
+      wanted.put(t.name(), t);
+    }
+    for (var it = running.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      Target next = wanted.get(e.getKey());
+      if (next == null || !next.equals(e.getValue().target())) {
+        e.getValue().loop().cancel(true);
+        it.remove();
+        if (next == null) {
+          meter.forget(e.getValue().target());
+          LOG.info("stopped metering {}", e.getKey());
+        }
+      }
+    }
+    for (Target t : wanted.values()) {
+      if (!running.containsKey(t.name())) {
+        running.put(t.name(), new Running(t, threads.submit(() -> loop(t))));
+      }
+    }
+  }
+
+  /** The targets being scraped. */
+  public synchronized List<Target> targets() {
+    return running.values().stream().map(Running::target).toList();
   }
 
   private void loop(Target target) {
     long period = interval.toMillis();
-    while (running) {
+    while (open && !Thread.currentThread().isInterrupted()) {
       scrapeOnce(target);
       long now = System.currentTimeMillis();
       long next = (now / period + 1) * period;
@@ -82,7 +122,7 @@ public final class ScrapeLoop implements AutoCloseable {
 
   @Override
   public void close() {
-    running = false;
+    open = false;
     threads.shutdownNow();
   }
 }

@@ -3,15 +3,15 @@ package dev.chargeback.meter.scrape;
 import dev.chargeback.meter.exposition.Format;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -20,37 +20,37 @@ import java.util.zip.GZIPInputStream;
  * its decompressed size is bounded by the parser.
  */
 public final class Scraper implements AutoCloseable {
-  static final String ACCEPT =
-      "application/openmetrics-text;version=1.0.0;q=0.8,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
-
-  private final HttpClient client;
+  private final Map<Target.Access, Transport> transports = new EnumMap<>(Target.Access.class);
   private final Duration timeout;
   private final ScheduledExecutorService watchdog =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().daemon().name("scrape-watchdog").unstarted(r));
 
+  /** A scraper of plain targets only. */
   public Scraper(Duration timeout) {
+    this(timeout, Map.of());
+  }
+
+  /**
+   * @param transports how targets needing credentials are reached (closed with the scraper); plain
+   *     targets use the JDK client
+   */
+  public Scraper(Duration timeout, Map<Target.Access, Transport> transports) {
     this.timeout = timeout;
-    this.client =
-        HttpClient.newBuilder()
-            .connectTimeout(timeout)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    this.transports.put(Target.Access.PLAIN, new HttpTransport(timeout));
+    this.transports.putAll(transports);
   }
 
   /** Scrapes {@code target} into {@code meter}. */
   public int scrape(Target target, Meter meter, long scrapeMillis) throws ScrapeException {
-    HttpRequest request =
-        HttpRequest.newBuilder(target.url())
-            .timeout(timeout)
-            .header("Accept", ACCEPT)
-            .header("Accept-Encoding", "gzip")
-            .header("User-Agent", "chargeback-meter")
-            .GET()
-            .build();
-    HttpResponse<InputStream> response;
+    Transport transport = transports.get(target.access());
+    if (transport == null) {
+      throw new ScrapeException(
+          "no credentials for " + target.access() + " targets: " + target.url());
+    }
+    Transport.Response response;
     try {
-      response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      response = transport.get(target.url(), timeout);
     } catch (HttpTimeoutException e) {
       throw new ScrapeException(
           "timed out after " + timeout.toMillis() + " ms: " + target.url(), e);
@@ -61,8 +61,7 @@ public final class Scraper implements AutoCloseable {
       throw new ScrapeException("interrupted while scraping " + target.url(), e);
     }
     InputStream raw = response.body();
-    java.util.concurrent.atomic.AtomicBoolean expired =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean expired = new AtomicBoolean();
     ScheduledFuture<?> cutoff =
         watchdog.schedule(
             () -> {
@@ -72,11 +71,10 @@ public final class Scraper implements AutoCloseable {
             timeout.toMillis(),
             TimeUnit.MILLISECONDS);
     try (InputStream body = decode(response, raw)) {
-      if (response.statusCode() != 200) {
-        throw new ScrapeException("HTTP " + response.statusCode() + " from " + target.url());
+      if (response.status() != 200) {
+        throw new ScrapeException("HTTP " + response.status() + " from " + target.url());
       }
-      Format format =
-          Format.ofContentType(response.headers().firstValue("Content-Type").orElse(""));
+      Format format = Format.ofContentType(response.header("Content-Type").orElse(""));
       return meter.ingest(target, body, format, scrapeMillis);
     } catch (IOException e) {
       if (expired.get()) {
@@ -89,14 +87,10 @@ public final class Scraper implements AutoCloseable {
     }
   }
 
-  private static InputStream decode(HttpResponse<InputStream> response, InputStream raw)
+  private static InputStream decode(Transport.Response response, InputStream raw)
       throws IOException {
     boolean gzip =
-        response
-            .headers()
-            .firstValue("Content-Encoding")
-            .map(v -> v.equalsIgnoreCase("gzip"))
-            .orElse(false);
+        response.header("Content-Encoding").map(v -> v.equalsIgnoreCase("gzip")).orElse(false);
     return gzip ? new GZIPInputStream(raw, 16 * 1024) : raw;
   }
 
@@ -115,6 +109,6 @@ public final class Scraper implements AutoCloseable {
   @Override
   public void close() {
     watchdog.shutdownNow();
-    client.close();
+    transports.values().forEach(Transport::close);
   }
 }

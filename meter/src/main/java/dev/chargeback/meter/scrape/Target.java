@@ -8,8 +8,19 @@ import java.net.URI;
  *
  * @param name stable identity, the key of its stored series: {@code role:url}
  * @param node the node it reports for, "" when unknown
+ * @param access which credentials reach it
  */
-public record Target(String name, SourceRole role, URI url, String node) {
+public record Target(String name, SourceRole role, URI url, String node, Access access) {
+  /** The credentials a target needs. */
+  public enum Access {
+    /** Plain HTTP(S), no credentials: static targets, node-exporter, kube-state-metrics. */
+    PLAIN,
+    /** A kubelet, directly: the service account's bearer token and the kubelet TLS settings. */
+    KUBELET,
+    /** A path on the Kubernetes API server (the node proxy), with the API client's credentials. */
+    API_SERVER
+  }
+
   /** Parses {@code ROLE=URL} as given to {@code --target}. */
   public static Target parse(String spec) {
     int eq = spec.indexOf('=');
@@ -34,6 +45,10 @@ public record Target(String name, SourceRole role, URI url, String node) {
   }
 
   public static Target of(SourceRole role, URI url, String node) {
-    return new Target(role.flag + ":" + url, role, url, node);
+    return of(role, url, node, Access.PLAIN);
+  }
+
+  public static Target of(SourceRole role, URI url, String node, Access access) {
+    return new Target(role.flag + ":" + url, role, url, node, access);
   }
 }

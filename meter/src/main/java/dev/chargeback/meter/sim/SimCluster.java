@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -247,6 +248,38 @@ public final class SimCluster {
         false,
         0.2,
         128 * MIB);
+  }
+
+  /**
+   * A simulated pod as the Kubernetes API would list it.
+   *
+   * @param kind its controller's kind: Deployment, StatefulSet, DaemonSet or CronJob
+   * @param workload its controller's name
+   */
+  public record Pod(
+      String namespace,
+      String name,
+      String node,
+      String kind,
+      String workload,
+      boolean hostNetwork) {}
+
+  /** The pods that exist at {@code millis}. */
+  public List<Pod> pods(long millis) {
+    Set<Pod> out = new java.util.LinkedHashSet<>();
+    for (SimContainer c : containers(millis / 1000.0, millis / 1000.0)) {
+      if (c.startSeconds() <= millis / 1000.0 && c.endSeconds() > millis / 1000.0) {
+        out.add(
+            new Pod(
+                c.namespace(),
+                c.pod(),
+                c.node(),
+                c.workloadKind(),
+                c.workloadName(),
+                c.hostNetwork()));
+      }
+    }
+    return List.copyOf(out);
   }
 
   /** Every container that is visible, or used resources, in [from, to] (epoch seconds). */

@@ -36,20 +36,23 @@ public final class SimReplay {
               "cadvisor:sim/" + node,
               SourceRole.CADVISOR,
               URI.create(baseUrl + "/" + node + "/metrics/cadvisor"),
-              node));
+              node,
+              Target.Access.PLAIN));
       out.add(
           new Target(
               "node-exporter:sim/" + node,
               SourceRole.NODE_EXPORTER,
               URI.create(baseUrl + "/" + node + "/metrics"),
-              node));
+              node,
+              Target.Access.PLAIN));
     }
     out.add(
         new Target(
             "kube-state-metrics:sim",
             SourceRole.KUBE_STATE_METRICS,
             URI.create(baseUrl + "/kube-state-metrics/metrics"),
-            ""));
+            "",
+            Target.Access.PLAIN));
     return out;
   }
 

@@ -8,6 +8,7 @@ import dev.chargeback.meter.usage.Resource;
 import dev.chargeback.meter.usage.RollupKey;
 import dev.chargeback.meter.usage.Scope;
 import dev.chargeback.meter.usage.Usage;
+import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -29,6 +30,11 @@ public final class RollupStore implements AutoCloseable {
   public static final String META_SAMPLES = "health/samples_ingested";
   public static final String META_SCRAPE_ERRORS = "health/scrape_errors/";
   public static final String META_ZONE = "billing/time_zone";
+  private static final String META_NAMESPACE_LABELS = "namespace/labels/";
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final com.fasterxml.jackson.core.type.TypeReference<TreeMap<String, String>>
+      STRING_MAP = new com.fasterxml.jackson.core.type.TypeReference<>() {};
   private static final String META_WATERMARK = "target/last_scrape/";
 
   private static final Granularity[] GRANULARITIES = Granularity.values();
@@ -404,6 +410,45 @@ public final class RollupStore implements AutoCloseable {
                 Family.META,
                 Keys.meta(key),
                 value.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+  }
+
+  /**
+   * Records a namespace's chosen labels (e.g. {@code team}, {@code cost-center}) as they are in
+   * {@code month}, so each month's bill shows the labels of that month.
+   */
+  public void recordNamespaceLabels(String namespace, YearMonth month, Map<String, String> labels) {
+    String key = META_NAMESPACE_LABELS + namespace + "/" + month;
+    String value = json(new TreeMap<>(labels));
+    if (!value.equals(metaString(key))) {
+      putMetaString(key, value);
+    }
+  }
+
+  /** A namespace's labels in {@code month}: that month's, else the latest before it, else none. */
+  public Map<String, String> namespaceLabels(String namespace, YearMonth month) {
+    Map<String, String> byMonth = metaStrings(META_NAMESPACE_LABELS + namespace + "/");
+    String latest = null;
+    for (Map.Entry<String, String> e : byMonth.entrySet()) {
+      if (e.getKey().compareTo(month.toString()) <= 0) {
+        latest = e.getValue();
+      }
+    }
+    if (latest == null) {
+      return Map.of();
+    }
+    try {
+      return JSON.readValue(latest, STRING_MAP);
+    } catch (java.io.IOException e) {
+      throw new StoreException("unreadable labels of namespace " + namespace + ": " + latest, e);
+    }
+  }
+
+  private static String json(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**

@@ -18,6 +18,11 @@ public final class PodDirectory {
     pods.put(namespace + '/' + pod, info);
   }
 
+  /** Forgets a pod that is gone. */
+  public void remove(String namespace, String pod) {
+    pods.remove(namespace + '/' + pod);
+  }
+
   /** The pod's facts, or null when unknown. */
   public Pod get(String namespace, String pod) {
     return pods.get(namespace + '/' + pod);

@@ -56,6 +56,32 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void discoverySettings() {
+    ChargebackConfig c =
+        load(
+            Map.of("CHARGEBACK_KUBELET_VIA_API_SERVER_PROXY", "true"),
+            "--kubernetes.namespace-labels",
+            "team, cost-center",
+            "--kube-state-metrics.url",
+            "http://kube-state-metrics.kube-system.svc:8080/metrics");
+    assertThat(c.kubernetes().discovery()).isEqualTo("auto");
+    assertThat(c.kubernetes().namespaceLabels()).containsExactly("team", "cost-center");
+    assertThat(c.kubelet().viaApiServerProxy()).isTrue();
+    assertThat(c.kubelet().insecureSkipVerify()).isFalse();
+    assertThat(c.nodeExporter().selector())
+        .isEqualTo("app.kubernetes.io/name=prometheus-node-exporter");
+    assertThat(c.kubeStateMetrics().url()).startsWith("http://kube-state-metrics");
+    assertThatThrownBy(() -> load(Map.of(), "--kubernetes.discovery", "maybe"))
+        .hasMessage("config key 'kubernetes.discovery': 'maybe' is not auto, on or off");
+    assertThatThrownBy(() -> load(Map.of(), "--node-exporter.selector", "app in (a,b)"))
+        .hasMessageStartingWith("config key 'nodeExporter.selector': label selector term");
+    assertThatThrownBy(() -> load(Map.of(), "--kubelet.ca-file", dir.resolve("none").toString()))
+        .hasMessageStartingWith("config key 'kubelet.caFile': cannot read");
+    assertThatThrownBy(() -> load(Map.of(), "--kube-state-metrics.url", "ksm:8080"))
+        .hasMessage("config key 'kubeStateMetrics.url': 'ksm:8080' is not an http(s) URL");
+  }
+
+  @Test
   void nestedKeysAsFlagsAndRoleFlagsApart() {
     ConfigLoader.Loaded loaded =
         ConfigLoader.load(

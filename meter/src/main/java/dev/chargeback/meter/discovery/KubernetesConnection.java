@@ -1,0 +1,60 @@
+package dev.chargeback.meter.discovery;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Opens the Kubernetes API the way kubectl would: a given kubeconfig, else {@code KUBECONFIG} or
+ * {@code ~/.kube/config} (current context), else the pod's service account.
+ */
+public final class KubernetesConnection {
+  private KubernetesConnection() {}
+
+  /**
+   * Whether discovery runs: {@code on}, {@code off}, or {@code auto}: in a pod ({@code
+   * KUBERNETES_SERVICE_HOST} is set) or when a kubeconfig file exists.
+   */
+  public static boolean wanted(String mode, String kubeconfig, Map<String, String> env) {
+    return switch (mode) {
+      case "on" -> true;
+      case "off" -> false;
+      default ->
+          !kubeconfig.isBlank()
+              || env.containsKey("KUBERNETES_SERVICE_HOST")
+              || defaultKubeconfig(env).stream().anyMatch(Files::isRegularFile);
+    };
+  }
+
+  private static java.util.List<Path> defaultKubeconfig(Map<String, String> env) {
+    String list = env.get("KUBECONFIG");
+    if (list != null && !list.isBlank()) {
+      return java.util.Arrays.stream(list.split(java.io.File.pathSeparator)).map(Path::of).toList();
+    }
+    return java.util.List.of(Path.of(System.getProperty("user.home"), ".kube", "config"));
+  }
+
+  /** A client for {@code kubeconfig} (a file), or auto-configured when blank. */
+  public static KubernetesClient open(String kubeconfig) {
+    Config config;
+    if (kubeconfig.isBlank()) {
+      config = Config.autoConfigure(null);
+    } else {
+      config = Config.fromKubeconfig(null, new java.io.File(kubeconfig));
+    }
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** The client's bearer token, for kubelets reached directly from outside the cluster. */
+  public static Supplier<String> token(KubernetesClient client) {
+    return () -> {
+      Config c = client.getConfiguration();
+      String token = c.getOauthToken();
+      return token != null && !token.isBlank() ? token : c.getAutoOAuthToken();
+    };
+  }
+}

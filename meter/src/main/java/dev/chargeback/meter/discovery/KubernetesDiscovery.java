@@ -1,0 +1,417 @@
+package dev.chargeback.meter.discovery;
+
+import dev.chargeback.meter.scrape.Target;
+import dev.chargeback.meter.usage.PodDirectory;
+import dev.chargeback.meter.usage.SourceRole;
+import dev.chargeback.meter.usage.Workloads;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches nodes, pods, namespaces, ReplicaSets and Jobs, and derives from them what the meter
+ * scrapes (one cAdvisor target per node, one node-exporter target per node that runs one,
+ * kube-state-metrics), who owns each pod and which namespace labels to keep. Changes are batched
+ * (half a second) and published to a {@link Listener}. While the API server is unreachable the
+ * informers keep their last state, so metering goes on with the last known targets; every failed
+ * call is reported.
+ */
+public final class KubernetesDiscovery implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KubernetesDiscovery.class);
+  private static final long BATCH_MILLIS = 500;
+
+  /** A deleted pod's rows can still be in the kubelet's next scrape: its facts are kept a while. */
+  private static final long FORGET_AFTER_MILLIS = 3_600_000;
+
+  /** Where discovery's results go. */
+  public interface Listener {
+    /** The complete set of discovered targets, whenever it changes. */
+    void targets(List<Target> targets);
+
+    /** The chosen labels of a namespace, on first sight and whenever they change. */
+    void namespaceLabels(String namespace, Map<String, String> labels);
+
+    /** A failed call to the API server. */
+    void apiError(String reason);
+  }
+
+  /**
+   * What to look for.
+   *
+   * @param viaApiServerProxy scrape kubelets through {@code /api/v1/nodes/NODE/proxy}
+   * @param nodeExporter which pods are node-exporters
+   * @param nodeExporterPort their port when no container port is named {@code metrics}
+   * @param kubeStateMetrics kube-state-metrics' URL, null for none
+   * @param namespaceLabels namespace label keys kept with the usage and printed on bills
+   * @param probeInterval how often the API server's health is checked
+   */
+  public record Settings(
+      boolean viaApiServerProxy,
+      LabelSelector nodeExporter,
+      int nodeExporterPort,
+      URI kubeStateMetrics,
+      List<String> namespaceLabels,
+      Duration probeInterval) {}
+
+  private final KubernetesClient client;
+  private final Settings settings;
+  private final PodDirectory directory;
+  private final Listener listener;
+  private final ScheduledExecutorService scheduler =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().daemon().name("kubernetes-discovery").unstarted(r));
+  private final AtomicBoolean pending = new AtomicBoolean();
+  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private SharedIndexInformer<Node> nodes;
+  private SharedIndexInformer<Pod> pods;
+  private SharedIndexInformer<Namespace> namespaces;
+  private SharedIndexInformer<ReplicaSet> replicaSets;
+  private SharedIndexInformer<Job> jobs;
+
+  // Only touched on the scheduler thread.
+  private List<Target> published;
+  private final Map<String, Map<String, String>> labelsPublished = new HashMap<>();
+  private final Map<String, Long> gonePods = new HashMap<>();
+  private Set<String> knownPods = Set.of();
+  private boolean apiDown;
+
+  public KubernetesDiscovery(
+      KubernetesClient client, Settings settings, PodDirectory directory, Listener listener) {
+    this.client = client;
+    this.settings = settings;
+    this.directory = directory;
+    this.listener = listener;
+  }
+
+  /** Starts watching; returns at once (an unreachable API server is retried in the background). */
+  public void start() {
+    replicaSets = watch(client.apps().replicaSets().inAnyNamespace().runnableInformer(0));
+    jobs = watch(client.batch().v1().jobs().inAnyNamespace().runnableInformer(0));
+    namespaces = watch(client.namespaces().runnableInformer(0));
+    nodes = watch(client.nodes().runnableInformer(0));
+    pods = watch(client.pods().inAnyNamespace().runnableInformer(0));
+    for (SharedIndexInformer<?> informer : informers) {
+      informer.start();
+    }
+    long probe = settings.probeInterval().toMillis();
+    scheduler.scheduleWithFixedDelay(this::probe, 0, probe, TimeUnit.MILLISECONDS);
+  }
+
+  private <T extends HasMetadata> SharedIndexInformer<T> watch(SharedIndexInformer<T> informer) {
+    informer.addEventHandler(
+        new ResourceEventHandler<T>() {
+          @Override
+          public void onAdd(T obj) {
+            changed();
+          }
+
+          @Override
+          public void onUpdate(T oldObj, T newObj) {
+            changed();
+          }
+
+          @Override
+          public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+            changed();
+          }
+        });
+    informer.exceptionHandler(
+        (started, t) -> {
+          listener.apiError(informer.getApiTypeClass().getSimpleName() + " watch: " + reason(t));
+          return true;
+        });
+    informers.add(informer);
+    return informer;
+  }
+
+  private void changed() {
+    if (pending.compareAndSet(false, true)) {
+      scheduler.schedule(this::refresh, BATCH_MILLIS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Checks the API server; a failure is reported, and its end logged. */
+  private void probe() {
+    try {
+      var http = client.getHttpClient();
+      var request = http.newHttpRequestBuilder().uri(client.getMasterUrl() + "version").build();
+      // The client retries with backoff for long: the probe gives up first, once per interval.
+      long wait = Math.clamp(settings.probeInterval().toMillis(), 1_000, 10_000);
+      var response = http.sendAsync(request, String.class).get(wait, TimeUnit.MILLISECONDS);
+      if (response.code() != 200) {
+        throw new IllegalStateException("HTTP " + response.code() + " from /version");
+      }
+      if (apiDown) {
+        apiDown = false;
+        LOG.info("Kubernetes API server reachable again");
+      }
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      String why = e instanceof java.util.concurrent.TimeoutException ? "no answer" : reason(e);
+      listener.apiError(why);
+      if (!apiDown) {
+        apiDown = true;
+        LOG.warn(
+            "Kubernetes API server unreachable ({}); metering the {} last known target(s)",
+            why,
+            published == null ? 0 : published.size());
+      }
+    }
+    refresh();
+  }
+
+  /** Recomputes targets, pod facts and namespace labels from the informers' caches. */
+  private void refresh() {
+    pending.set(false);
+    try {
+      refreshPods();
+      refreshNamespaceLabels();
+      List<Target> targets = targets();
+      if (!targets.equals(published) && nodes.hasSynced()) {
+        published = targets;
+        LOG.info("discovered {} target(s)", targets.size());
+        listener.targets(targets);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("discovery refresh failed: {}", reason(e));
+    }
+  }
+
+  private List<Target> targets() {
+    Map<String, Target> out = new TreeMap<>();
+    for (Node node : nodes.getStore().list()) {
+      Target t = kubelet(node);
+      if (t != null) {
+        out.put(t.name(), t);
+      }
+    }
+    List<Pod> exporters = new ArrayList<>();
+    for (Pod pod : pods.getStore().list()) {
+      if (settings.nodeExporter().matches(pod.getMetadata().getLabels()) && running(pod)) {
+        exporters.add(pod);
+      }
+    }
+    // Two node-exporters on a node (a rolling update): the newest wins.
+    exporters.sort(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()));
+    for (Pod pod : exporters) {
+      Target t = nodeExporter(pod);
+      out.put(t.name(), t);
+    }
+    if (settings.kubeStateMetrics() != null) {
+      Target ksm = Target.of(SourceRole.KUBE_STATE_METRICS, settings.kubeStateMetrics(), "");
+      out.put(ksm.name(), ksm);
+    }
+    return List.copyOf(out.values());
+  }
+
+  /** The node's cAdvisor endpoint; named by node, so an address change keeps its state. */
+  Target kubelet(Node node) {
+    String name = node.getMetadata().getName();
+    URI url;
+    Target.Access access;
+    if (settings.viaApiServerProxy()) {
+      url = URI.create(client.getMasterUrl() + "api/v1/nodes/" + name + "/proxy/metrics/cadvisor");
+      access = Target.Access.API_SERVER;
+    } else {
+      String address = address(node);
+      if (address == null) {
+        return null;
+      }
+      int port = 10250;
+      var status = node.getStatus();
+      if (status != null
+          && status.getDaemonEndpoints() != null
+          && status.getDaemonEndpoints().getKubeletEndpoint() != null
+          && status.getDaemonEndpoints().getKubeletEndpoint().getPort() != null
+          && status.getDaemonEndpoints().getKubeletEndpoint().getPort() > 0) {
+        port = status.getDaemonEndpoints().getKubeletEndpoint().getPort();
+      }
+      url = URI.create("https://" + host(address) + ":" + port + "/metrics/cadvisor");
+      access = Target.Access.KUBELET;
+    }
+    return new Target(
+        SourceRole.CADVISOR.flag + ":node/" + name, SourceRole.CADVISOR, url, name, access);
+  }
+
+  private Target nodeExporter(Pod pod) {
+    String node = pod.getSpec().getNodeName();
+    int port = settings.nodeExporterPort();
+    for (var c : pod.getSpec().getContainers()) {
+      for (ContainerPort p : c.getPorts() == null ? List.<ContainerPort>of() : c.getPorts()) {
+        if ("metrics".equals(p.getName()) && p.getContainerPort() != null) {
+          port = p.getContainerPort();
+        }
+      }
+    }
+    URI url = URI.create("http://" + host(pod.getStatus().getPodIP()) + ":" + port + "/metrics");
+    String name = SourceRole.NODE_EXPORTER.flag + ":node/" + (node == null ? "" : node);
+    return new Target(
+        name, SourceRole.NODE_EXPORTER, url, node == null ? "" : node, Target.Access.PLAIN);
+  }
+
+  private static boolean running(Pod pod) {
+    return pod.getStatus() != null
+        && "Running".equals(pod.getStatus().getPhase())
+        && pod.getStatus().getPodIP() != null
+        && !pod.getStatus().getPodIP().isEmpty()
+        && pod.getMetadata().getDeletionTimestamp() == null;
+  }
+
+  private static String address(Node node) {
+    if (node.getStatus() == null || node.getStatus().getAddresses() == null) {
+      return null;
+    }
+    for (String type : List.of("InternalIP", "ExternalIP", "Hostname")) {
+      for (NodeAddress a : node.getStatus().getAddresses()) {
+        if (type.equals(a.getType()) && a.getAddress() != null && !a.getAddress().isEmpty()) {
+          return a.getAddress();
+        }
+      }
+    }
+    return null;
+  }
+
+  private static String host(String address) {
+    return address.indexOf(':') >= 0 ? "[" + address + "]" : address;
+  }
+
+  /** Owner and host networking of every pod; pods gone for an hour are forgotten. */
+  private void refreshPods() {
+    Set<String> seen = new HashSet<>();
+    for (Pod pod : pods.getStore().list()) {
+      ObjectMeta m = pod.getMetadata();
+      boolean hostNetwork =
+          pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork());
+      directory.put(
+          m.getNamespace(), m.getName(), new PodDirectory.Pod(workload(pod), hostNetwork));
+      seen.add(m.getNamespace() + '/' + m.getName());
+    }
+    long now = System.currentTimeMillis();
+    for (String key : knownPods) {
+      if (!seen.contains(key)) {
+        gonePods.putIfAbsent(key, now);
+      }
+    }
+    gonePods.keySet().removeAll(seen);
+    for (var it = gonePods.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (now - e.getValue() > FORGET_AFTER_MILLIS) {
+        int slash = e.getKey().indexOf('/');
+        directory.remove(e.getKey().substring(0, slash), e.getKey().substring(slash + 1));
+        it.remove();
+      }
+    }
+    Set<String> known = new HashSet<>(seen);
+    known.addAll(gonePods.keySet());
+    knownPods = known;
+  }
+
+  /**
+   * A pod's workload ("Kind/name") from its controller: a ReplicaSet's Deployment and a Job's
+   * CronJob are followed through the cache; without them, from names.
+   */
+  String workload(Pod pod) {
+    ObjectMeta m = pod.getMetadata();
+    OwnerReference owner = controller(m);
+    if (owner == null) {
+      return "Pod/" + m.getName();
+    }
+    HasMetadata parent =
+        switch (owner.getKind()) {
+          case "ReplicaSet" ->
+              replicaSets.getStore().getByKey(m.getNamespace() + "/" + owner.getName());
+          case "Job" -> jobs.getStore().getByKey(m.getNamespace() + "/" + owner.getName());
+          default -> null;
+        };
+    if (parent != null) {
+      OwnerReference grand = controller(parent.getMetadata());
+      return grand != null
+          ? grand.getKind() + "/" + grand.getName()
+          : owner.getKind() + "/" + owner.getName();
+    }
+    return Workloads.fromOwner(owner.getKind(), owner.getName(), m.getName());
+  }
+
+  private static OwnerReference controller(ObjectMeta m) {
+    if (m.getOwnerReferences() == null) {
+      return null;
+    }
+    OwnerReference first = null;
+    for (OwnerReference o : m.getOwnerReferences()) {
+      if (Boolean.TRUE.equals(o.getController())) {
+        return o;
+      }
+      if (first == null) {
+        first = o;
+      }
+    }
+    return first;
+  }
+
+  private void refreshNamespaceLabels() {
+    if (settings.namespaceLabels().isEmpty()) {
+      return;
+    }
+    for (Namespace ns : namespaces.getStore().list()) {
+      Map<String, String> all = ns.getMetadata().getLabels();
+      Map<String, String> chosen = new TreeMap<>();
+      for (String key : settings.namespaceLabels()) {
+        if (all != null && all.containsKey(key)) {
+          chosen.put(key, all.get(key));
+        }
+      }
+      String name = ns.getMetadata().getName();
+      if (!chosen.equals(labelsPublished.get(name))) {
+        labelsPublished.put(name, chosen);
+        listener.namespaceLabels(name, chosen);
+      }
+    }
+  }
+
+  private static String reason(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message =
+        root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    return message.lines().findFirst().orElse(message);
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    for (SharedIndexInformer<?> informer : informers) {
+      informer.stop();
+    }
+  }
+}

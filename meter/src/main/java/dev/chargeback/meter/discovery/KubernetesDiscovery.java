@@ -88,6 +88,7 @@ public final class KubernetesDiscovery implements AutoCloseable {
           r -> Thread.ofPlatform().daemon().name("kubernetes-discovery").unstarted(r));
   private final AtomicBoolean pending = new AtomicBoolean();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private final Map<String, String> watchFailures = new java.util.concurrent.ConcurrentHashMap<>();
   private SharedIndexInformer<Node> nodes;
   private SharedIndexInformer<Pod> pods;
   private SharedIndexInformer<Namespace> namespaces;
@@ -143,7 +144,13 @@ public final class KubernetesDiscovery implements AutoCloseable {
         });
     informer.exceptionHandler(
         (started, t) -> {
-          listener.apiError(informer.getApiTypeClass().getSimpleName() + " watch: " + reason(t));
+          String kind = informer.getApiTypeClass().getSimpleName();
+          String why = reason(t);
+          listener.apiError(kind + " watch: " + why);
+          // One line per new reason (e.g. a missing RBAC rule), not one per retry.
+          if (!why.equals(watchFailures.put(kind, why))) {
+            LOG.warn("cannot list/watch {} (will retry): {}", kind, why);
+          }
           return true;
         });
     informers.add(informer);

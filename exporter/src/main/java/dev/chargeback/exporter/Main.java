@@ -2,6 +2,7 @@ package dev.chargeback.exporter;
 
 import dev.chargeback.exporter.bench.Bench;
 import dev.chargeback.exporter.role.BillCommand;
+import dev.chargeback.exporter.role.ImportCommand;
 import dev.chargeback.exporter.role.RepriceCommand;
 import dev.chargeback.exporter.role.Roles;
 import dev.chargeback.meter.bill.BillException;
@@ -33,6 +34,7 @@ public final class Main {
         exporter    read-only: serves /metrics, /bill and /api/v1 from the meter's store (:9466)
         bill        one bill to a file: --ns NS [--month YYYY-MM] [-o FILE] [--format pdf|json|csv]
         reprice     change prices already in force (--prices FILE), on a stopped meter's data
+        import      history from an OpenMetrics file or a Prometheus-compatible API (import --help)
         bench       print the benchmark table ([--capture FILE], run from the repository)
 
       Every key of the configuration file is also a flag (--scrape-interval, --max-gap,
@@ -65,6 +67,19 @@ public final class Main {
       if (role.equals("reprice")) {
         RepriceCommand.run(
             ConfigLoader.load(flags, Set.of(), System.getenv()).config(), System.out);
+        return;
+      }
+      if (role.equals("import")) {
+        if (flags.contains("--help") || flags.contains("-h")) {
+          System.out.print(ImportCommand.HELP);
+          return;
+        }
+        ConfigLoader.Loaded loaded = ConfigLoader.load(flags, ImportCommand.FLAGS, System.getenv());
+        int status = ImportCommand.run(loaded.config(), loaded.roleFlags(), System.out);
+        System.out.flush();
+        if (status != 0) {
+          System.exit(status);
+        }
         return;
       }
       if (role.equals("bill")) {

@@ -122,7 +122,13 @@ public final class Roles {
   public static Running meter(ChargebackConfig c) {
     Writer writer = new Writer(c, true);
     writer.start(staticTargets(c), InstantSource.system(), System.getenv(), true);
-    Javalin http = HttpApi.start(c.listenOr(METER_LISTEN), null, null, () -> null, cfg -> {});
+    Javalin http =
+        HttpApi.start(
+            c.listenOr(METER_LISTEN),
+            null,
+            null,
+            () -> null,
+            cfg -> ImportCommand.routes(cfg, writer.store, c));
     return serving(http, writer::close);
   }
 

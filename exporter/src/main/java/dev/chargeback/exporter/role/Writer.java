@@ -7,6 +7,9 @@ import dev.chargeback.meter.discovery.KubernetesConnection;
 import dev.chargeback.meter.discovery.KubernetesDiscovery;
 import dev.chargeback.meter.discovery.LabelSelector;
 import dev.chargeback.meter.exposition.ParserLimits;
+import dev.chargeback.meter.history.ImportReport;
+import dev.chargeback.meter.history.PrometheusApi;
+import dev.chargeback.meter.history.PrometheusImport;
 import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.price.PriceHistory;
 import dev.chargeback.meter.scrape.HttpTransport;
@@ -56,6 +59,9 @@ final class Writer implements AutoCloseable {
   private Scraper scraper;
   private KubernetesClient kubernetes;
   private KubernetesDiscovery discovery;
+  private final ScheduledExecutorService prometheusSource =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().daemon().name("prometheus-source").unstarted(r));
   private final ScheduledExecutorService housekeeping =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().daemon().name("retention").unstarted(r));
@@ -140,11 +146,51 @@ final class Writer implements AutoCloseable {
         1,
         60,
         TimeUnit.MINUTES);
+    if (!config.prometheus().url().isBlank()) {
+      startPrometheusSource(clock);
+    }
     LOG.info(
         "metering {} target(s) every {} s into {}",
         targets.size(),
         config.scrapeInterval().toSeconds(),
         config.data());
+  }
+
+  /**
+   * The {@code prometheus} source: every 5 minutes, the closed hours of the lookback window that
+   * have no source yet are read from the engine (hours already metered are not queried again).
+   */
+  private void startPrometheusSource(InstantSource clock) {
+    ChargebackConfig.Prometheus p = config.prometheus();
+    PrometheusApi api =
+        new PrometheusApi(
+            PrometheusApi.endpoint(
+                p.url(),
+                p.bearerTokenFile(),
+                p.basicAuthFile(),
+                p.caFile(),
+                p.insecureSkipVerify(),
+                p.timeout()));
+    PrometheusImport source = new PrometheusImport(store, api, accrual, 1);
+    prometheusSource.scheduleWithFixedDelay(
+        () -> {
+          long now = clock.millis();
+          try {
+            ImportReport report =
+                source.run(now - p.lookback().toMillis(), now - p.delay().toMillis());
+            if (!report.written().isEmpty() || !report.failed().isEmpty()) {
+              LOG.info("prometheus source {}: {}", p.url(), report.summary().strip());
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } catch (RuntimeException e) {
+            LOG.warn("prometheus source {} failed: {}", p.url(), e.getMessage());
+          }
+        },
+        0,
+        5,
+        TimeUnit.MINUTES);
+    LOG.info("metering from the Prometheus-compatible API at {} hour by hour", p.url());
   }
 
   private Map<Target.Access, Transport> transports(KubernetesClient client) {
@@ -200,6 +246,7 @@ final class Writer implements AutoCloseable {
   @Override
   public void close() {
     housekeeping.shutdownNow();
+    prometheusSource.shutdownNow();
     if (discovery != null) {
       discovery.close();
     }

@@ -35,7 +35,26 @@ public record ChargebackConfig(
     Kubernetes kubernetes,
     Kubelet kubelet,
     NodeExporter nodeExporter,
-    KubeStateMetrics kubeStateMetrics) {
+    KubeStateMetrics kubeStateMetrics,
+    Prometheus prometheus) {
+
+  /**
+   * The {@code prometheus} source: usage read hour by hour from a Prometheus-compatible query API
+   * (for clusters too large to scrape from one process).
+   *
+   * @param url the engine's base URL (e.g. Thanos querier); empty for none
+   * @param lookback how far back missing hours are filled
+   * @param delay how long after an hour closes it is read (late samples)
+   */
+  public record Prometheus(
+      String url,
+      String bearerTokenFile,
+      String basicAuthFile,
+      String caFile,
+      boolean insecureSkipVerify,
+      Duration timeout,
+      Duration lookback,
+      Duration delay) {}
 
   /**
    * @param discovery {@code auto} (on in a cluster or with a kubeconfig), {@code on} or {@code off}
@@ -169,6 +188,22 @@ public record ChargebackConfig(
       if (!file[1].isBlank() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file[1]))) {
         throw new ConfigException("config key '" + file[0] + "': cannot read " + file[1]);
       }
+    }
+    if (!prometheus.url().isBlank()) {
+      try {
+        dev.chargeback.meter.history.PrometheusApi.endpoint(
+            prometheus.url(),
+            prometheus.bearerTokenFile(),
+            prometheus.basicAuthFile(),
+            prometheus.caFile(),
+            prometheus.insecureSkipVerify(),
+            prometheus.timeout());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("config key 'prometheus': " + e.getMessage());
+      }
+      requirePositive("prometheus.timeout", prometheus.timeout());
+      requirePositive("prometheus.lookback", prometheus.lookback());
+      requirePositive("prometheus.delay", prometheus.delay());
     }
     if (data == null || data.isBlank()) {
       throw new ConfigException("config key 'data': must name a directory");

@@ -31,6 +31,15 @@ public final class RollupStore implements AutoCloseable {
   public static final String META_SCRAPE_ERRORS = "health/scrape_errors/";
   public static final String META_ZONE = "billing/time_zone";
   private static final String META_NAMESPACE_LABELS = "namespace/labels/";
+  private static final String META_HOUR_SOURCE = "source/hour/";
+  private static final long HOUR_MILLIS = 3_600_000;
+
+  /** An hour's source: metered live from the targets. */
+  public static final String LIVE = "live";
+
+  /** An hour's source: imported (OpenMetrics file or a Prometheus-compatible API). */
+  public static final String IMPORTED = "imported";
+
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
   private static final com.fasterxml.jackson.core.type.TypeReference<TreeMap<String, String>>
@@ -59,9 +68,13 @@ public final class RollupStore implements AutoCloseable {
 
   private volatile java.time.InstantSource clock = java.time.InstantSource.system();
 
+  /** Each hour's source (epoch hour → live or imported); the writer's own record. */
+  private final java.util.concurrent.ConcurrentNavigableMap<Long, String> hourSources;
+
   public RollupStore(KeyValueStore kv, BillingCalendar calendar) {
     this.kv = kv;
     this.calendar = calendar;
+    this.hourSources = loadHourSources();
   }
 
   /**
@@ -100,28 +113,14 @@ public final class RollupStore implements AutoCloseable {
 
   // ---- writing
 
-  /** Applies one scrape: all of it, or (on failure, with an exception) none of it. */
+  /**
+   * Applies one scrape: all of it, or (on failure, with an exception) none of it. The hours its
+   * usage touches become live hours; usage that falls into imported hours is left out (hours have
+   * one source).
+   */
   public synchronized void apply(Ingest ingest) {
-    Map<Bytes, double[]> increments = new HashMap<>();
-    long[] cutoff = cutoffs();
-    for (Usage u : ingest.usages()) {
-      for (RollupKey key : fanOut(u)) {
-        add(increments, Family.TOTAL, Keys.series(key), u.amount());
-        for (Granularity g : GRANULARITIES) {
-          long keepFrom = cutoff[g.ordinal()];
-          calendar.split(
-              g,
-              u.fromMillis(),
-              u.toMillis(),
-              u.amount(),
-              (bucket, share) -> {
-                if (bucket >= keepFrom) {
-                  add(increments, family(g), Keys.rollup(key, bucket), share);
-                }
-              });
-        }
-      }
-    }
+    List<Usage> usages = withoutHours(ingest.usages(), IMPORTED::equals);
+    Map<Bytes, double[]> increments = increments(usages);
     if (ingest.coveredMillis() > 0) {
       RollupKey covered = new RollupKey(Scope.CLUSTER, ingest.target(), "", Resource.COVERED);
       double seconds = ingest.coveredMillis() / 1000.0;
@@ -136,15 +135,18 @@ public final class RollupStore implements AutoCloseable {
             (bucket, share) -> add(increments, family(g), Keys.rollup(covered, bucket), share));
       }
     }
-
     List<Write> writes = new ArrayList<>(increments.size() + ingest.seriesPuts().size() + 4);
-    Map<Bytes, double[]> updated = new HashMap<>(increments.size() * 2);
-    for (Map.Entry<Bytes, double[]> e : increments.entrySet()) {
-      Bytes k = e.getKey();
-      double[] current = current(k);
-      double[] next = {current[0] + e.getValue()[0], current[1] + e.getValue()[1]};
-      updated.put(k, next);
-      writes.add(new Write.Put(k.family(), k.key(), Keys.sumValue(next[0], (long) next[1])));
+    Map<Bytes, double[]> updated = sums(increments, writes);
+    List<Long> newHours = new ArrayList<>();
+    for (Usage u : usages) {
+      for (long h = hourOf(u.fromMillis());
+          h <= hourOf(Math.max(u.fromMillis(), u.toMillis() - 1));
+          h++) {
+        if (!hourSources.containsKey(h) && !newHours.contains(h)) {
+          newHours.add(h);
+          writes.add(hourMark(h, LIVE));
+        }
+      }
     }
     for (Map.Entry<String, Point> e : ingest.seriesPuts().entrySet()) {
       writes.add(
@@ -171,6 +173,154 @@ public final class RollupStore implements AutoCloseable {
             Keys.longValue(metaLong(META_SAMPLES) + ingest.samples())));
     kv.write(writes);
     cache.putAll(updated);
+    newHours.forEach(h -> hourSources.put(h, LIVE));
+  }
+
+  /**
+   * Applies imported usage of one UTC hour in one batch and marks the hour imported, unless the
+   * hour already has a source (live metering, or an earlier import): then nothing is written.
+   *
+   * @param usages usage within {@code [hour, hour + 1h)}
+   * @return whether the hour was written
+   */
+  public synchronized boolean applyImported(long hourStartMillis, List<Usage> usages) {
+    long hour = hourOf(hourStartMillis);
+    if (hourSources.containsKey(hour)) {
+      return false;
+    }
+    List<Write> writes = new ArrayList<>();
+    Map<Bytes, double[]> updated = sums(increments(usages), writes);
+    writes.add(hourMark(hour, IMPORTED));
+    kv.write(writes);
+    cache.putAll(updated);
+    hourSources.put(hour, IMPORTED);
+    return true;
+  }
+
+  /**
+   * Adds more imported usage to an hour this import already wrote (a counter's delta across a long
+   * gap reaching back into it); nothing when the hour is not an imported one.
+   */
+  public synchronized void appendImported(long hourStartMillis, List<Usage> usages) {
+    if (!IMPORTED.equals(hourSources.get(hourOf(hourStartMillis)))) {
+      return;
+    }
+    List<Write> writes = new ArrayList<>();
+    Map<Bytes, double[]> updated = sums(increments(usages), writes);
+    kv.write(writes);
+    cache.putAll(updated);
+  }
+
+  /** Where an hour's usage came from: {@code live}, {@code imported}, or null for no data yet. */
+  public String hourSource(long hourStartMillis) {
+    return hourSources.get(hourOf(hourStartMillis));
+  }
+
+  /** Every hour with a source, by start (epoch millis). */
+  public java.util.NavigableMap<Long, String> hourSources() {
+    java.util.TreeMap<Long, String> out = new java.util.TreeMap<>();
+    hourSources.forEach((h, src) -> out.put(h * HOUR_MILLIS, src));
+    return out;
+  }
+
+  private static long hourOf(long millis) {
+    return Math.floorDiv(millis, HOUR_MILLIS);
+  }
+
+  private static Write hourMark(long hour, String source) {
+    return new Write.Put(
+        Family.META,
+        Keys.meta(META_HOUR_SOURCE + String.format(java.util.Locale.ROOT, "%012d", hour)),
+        source.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private java.util.concurrent.ConcurrentNavigableMap<Long, String> loadHourSources() {
+    var out = new java.util.concurrent.ConcurrentSkipListMap<Long, String>();
+    metaStrings(META_HOUR_SOURCE).forEach((h, src) -> out.put(Long.parseLong(h), src));
+    return out;
+  }
+
+  /**
+   * {@code usages} without the parts that fall into hours whose source {@code skip} accepts; a
+   * usage accrues evenly, so a part is its share of the time.
+   */
+  private List<Usage> withoutHours(List<Usage> usages, java.util.function.Predicate<String> skip) {
+    if (hourSources.isEmpty()) {
+      return usages;
+    }
+    List<Usage> out = new ArrayList<>(usages.size());
+    for (Usage u : usages) {
+      long first = hourOf(u.fromMillis());
+      long last = hourOf(Math.max(u.fromMillis(), u.toMillis() - 1));
+      boolean clean = true;
+      for (long h = first; h <= last && clean; h++) {
+        String src = hourSources.get(h);
+        clean = src == null || !skip.test(src);
+      }
+      if (clean) {
+        out.add(u);
+        continue;
+      }
+      double span = Math.max(1, u.toMillis() - u.fromMillis());
+      for (long h = first; h <= last; h++) {
+        String src = hourSources.get(h);
+        if (src != null && skip.test(src)) {
+          continue;
+        }
+        long from = Math.max(u.fromMillis(), h * HOUR_MILLIS);
+        long to = Math.min(u.toMillis(), (h + 1) * HOUR_MILLIS);
+        if (to > from || u.toMillis() == u.fromMillis()) {
+          out.add(
+              new Usage(
+                  u.namespace(),
+                  u.workload(),
+                  u.node(),
+                  u.resource(),
+                  from,
+                  Math.max(from, to),
+                  u.amount() * (u.toMillis() == u.fromMillis() ? 1 : (to - from) / span)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Every usage's increments for each granularity's buckets (within retention) and totals. */
+  private Map<Bytes, double[]> increments(List<Usage> usages) {
+    Map<Bytes, double[]> increments = new HashMap<>();
+    long[] cutoff = cutoffs();
+    for (Usage u : usages) {
+      for (RollupKey key : fanOut(u)) {
+        add(increments, Family.TOTAL, Keys.series(key), u.amount());
+        for (Granularity g : GRANULARITIES) {
+          long keepFrom = cutoff[g.ordinal()];
+          calendar.split(
+              g,
+              u.fromMillis(),
+              u.toMillis(),
+              u.amount(),
+              (bucket, share) -> {
+                if (bucket >= keepFrom) {
+                  add(increments, family(g), Keys.rollup(key, bucket), share);
+                }
+              });
+        }
+      }
+    }
+    return increments;
+  }
+
+  /** The new sums after {@code increments}, as writes; returned for the cache once written. */
+  private Map<Bytes, double[]> sums(Map<Bytes, double[]> increments, List<Write> writes) {
+    Map<Bytes, double[]> updated = new HashMap<>(increments.size() * 2);
+    for (Map.Entry<Bytes, double[]> e : increments.entrySet()) {
+      Bytes k = e.getKey();
+      double[] current = current(k);
+      double[] next = {current[0] + e.getValue()[0], current[1] + e.getValue()[1]};
+      updated.put(k, next);
+      writes.add(new Write.Put(k.family(), k.key(), Keys.sumValue(next[0], (long) next[1])));
+    }
+    return updated;
   }
 
   /** Counts a failed scrape of {@code target} (read by the exporter's health metrics). */

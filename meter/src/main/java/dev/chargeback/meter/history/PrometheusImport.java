@@ -1,0 +1,237 @@
+package dev.chargeback.meter.history;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chargeback.meter.price.CostAccrual;
+import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.usage.Resource;
+import dev.chargeback.meter.usage.Usage;
+import dev.chargeback.meter.usage.Workloads;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads usage hour by hour from a Prometheus-compatible query API: step-aligned hourly range
+ * queries ({@code [1h]} windows evaluated at each hour's end, cache friendly for query frontends),
+ * at most a day per query, aggregated by pod and then by workload (owners from {@code
+ * kube_pod_owner} when present). Each hour is written whole or not at all; failed hours are listed
+ * and left for the next run.
+ */
+public final class PrometheusImport {
+  private static final Logger LOG = LoggerFactory.getLogger(PrometheusImport.class);
+  private static final long HOUR = HourlyUsage.HOUR;
+  private static final long DAY = 24 * HOUR;
+  private static final String APP = "container!=\"\",container!=\"POD\",pod!=\"\",namespace!=\"\"";
+  private static final String NOT_HOST_NETWORK =
+      " unless on (namespace, pod) kube_pod_info{host_network=\"true\"}";
+
+  /** How a query's values become usage: a counter's increase, or a gauge's samples × interval. */
+  private enum Kind {
+    INCREASE,
+    GAUGE
+  }
+
+  private record Query(Resource resource, Kind kind, String promql) {}
+
+  private static final List<Query> QUERIES =
+      List.of(
+          new Query(
+              Resource.CPU,
+              Kind.INCREASE,
+              "sum by (namespace, pod) (increase(container_cpu_usage_seconds_total{"
+                  + APP
+                  + "}[1h]))"),
+          new Query(
+              Resource.MEMORY,
+              Kind.GAUGE,
+              "sum by (namespace, pod) (sum_over_time(container_memory_working_set_bytes{"
+                  + APP
+                  + "}[1h]))"),
+          new Query(
+              Resource.NETWORK_RECEIVE,
+              Kind.INCREASE,
+              "sum by (namespace, pod) (increase(container_network_receive_bytes_total{pod!=\"\",namespace!=\"\"}[1h])"
+                  + NOT_HOST_NETWORK
+                  + ")"),
+          new Query(
+              Resource.NETWORK_TRANSMIT,
+              Kind.INCREASE,
+              "sum by (namespace, pod) (increase(container_network_transmit_bytes_total{pod!=\"\",namespace!=\"\"}[1h])"
+                  + NOT_HOST_NETWORK
+                  + ")"),
+          new Query(
+              Resource.STORAGE,
+              Kind.GAUGE,
+              "sum by (namespace) (sum_over_time(kube_persistentvolumeclaim_resource_requests_storage_bytes[1h]))"),
+          new Query(
+              Resource.REQUEST_CPU,
+              Kind.GAUGE,
+              "sum by (namespace, pod) (sum_over_time(kube_pod_container_resource_requests{resource=\"cpu\"}[1h]))"),
+          new Query(
+              Resource.REQUEST_MEMORY,
+              Kind.GAUGE,
+              "sum by (namespace, pod) (sum_over_time(kube_pod_container_resource_requests{resource=\"memory\"}[1h]))"));
+
+  /** Samples per hour of the densest series: the engine's scrape interval is an hour / that. */
+  private static final String SAMPLES_PER_HOUR =
+      "max(count_over_time(container_memory_working_set_bytes{" + APP + "}[1h]))";
+
+  private static final String OWNERS =
+      "max by (namespace, pod, owner_kind, owner_name) (max_over_time(kube_pod_owner[1h]))";
+
+  private final RollupStore store;
+  private final PrometheusApi api;
+  private final CostAccrual accrual;
+  private final int attempts;
+
+  /**
+   * @param accrual prices the usage into accrued cost as live metering does; null for none
+   * @param attempts tries per day of queries before its hours are reported missing
+   */
+  public PrometheusImport(RollupStore store, PrometheusApi api, CostAccrual accrual, int attempts) {
+    this.store = store;
+    this.api = api;
+    this.accrual = accrual;
+    this.attempts = attempts;
+  }
+
+  /** Imports the whole UTC hours in [from, to) (epoch millis; to is rounded down to an hour). */
+  public ImportReport run(long fromMillis, long toMillis) throws InterruptedException {
+    ImportReport report = new ImportReport();
+    long first = Math.floorDiv(fromMillis, HOUR) * HOUR;
+    long end = Math.floorDiv(toMillis, HOUR) * HOUR;
+    for (long chunk = first;
+        chunk < end;
+        chunk = Math.min(end, Math.floorDiv(chunk, DAY) * DAY + DAY)) {
+      long chunkEnd = Math.min(end, Math.floorDiv(chunk, DAY) * DAY + DAY);
+      List<Long> open = new ArrayList<>();
+      for (long h = chunk; h < chunkEnd; h += HOUR) {
+        if (store.hourSource(h) != null) {
+          report.alreadyOwned.add(h);
+        } else {
+          open.add(h);
+        }
+      }
+      if (open.isEmpty()) {
+        continue;
+      }
+      Map<Long, List<Usage>> hours = null;
+      String failure = null;
+      for (int attempt = 1; attempt <= attempts && hours == null; attempt++) {
+        try {
+          hours = fetch(open.getFirst(), open.getLast() + HOUR);
+        } catch (PrometheusApi.QueryException e) {
+          failure = e.getMessage();
+          LOG.warn(
+              "import of {} … failed (attempt {}/{}): {}",
+              java.time.Instant.ofEpochMilli(open.getFirst()),
+              attempt,
+              attempts,
+              failure);
+          if (attempt < attempts) {
+            Thread.sleep(1000L << (attempt - 1));
+          }
+        }
+      }
+      for (long h : open) {
+        if (hours == null) {
+          report.fail(h, failure);
+          continue;
+        }
+        List<Usage> usages = hours.getOrDefault(h, List.of());
+        if (usages.isEmpty()) {
+          report.empty.add(h);
+        } else if (store.applyImported(h, priced(usages))) {
+          report.written.add(h);
+        } else {
+          report.alreadyOwned.add(h);
+        }
+      }
+    }
+    return report;
+  }
+
+  private List<Usage> priced(List<Usage> usages) {
+    if (accrual == null) {
+      return usages;
+    }
+    List<Usage> all = new ArrayList<>(usages);
+    all.addAll(accrual.costs(usages));
+    return all;
+  }
+
+  /** Usage per hour in [from, to), from one query per resource (at most a day). */
+  private Map<Long, List<Usage>> fetch(long from, long to)
+      throws PrometheusApi.QueryException, InterruptedException {
+    long start = from / 1000 + 3600;
+    long end = to / 1000;
+    Map<Long, Double> interval = new HashMap<>();
+    for (JsonNode series : api.queryRange(SAMPLES_PER_HOUR, start, end, 3600)) {
+      for (JsonNode v : series.path("values")) {
+        double count = v.get(1).asDouble();
+        if (count > 0) {
+          interval.put(v.get(0).asLong() * 1000 - HOUR, Math.rint(3600 / count));
+        }
+      }
+    }
+    Map<String, String> owners = new HashMap<>();
+    for (JsonNode series : api.queryRange(OWNERS, start, end, 3600)) {
+      JsonNode m = series.path("metric");
+      owners.put(
+          m.path("namespace").asText() + '/' + m.path("pod").asText(),
+          Workloads.fromOwner(
+              m.path("owner_kind").asText(),
+              m.path("owner_name").asText(),
+              m.path("pod").asText()));
+    }
+    Map<Long, Map<List<String>, double[]>> sums = new TreeMap<>();
+    for (Query q : QUERIES) {
+      for (JsonNode series : api.queryRange(q.promql(), start, end, 3600)) {
+        JsonNode m = series.path("metric");
+        String ns = m.path("namespace").asText();
+        String pod = m.path("pod").asText();
+        String workload =
+            pod.isEmpty() ? "" : owners.getOrDefault(ns + '/' + pod, Workloads.fromPodName(pod));
+        for (JsonNode v : series.path("values")) {
+          long hour = v.get(0).asLong() * 1000 - HOUR;
+          double value = v.get(1).asDouble();
+          if (q.kind() == Kind.GAUGE) {
+            Double step = interval.get(hour);
+            if (step == null) {
+              continue;
+            }
+            value *= step;
+          }
+          if (Double.isFinite(value) && value > 0) {
+            sums.computeIfAbsent(hour, h -> new HashMap<>())
+                    .computeIfAbsent(
+                        List.of(ns, workload, q.resource().name()), k -> new double[1])[0] +=
+                value;
+          }
+        }
+      }
+    }
+    Map<Long, List<Usage>> out = new TreeMap<>();
+    sums.forEach(
+        (hour, byKey) -> {
+          List<Usage> usages = new ArrayList<>();
+          byKey.forEach(
+              (k, v) ->
+                  usages.add(
+                      new Usage(
+                          k.get(0),
+                          k.get(1),
+                          "",
+                          Resource.valueOf(k.get(2)),
+                          hour,
+                          hour + HOUR,
+                          v[0])));
+          out.put(hour, usages);
+        });
+    return out;
+  }
+}

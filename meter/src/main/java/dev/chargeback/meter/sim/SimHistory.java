@@ -1,0 +1,126 @@
+package dev.chargeback.meter.sim;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * A generated history as OpenMetrics with timestamps (what {@code promtool tsdb create-blocks-from
+ * openmetrics} reads): {@code namespaces} × {@code containers} containers, each with a cAdvisor CPU
+ * counter and memory gauge, sampled every {@code step}. Usage is closed-form, so the exact
+ * core-seconds and byte-seconds of any namespace and range are known.
+ *
+ * @param startMillis the first sample
+ */
+public record SimHistory(
+    int namespaces, int containers, long startMillis, Duration length, Duration step) {
+  private static final double DAY = 86_400;
+  private static final double MIB = 1024.0 * 1024;
+
+  public String namespace(int n) {
+    return String.format(Locale.ROOT, "ns-%03d", n);
+  }
+
+  private String pod(int n, int c) {
+    return String.format(Locale.ROOT, "app-%03d-5d8f7c9b6-x%04d", n, c);
+  }
+
+  private double rate(int n, int c) {
+    return 0.05 + 0.02 * ((n * 7 + c * 3) % 10);
+  }
+
+  private double memory(int n, int c) {
+    return (128 + 32 * ((n * 5 + c) % 8)) * MIB;
+  }
+
+  private double phase(int n, int c) {
+    return (n * 13 + c * 7) % 24 / 24.0 * 2 * Math.PI;
+  }
+
+  /** CPU seconds used by a container since the epoch (a rate with a daily wave, never falling). */
+  private double cpuSeconds(int n, int c, double t) {
+    double r = rate(n, c);
+    double a = 0.5 * r * DAY / (2 * Math.PI);
+    return r * t + a * (Math.sin(2 * Math.PI * t / DAY + phase(n, c)) - Math.sin(phase(n, c)));
+  }
+
+  private double memoryBytes(int n, int c, double t) {
+    return memory(n, c) * (1 + 0.25 * Math.sin(2 * Math.PI * t / DAY + phase(n, c)));
+  }
+
+  /** Samples in the file. */
+  public long samples() {
+    return 2L * namespaces * containers * (length.toMillis() / step.toMillis() + 1);
+  }
+
+  /** Writes the file. */
+  public void write(Writer out) throws IOException {
+    long steps = length.toMillis() / step.toMillis();
+    StringBuilder line = new StringBuilder(256);
+    out.write("# TYPE container_cpu_usage_seconds counter\n");
+    out.write("# HELP container_cpu_usage_seconds Cumulative cpu time consumed in seconds.\n");
+    for (int n = 0; n < namespaces; n++) {
+      for (int c = 0; c < containers; c++) {
+        String labels = labels(n, c);
+        for (long i = 0; i <= steps; i++) {
+          long ms = startMillis + i * step.toMillis();
+          line.setLength(0);
+          line.append("container_cpu_usage_seconds_total").append(labels).append(' ');
+          line.append(String.format(Locale.ROOT, "%.6f", cpuSeconds(n, c, ms / 1000.0)));
+          line.append(' ').append(ms / 1000).append('\n');
+          out.append(line);
+        }
+      }
+    }
+    out.write("# TYPE container_memory_working_set_bytes gauge\n");
+    out.write("# HELP container_memory_working_set_bytes Current working set in bytes.\n");
+    for (int n = 0; n < namespaces; n++) {
+      for (int c = 0; c < containers; c++) {
+        String labels = labels(n, c);
+        for (long i = 0; i <= steps; i++) {
+          long ms = startMillis + i * step.toMillis();
+          line.setLength(0);
+          line.append("container_memory_working_set_bytes").append(labels).append(' ');
+          line.append(String.format(Locale.ROOT, "%.0f", memoryBytes(n, c, ms / 1000.0)));
+          line.append(' ').append(ms / 1000).append('\n');
+          out.append(line);
+        }
+      }
+    }
+    out.write("# EOF\n");
+  }
+
+  private String labels(int n, int c) {
+    return "{container=\"app\",id=\"/kubepods/burstable/pod"
+        + String.format(Locale.ROOT, "%03d-%04d", n, c)
+        + "/app\",image=\"registry.example/app:1\",namespace=\""
+        + namespace(n)
+        + "\",pod=\""
+        + pod(n, c)
+        + "\"}";
+  }
+
+  /** Exact CPU core-seconds of namespace {@code n} in [from, to] (epoch millis). */
+  public double cpu(int n, long fromMillis, long toMillis) {
+    double sum = 0;
+    for (int c = 0; c < containers; c++) {
+      sum += cpuSeconds(n, c, toMillis / 1000.0) - cpuSeconds(n, c, fromMillis / 1000.0);
+    }
+    return sum;
+  }
+
+  /** Exact memory byte-seconds of namespace {@code n} in [from, to] (epoch millis). */
+  public double memory(int n, long fromMillis, long toMillis) {
+    double a = fromMillis / 1000.0;
+    double b = toMillis / 1000.0;
+    double sum = 0;
+    for (int c = 0; c < containers; c++) {
+      double w = 2 * Math.PI / DAY;
+      double integral =
+          (b - a) - 0.25 / w * (Math.cos(w * b + phase(n, c)) - Math.cos(w * a + phase(n, c)));
+      sum += memory(n, c) * integral;
+    }
+    return sum;
+  }
+}

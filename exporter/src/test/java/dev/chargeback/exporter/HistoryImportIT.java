@@ -214,6 +214,16 @@ class HistoryImportIT {
     }
     System.out.printf("largest difference Prometheus vs metering the file: %.4f%%%n", worst * 100);
 
+    // A bill of the imported month: its coverage is the imported share of October.
+    var bill =
+        new dev.chargeback.meter.bill.Biller(
+                imported,
+                dev.chargeback.meter.price.PriceBookLoader.defaults(),
+                java.time.InstantSource.fixed(Instant.parse("2026-11-05T00:00:00Z")))
+            .bill("ns-003", java.time.YearMonth.of(2026, 10));
+    assertThat(bill.coverage()).isCloseTo(72.0 / 744, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(bill.lines()).extracting(l -> l.resource()).contains("cpu", "memory");
+
     ImportReport again = importFrom(imported, api(prometheusUrl), START, END);
     assertThat(again.written()).isEmpty();
     assertThat(again.alreadyOwned()).hasSize(72);
@@ -428,6 +438,48 @@ class HistoryImportIT {
       meter.destroy();
       meter.waitFor(20, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void theMeterReadsClosedHoursFromAPrometheusSource() throws Exception {
+    // The source reads every closed hour of its lookback: the reference is the same wider range.
+    RollupStore reference = store("reference");
+    ImportReport wide = importFrom(reference, api(prometheusUrl), START - DAY, END + DAY);
+    Map<String, Double> expected = totals(reference);
+    reference.close();
+
+    String data = dir.resolve("source").toString();
+    Path log = dir.resolve("source.log");
+    Process meter =
+        ChargebackProcess.start(
+            log,
+            "meter",
+            "--data",
+            data,
+            "--listen",
+            "127.0.0.1:0",
+            "--kubernetes.discovery",
+            "off",
+            "--prometheus.url",
+            prometheusUrl,
+            "--prometheus.lookback",
+            (System.currentTimeMillis() - START) / DAY + 2 + "d",
+            "--billing.time-zone",
+            ZONE.getId());
+    try {
+      long deadline = System.currentTimeMillis() + 120_000;
+      while (!Files.readString(log).contains("imported " + wide.written().size() + " hour(s)")) {
+        assertThat(meter.isAlive()).as(Files.readString(log)).isTrue();
+        assertThat(System.currentTimeMillis()).as(Files.readString(log)).isLessThan(deadline);
+        Thread.sleep(200);
+      }
+    } finally {
+      meter.destroy();
+      assertThat(meter.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    }
+    Map<String, Double> actual = totals(store("source"));
+    assertThat(actual.keySet()).isEqualTo(expected.keySet());
+    expected.forEach((k, v) -> assertThat(actual.get(k)).as(k).isCloseTo(v, withPercentage(1e-9)));
   }
 
   @org.junit.jupiter.api.AfterEach

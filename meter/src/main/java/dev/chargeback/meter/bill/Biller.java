@@ -383,7 +383,9 @@ public final class Biller {
         targets++;
       }
     }
-    return targets == 0 ? 0 : Math.min(1, covered / targets / period);
+    // Imported hours are whole: they count once, beside the kubelets' average.
+    double imported = store.importedSeconds(from, (long) Math.ceil(from + period));
+    return Math.min(1, (targets == 0 ? 0 : covered / targets) + imported / period);
   }
 
   /** Deterministic: the same namespace and month always get the same number. */

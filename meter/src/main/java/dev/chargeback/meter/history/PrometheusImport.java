@@ -169,14 +169,24 @@ public final class PrometheusImport {
       throws PrometheusApi.QueryException, InterruptedException {
     long start = from / 1000 + 3600;
     long end = to / 1000;
-    Map<Long, Double> interval = new HashMap<>();
+    // A gauge's samples × the engine's scrape interval, taken per hour from its densest series;
+    // an hour with few samples (a pod that came or went, the edge of the data) has its samples
+    // spaced at the interval of the chunk's full hours.
+    Map<Long, Double> counts = new HashMap<>();
+    double densest = 0;
     for (JsonNode series : api.queryRange(SAMPLES_PER_HOUR, start, end, 3600)) {
       for (JsonNode v : series.path("values")) {
         double count = v.get(1).asDouble();
         if (count > 0) {
-          interval.put(v.get(0).asLong() * 1000 - HOUR, Math.rint(3600 / count));
+          counts.put(v.get(0).asLong() * 1000 - HOUR, count);
+          densest = Math.max(densest, count);
         }
       }
+    }
+    Map<Long, Double> interval = new HashMap<>();
+    for (Map.Entry<Long, Double> e : counts.entrySet()) {
+      double count = e.getValue() >= densest / 2 ? e.getValue() : densest;
+      interval.put(e.getKey(), Math.rint(3600 / count));
     }
     Map<String, String> owners = new HashMap<>();
     for (JsonNode series : api.queryRange(OWNERS, start, end, 3600)) {

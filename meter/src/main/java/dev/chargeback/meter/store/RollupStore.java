@@ -223,6 +223,21 @@ public final class RollupStore implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Seconds of imported hours within [from, to) (epoch seconds), read from the store itself so a
+   * read-only secondary sees the writer's imports.
+   */
+  public long importedSeconds(long fromSeconds, long toSeconds) {
+    long seconds = 0;
+    for (Map.Entry<String, String> e : metaStrings(META_HOUR_SOURCE).entrySet()) {
+      if (IMPORTED.equals(e.getValue())) {
+        long start = Long.parseLong(e.getKey()) * 3600;
+        seconds += Math.max(0, Math.min(toSeconds, start + 3600) - Math.max(fromSeconds, start));
+      }
+    }
+    return seconds;
+  }
+
   private static long hourOf(long millis) {
     return Math.floorDiv(millis, HOUR_MILLIS);
   }

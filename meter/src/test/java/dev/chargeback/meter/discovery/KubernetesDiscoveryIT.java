@@ -323,7 +323,7 @@ class KubernetesDiscoveryIT {
   }
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out waiting for " + what);
@@ -513,6 +513,10 @@ class KubernetesDiscoveryIT {
             .withMasterUrl("https://127.0.0.1:" + relay.port() + "/")
             .withRequestTimeout(2000)
             .withConnectionTimeout(1000)
+            // Reconnect quickly after the outage (the default backs off up to about 30 s).
+            .withWatchReconnectInterval(100)
+            .withRequestRetryBackoffInterval(100)
+            .withRequestRetryBackoffLimit(3)
             .build();
     KubernetesClient client = new KubernetesClientBuilder().withConfig(viaRelay).build();
     closing.add(client);

@@ -58,8 +58,13 @@ public final class Bench {
     Path work = Files.createTempDirectory("chargeback-bench");
     try {
       b.parse(Files.readAllBytes(capture), work);
+      b.month(work);
+      b.ingest(work);
       b.bills(work);
-      b.metrics(work);
+      for (int namespaces : new int[] {1000, 2000, 4000}) {
+        b.metrics(work, namespaces);
+      }
+      b.growth(work);
     } finally {
       try (var files = Files.walk(work)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -93,13 +98,13 @@ public final class Bench {
         System.getProperty("java.version"));
   }
 
-  private static double median(double[] v) {
+  static double median(double[] v) {
     double[] s = v.clone();
     Arrays.sort(s);
     return s[s.length / 2];
   }
 
-  private static double percentile(double[] v, double p) {
+  static double percentile(double[] v, double p) {
     double[] s = v.clone();
     Arrays.sort(s);
     return s[Math.min(s.length - 1, (int) Math.ceil(p * s.length) - 1)];
@@ -134,6 +139,27 @@ public final class Bench {
     double mb = big.length / 1e6;
     double oursMbs = mb / median(ours);
     double nlMbs = mb / median(newline);
+    Path file = work.resolve("capture.prom");
+    Files.write(file, big);
+    double[] promtool = new double[3];
+    for (int i = 0; i < promtool.length; i++) {
+      long t0 = System.nanoTime();
+      Process p =
+          new ProcessBuilder("promtool", "check", "metrics")
+              .redirectInput(file.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      p.waitFor();
+      promtool[i] = (System.nanoTime() - t0) / 1e9;
+    }
+    Files.delete(file);
+    double promtoolMbs = mb / median(promtool);
+    row(
+        "parse+select vs promtool check metrics",
+        f("%.0f MB/s", oursMbs),
+        f("promtool %.0f MB/s", promtoolMbs),
+        f("%.1fx promtool (target > 1)", oursMbs / promtoolMbs));
     row(
         "parse+select " + Math.round(mb) + " MB kubelet capture",
         f("%.0f MB/s", oursMbs),
@@ -141,6 +167,68 @@ public final class Bench {
         f("%.1f%% of newline", 100 * oursMbs / nlMbs));
     if (samples < 0) {
       throw new IllegalStateException();
+    }
+  }
+
+  /** Figure 2: a month, 50 namespaces × 4 containers at 60 s, against Prometheus. */
+  private void month(Path work) throws Exception {
+    HistoryBench.Result r = HistoryBench.run(50, 30, true, work);
+    row(
+        f("month CPU+memory/ns, %d ns, %.1fM samples", r.namespaces(), r.samples() / 1e6),
+        f("%.2f ms", r.oursMillis()),
+        f("Prometheus %.0f ms", r.prometheusMillis()),
+        f("%.0fx faster (target >= 100)", r.prometheusMillis() / r.oursMillis()));
+    row(
+        "  same answers",
+        f("max diff %.3f%%", 100 * r.worstDifference()),
+        "target 0.5%",
+        r.worstDifference() <= 0.005 ? "met" : "NOT met");
+    row(
+        "  disk for the month",
+        f("%.1f MB SST (compacted)", r.oursBytes() / 1e6),
+        f("Prometheus blocks %.1f MB", r.prometheusBytes() / 1e6),
+        f("%.1f%% (target <= 10%%)", 100.0 * r.oursBytes() / r.prometheusBytes()));
+    row(
+        "  import of the OpenMetrics file",
+        f("%.0f s, %.0f hours", r.importSeconds(), r.importHours()),
+        f("%.2fM samples/s", r.samples() / r.importSeconds() / 1e6),
+        "");
+  }
+
+  /** Figure 3: live ingest of simulated kubelets, against Prometheus scraping the same. */
+  private void ingest(Path work) throws Exception {
+    Path jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    if (!jar.toString().endsWith(".jar")) {
+      row("live ingest", "skipped: run from chargeback.jar", "", "");
+      return;
+    }
+    for (int nodes : new int[] {50, 100, 200}) {
+      IngestBench.Result r = IngestBench.run(nodes, 5, jar, work);
+      int containers = nodes * IngestBench.CONTAINERS_PER_NODE;
+      row(
+          f("live ingest %d nodes, %,d containers", nodes, containers),
+          f("%.2f CPU s/round, RSS %d MiB", r.oursCpuPerRound(), r.oursRssBytes() >> 20),
+          f("Prometheus %.2f CPU s, %d MiB", r.theirsCpuPerRound(), r.theirsRssBytes() >> 20),
+          f("%.1f%% of a core at 30 s (target <= 20%%, 256 MiB)", 100 * r.oursCpuPerRound() / 30));
+    }
+  }
+
+  /** Figure 6: figure 2 over 7 days at ×1, ×2 and ×4 namespaces, imported from Prometheus. */
+  private void growth(Path work) throws Exception {
+    for (int namespaces : new int[] {50, 100, 200}) {
+      HistoryBench.Result r = HistoryBench.run(namespaces, 7, false, work);
+      row(
+          f("7 days CPU+memory/ns, %d ns", namespaces),
+          f("%.2f ms", r.oursMillis()),
+          f("Prometheus %.0f ms", r.prometheusMillis()),
+          f(
+              "%.0fx faster, diff %.3f%%",
+              r.prometheusMillis() / r.oursMillis(), 100 * r.worstDifference()));
+      row(
+          f("  import from Prometheus, %d ns", namespaces),
+          f("%.1f hours/s", r.importHours() / r.importSeconds()),
+          f("disk %.1f MB vs %.1f MB", r.oursBytes() / 1e6, r.prometheusBytes() / 1e6),
+          f("%.1f%% of Prometheus' disk", 100.0 * r.oursBytes() / r.prometheusBytes()));
     }
   }
 
@@ -183,14 +271,15 @@ public final class Bench {
     }
   }
 
-  /** Figure 5: /metrics with 1,000 namespaces, against the JVM metrics alone. */
-  private void metrics(Path work) throws Exception {
+  /** Figure 5: /metrics with {@code count} namespaces, against the JVM metrics alone. */
+  private void metrics(Path work, int count) throws Exception {
     BillingCalendar utc = new BillingCalendar(ZoneId.of("UTC"));
     try (RollupStore store =
-        new RollupStore(RocksKeyValueStore.openPrimary(work.resolve("metrics"), false), utc)) {
+        new RollupStore(
+            RocksKeyValueStore.openPrimary(work.resolve("metrics-" + count), false), utc)) {
       LocalDate first = YearMonth.now(ZoneId.of("UTC")).atDay(1);
       int days = LocalDate.now(ZoneId.of("UTC")).getDayOfMonth();
-      for (int n = 0; n < 1000; n++) {
+      for (int n = 0; n < count; n++) {
         List<Usage> usages = new ArrayList<>();
         String ns = "namespace-" + n;
         for (int d = 0; d < days; d++) {
@@ -230,7 +319,7 @@ public final class Bench {
       ByteArrayOutputStream body = new ByteArrayOutputStream();
       formats.getPrometheusTextFormatWriter().write(body, full.scrape());
       row(
-          "/metrics, 1,000 namespaces (" + body.size() / 1024 + " KB)",
+          f("/metrics, %,d namespaces (%d KB)", count, body.size() / 1024),
           f("%.1f ms, p99 %.1f ms", median(ours), percentile(ours, 0.99)),
           f("JVM metrics only %.2f ms", median(reference)),
           f("%.2fx of target 50 ms", median(ours) / 50));
@@ -252,7 +341,7 @@ public final class Bench {
     return t;
   }
 
-  private static String f(String format, Object... args) {
+  static String f(String format, Object... args) {
     return String.format(Locale.ROOT, format, args);
   }
 }

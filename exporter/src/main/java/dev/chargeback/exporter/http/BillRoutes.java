@@ -14,6 +14,7 @@ import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.Granularity;
 import dev.chargeback.meter.usage.Resource;
 import dev.chargeback.meter.usage.RollupKey;
+import dev.chargeback.meter.usage.Scope;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.time.Instant;
@@ -21,6 +22,7 @@ import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -49,6 +51,7 @@ public final class BillRoutes {
     cfg.routes.get("/bill", this::bill);
     cfg.routes.get("/api/v1/namespaces", this::namespaces);
     cfg.routes.get("/api/v1/usage", this::usage);
+    cfg.routes.get("/api/v1/usage/namespaces", this::usageByNamespace);
   }
 
   /** Thrown for a bad query parameter; answered with 400. */
@@ -138,6 +141,37 @@ public final class BillRoutes {
             .put("preliminary", bill.preliminary());
       } catch (BillException e) {
         // Not metered in that month: not listed.
+      }
+    }
+    ctx.contentType("application/json").result(JSON.writeValueAsBytes(root));
+  }
+
+  /**
+   * A month's usage of every namespace, per resource, in the metered units (core-seconds,
+   * byte-seconds, bytes): {@code {"month", "namespaces": {NS: {"cpu": …, "memory": …}}}}.
+   */
+  private void usageByNamespace(Context ctx) throws Exception {
+    YearMonth month = month(ctx);
+    store.catchUp();
+    long[] range = store.calendar().month(month);
+    List<RollupKey> keys = new java.util.ArrayList<>();
+    for (String ns : biller.namespaces()) {
+      for (Resource r : Resource.METERED) {
+        keys.add(new RollupKey(Scope.NAMESPACE, ns, "", r));
+      }
+    }
+    Map<RollupKey, Double> sums = store.sums(Granularity.DAY, keys, range[0], range[1]);
+    ObjectNode root = JSON.createObjectNode();
+    root.put("month", month.toString());
+    ObjectNode byNamespace = root.putObject("namespaces");
+    for (RollupKey k : keys) {
+      double v = sums.getOrDefault(k, 0.0);
+      if (v != 0) {
+        ObjectNode ns =
+            byNamespace.has(k.owner())
+                ? (ObjectNode) byNamespace.get(k.owner())
+                : byNamespace.putObject(k.owner());
+        ns.put(k.resource().label, v);
       }
     }
     ctx.contentType("application/json").result(JSON.writeValueAsBytes(root));

@@ -240,6 +240,30 @@ public final class RocksKeyValueStore implements KeyValueStore {
     }
   }
 
+  /** Flushes, then compacts every family fully (e.g. before measuring the store's size). */
+  public void compact() {
+    flush();
+    try {
+      for (Family f : Family.values()) {
+        db.compactRange(handles.get(f));
+      }
+    } catch (RocksDBException e) {
+      throw wrap("cannot compact", e);
+    }
+  }
+
+  /** Bytes of the store's SST files. */
+  public long sstBytes() {
+    try (var files = java.nio.file.Files.list(path)) {
+      return files
+          .filter(p -> p.toString().endsWith(".sst"))
+          .mapToLong(p -> p.toFile().length())
+          .sum();
+    } catch (java.io.IOException e) {
+      throw new StoreException("cannot list " + path, e);
+    }
+  }
+
   @Override
   public void close() {
     synchronized (this) {

@@ -1,6 +1,7 @@
 package dev.chargeback.exporter;
 
 import dev.chargeback.exporter.bench.Bench;
+import dev.chargeback.exporter.role.BackupCommand;
 import dev.chargeback.exporter.role.BillCommand;
 import dev.chargeback.exporter.role.ImportCommand;
 import dev.chargeback.exporter.role.RepriceCommand;
@@ -35,6 +36,8 @@ public final class Main {
         bill        one bill to a file: --ns NS [--month YYYY-MM] [-o FILE] [--format pdf|json|csv]
         reprice     change prices already in force (--prices FILE), on a stopped meter's data
         import      history from an OpenMetrics file or a Prometheus-compatible API (import --help)
+        backup      a consistent copy of the store: --to DIR (through the running meter, if any)
+        restore     a backup as the data directory of a stopped meter: --from DIR --data DIR
         bench       print the benchmark table ([--capture FILE], run from the repository)
 
       Every key of the configuration file is also a flag (--scrape-interval, --max-gap,
@@ -76,6 +79,18 @@ public final class Main {
         }
         ConfigLoader.Loaded loaded = ConfigLoader.load(flags, ImportCommand.FLAGS, System.getenv());
         int status = ImportCommand.run(loaded.config(), loaded.roleFlags(), System.out);
+        System.out.flush();
+        if (status != 0) {
+          System.exit(status);
+        }
+        return;
+      }
+      if (role.equals("backup") || role.equals("restore")) {
+        ConfigLoader.Loaded loaded = ConfigLoader.load(flags, BackupCommand.FLAGS, System.getenv());
+        int status =
+            role.equals("backup")
+                ? BackupCommand.backup(loaded.config(), loaded.roleFlags(), System.out)
+                : BackupCommand.restore(loaded.config(), loaded.roleFlags(), System.out);
         System.out.flush();
         if (status != 0) {
           System.exit(status);

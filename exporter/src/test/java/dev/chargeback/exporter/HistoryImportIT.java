@@ -432,7 +432,10 @@ class HistoryImportIT {
               "http://127.0.0.1:" + port);
       assertThat(forwarded.exit()).as(forwarded.output()).isZero();
       assertThat(forwarded.output())
-          .contains("the meter is running: asking it to import")
+          .contains(
+              "the meter is running: asking it to do this (http://127.0.0.1:"
+                  + port
+                  + "/admin/import)")
           .contains("imported 72 hour(s)");
     } finally {
       meter.destroy();

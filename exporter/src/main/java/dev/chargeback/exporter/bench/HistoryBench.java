@@ -82,6 +82,13 @@ final class HistoryBench {
     try (LocalPrometheus prometheus = new LocalPrometheus(tsdb, "global: {}\n", dir);
         RocksKeyValueStore kv = RocksKeyValueStore.openPrimary(dir.resolve("chargeback"), false);
         RollupStore store = new RollupStore(kv, new BillingCalendar(ZoneOffset.UTC))) {
+      // As the import role does: the defaults' retention (5-minute buckets for 8 days).
+      store.retain(
+          java.util.Map.of(
+              dev.chargeback.meter.time.Granularity.FIVE_MINUTES, Duration.ofDays(8),
+              dev.chargeback.meter.time.Granularity.HOUR, Duration.ofDays(100),
+              dev.chargeback.meter.time.Granularity.DAY, Duration.ofDays(3650)),
+          InstantSource.system());
       long t0 = System.nanoTime();
       ImportReport report;
       if (fromFile) {

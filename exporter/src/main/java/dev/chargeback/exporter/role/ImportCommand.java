@@ -12,15 +12,10 @@ import dev.chargeback.meter.history.PrometheusImport;
 import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
-import dev.chargeback.meter.store.StoreException;
 import dev.chargeback.meter.time.BillingCalendar;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -168,16 +163,14 @@ public final class ImportCommand {
   /** Runs the import here or at the running meter; returns the exit status. */
   public static int run(ChargebackConfig c, Map<String, String> flags, PrintStream out) {
     Request request = Request.of(flags).validate();
-    RocksKeyValueStore kv;
-    try {
-      kv = RocksKeyValueStore.openPrimary(Path.of(c.data()), true);
-    } catch (StoreException e) {
-      if (!e.getMessage().contains("already open")) {
-        throw e;
-      }
-      return forward(flags.getOrDefault("meter-url", "http://127.0.0.1:9467"), request, out);
+    RocksKeyValueStore kv = MeterAdmin.openUnlessRunning(Path.of(c.data()));
+    if (kv == null) {
+      return MeterAdmin.forward(
+          flags.getOrDefault("meter-url", MeterAdmin.DEFAULT_URL), "/admin/import", request, out);
     }
     try (RollupStore store = new RollupStore(kv, new BillingCalendar(c.billing().zone()))) {
+      // Buckets already past retention are not written (the meter would expire them at once).
+      store.retain(Writer.retention(c), java.time.InstantSource.system());
       ImportReport report = run(store, c, request);
       out.print(report.summary());
       return report.failed().isEmpty() ? 0 : 1;
@@ -204,37 +197,6 @@ public final class ImportCommand {
           .run(
               Request.instant("start", request.start()).toEpochMilli(),
               Request.instant("end", request.end()).toEpochMilli());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ConfigException("import interrupted");
-    }
-  }
-
-  private static int forward(String meterUrl, Request request, PrintStream out) {
-    out.println("the meter is running: asking it to import (" + meterUrl + "/admin/import)");
-    try (HttpClient client = HttpClient.newHttpClient()) {
-      HttpResponse<String> response =
-          client.send(
-              HttpRequest.newBuilder(URI.create(meterUrl.replaceAll("/+$", "") + "/admin/import"))
-                  .header("Content-Type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(request)))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      out.print(response.body());
-      return switch (response.statusCode()) {
-        case 200 -> 0;
-        case 207 -> 1;
-        default ->
-            throw new ConfigException(
-                "the meter refused the import: HTTP " + response.statusCode());
-      };
-    } catch (IOException e) {
-      throw new ConfigException(
-          "the store is locked by a running meter, and its admin endpoint "
-              + meterUrl
-              + " cannot be reached ("
-              + e.getMessage()
-              + "); pass --meter-url, or stop the meter");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ConfigException("import interrupted");

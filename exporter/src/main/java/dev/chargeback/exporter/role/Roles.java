@@ -128,7 +128,10 @@ public final class Roles {
             null,
             null,
             () -> null,
-            cfg -> ImportCommand.routes(cfg, writer.store, c));
+            cfg -> {
+              ImportCommand.routes(cfg, writer.store, c);
+              BackupCommand.routes(cfg, writer.store.keyValueStore());
+            });
     return serving(http, writer::close);
   }
 

@@ -189,7 +189,7 @@ public final class RollupStore implements AutoCloseable {
       return false;
     }
     List<Write> writes = new ArrayList<>();
-    Map<Bytes, double[]> updated = sums(increments(usages), writes);
+    Map<Bytes, double[]> updated = sums(increments(usages), writes, true);
     writes.add(hourMark(hour, IMPORTED));
     kv.write(writes);
     cache.putAll(updated);
@@ -327,10 +327,21 @@ public final class RollupStore implements AutoCloseable {
 
   /** The new sums after {@code increments}, as writes; returned for the cache once written. */
   private Map<Bytes, double[]> sums(Map<Bytes, double[]> increments, List<Write> writes) {
+    return sums(increments, writes, false);
+  }
+
+  /**
+   * @param freshHour the increments are an hour that had no source: its 5-minute and hourly buckets
+   *     cannot exist yet (every write of usage marks its hours), so they are not read
+   */
+  private Map<Bytes, double[]> sums(
+      Map<Bytes, double[]> increments, List<Write> writes, boolean freshHour) {
     Map<Bytes, double[]> updated = new HashMap<>(increments.size() * 2);
+    double[] none = {0, 0};
     for (Map.Entry<Bytes, double[]> e : increments.entrySet()) {
       Bytes k = e.getKey();
-      double[] current = current(k);
+      boolean fresh = freshHour && (k.family() == Family.R5M || k.family() == Family.R1H);
+      double[] current = fresh ? none : current(k);
       double[] next = {current[0] + e.getValue()[0], current[1] + e.getValue()[1]};
       updated.put(k, next);
       writes.add(new Write.Put(k.family(), k.key(), Keys.sumValue(next[0], (long) next[1])));

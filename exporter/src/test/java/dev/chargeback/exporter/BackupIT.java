@@ -1,0 +1,152 @@
+package dev.chargeback.exporter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chargeback.meter.price.CostAccrual;
+import dev.chargeback.meter.price.PriceBookLoader;
+import dev.chargeback.meter.sim.SimCluster;
+import dev.chargeback.meter.sim.SimReplay;
+import dev.chargeback.meter.store.RocksKeyValueStore;
+import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.time.BillingCalendar;
+import dev.chargeback.meter.usage.Scope;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Backup (a checkpoint by the store's writer) and restore, offline and through a running meter. */
+class BackupIT {
+  @TempDir Path dir;
+
+  private record Run(int exit, String output) {}
+
+  private Run chargeback(String... args) throws Exception {
+    Path log = dir.resolve("run-" + System.nanoTime() + ".log");
+    Process p = ChargebackProcess.start(log, args);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    return new Run(p.exitValue(), Files.readString(log));
+  }
+
+  /** A store with four simulated days in it. */
+  private Map<String, Double> meter(Path data) {
+    BillingCalendar utc = new BillingCalendar(ZoneOffset.UTC);
+    try (RollupStore store = new RollupStore(RocksKeyValueStore.openPrimary(data, false), utc)) {
+      long now = System.currentTimeMillis();
+      SimReplay.history(
+          new SimCluster(),
+          store,
+          new CostAccrual(PriceBookLoader.defaults(), utc),
+          now - 4 * 86_400_000L,
+          now,
+          900_000);
+      return totals(store);
+    }
+  }
+
+  private static Map<String, Double> totals(RollupStore store) {
+    Map<String, Double> out = new TreeMap<>();
+    store
+        .totals(Scope.NAMESPACE)
+        .forEach((k, v) -> out.put(k.owner() + " " + k.resource(), v.sum()));
+    return out;
+  }
+
+  private static Map<String, Double> totalsOf(Path data) {
+    try (RollupStore store =
+        new RollupStore(
+            RocksKeyValueStore.openPrimary(data, false), new BillingCalendar(ZoneOffset.UTC))) {
+      return totals(store);
+    }
+  }
+
+  @Test
+  void aStoppedMetersStoreIsBackedUpAndRestored() throws Exception {
+    Path data = dir.resolve("data");
+    Map<String, Double> before = meter(data);
+    assertThat(before).isNotEmpty();
+
+    Path backup = dir.resolve("backup");
+    Run b = chargeback("backup", "--to", backup.toString(), "--data", data.toString());
+    assertThat(b.exit()).as(b.output()).isZero();
+    assertThat(b.output()).startsWith("backed up to " + backup);
+
+    Run again = chargeback("backup", "--to", backup.toString(), "--data", data.toString());
+    assertThat(again.exit()).isEqualTo(1);
+    assertThat(again.output().strip())
+        .isEqualTo("chargeback: flag --to: " + backup + " already exists; name a new directory");
+
+    Path restored = dir.resolve("restored");
+    Run r = chargeback("restore", "--from", backup.toString(), "--data", restored.toString());
+    assertThat(r.exit()).as(r.output()).isZero();
+    assertThat(totalsOf(restored)).isEqualTo(before);
+
+    Run notEmpty = chargeback("restore", "--from", backup.toString(), "--data", data.toString());
+    assertThat(notEmpty.exit()).isEqualTo(1);
+    assertThat(notEmpty.output()).contains("is not empty; restore into a new directory");
+    Run notABackup =
+        chargeback("restore", "--from", dir.toString(), "--data", dir.resolve("x").toString());
+    assertThat(notABackup.output()).contains("a directory made by chargeback backup");
+  }
+
+  @Test
+  void aRunningMeterTakesTheBackupItself() throws Exception {
+    Path data = dir.resolve("live");
+    Map<String, Double> before = meter(data);
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Path log = dir.resolve("meter.log");
+    Process meter =
+        ChargebackProcess.start(
+            log,
+            "meter",
+            "--data",
+            data.toString(),
+            "--listen",
+            "127.0.0.1:" + port,
+            "--kubernetes.discovery",
+            "off");
+    Path backup = dir.resolve("online");
+    try {
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (!Files.readString(log).contains("metering 0 target(s)")) {
+        assertThat(meter.isAlive()).as(Files.readString(log)).isTrue();
+        assertThat(System.currentTimeMillis()).isLessThan(deadline);
+        Thread.sleep(200);
+      }
+      Thread.sleep(500);
+      Run b =
+          chargeback(
+              "backup",
+              "--to",
+              backup.toString(),
+              "--data",
+              data.toString(),
+              "--meter-url",
+              "http://127.0.0.1:" + port);
+      assertThat(b.exit()).as(b.output()).isZero();
+      assertThat(b.output())
+          .contains(
+              "the meter is running: asking it to do this (http://127.0.0.1:"
+                  + port
+                  + "/admin/backup)")
+          .contains("backed up to " + backup);
+    } finally {
+      meter.destroy();
+      meter.waitFor(20, TimeUnit.SECONDS);
+    }
+    Path restored = dir.resolve("restored");
+    assertThat(
+            chargeback("restore", "--from", backup.toString(), "--data", restored.toString())
+                .exit())
+        .isZero();
+    assertThat(totalsOf(restored)).isEqualTo(before);
+  }
+}

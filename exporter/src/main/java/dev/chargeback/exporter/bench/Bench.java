@@ -139,22 +139,19 @@ public final class Bench {
     double mb = big.length / 1e6;
     double oursMbs = mb / median(ours);
     double nlMbs = mb / median(newline);
+    // promtool reads one exposition (repeated captures would repeat TYPE lines, which it
+    // rejects early): it checks the single capture, minus its own start-up (an empty input).
     Path file = work.resolve("capture.prom");
-    Files.write(file, big);
-    double[] promtool = new double[3];
+    Path empty = work.resolve("empty.prom");
+    Files.write(file, capture);
+    Files.write(empty, new byte[0]);
+    double[] promtool = new double[15];
     for (int i = 0; i < promtool.length; i++) {
-      long t0 = System.nanoTime();
-      Process p =
-          new ProcessBuilder("promtool", "check", "metrics")
-              .redirectInput(file.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      p.waitFor();
-      promtool[i] = (System.nanoTime() - t0) / 1e9;
+      promtool[i] = Math.max(1e-6, promtoolSeconds(file) - promtoolSeconds(empty));
     }
     Files.delete(file);
-    double promtoolMbs = mb / median(promtool);
+    Files.delete(empty);
+    double promtoolMbs = capture.length / 1e6 / median(promtool);
     row(
         "parse+select vs promtool check metrics",
         f("%.0f MB/s", oursMbs),
@@ -232,6 +229,18 @@ public final class Bench {
     }
   }
 
+  private static double promtoolSeconds(Path input) throws Exception {
+    long t0 = System.nanoTime();
+    Process p =
+        new ProcessBuilder("promtool", "check", "metrics")
+            .redirectInput(input.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    p.waitFor();
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
   /** Figure 4: PDF bills from a simulated month. */
   private void bills(Path work) throws Exception {
     BillingCalendar utc = new BillingCalendar(ZoneId.of("UTC"));
@@ -277,6 +286,12 @@ public final class Bench {
     try (RollupStore store =
         new RollupStore(
             RocksKeyValueStore.openPrimary(work.resolve("metrics-" + count), false), utc)) {
+      // /metrics reads day buckets and totals: 5-minute and hourly buckets are not written.
+      store.retain(
+          Map.of(
+              dev.chargeback.meter.time.Granularity.FIVE_MINUTES, Duration.ZERO,
+              dev.chargeback.meter.time.Granularity.HOUR, Duration.ZERO),
+          InstantSource.offset(InstantSource.system(), Duration.ofDays(2)));
       LocalDate first = YearMonth.now(ZoneId.of("UTC")).atDay(1);
       int days = LocalDate.now(ZoneId.of("UTC")).getDayOfMonth();
       for (int n = 0; n < count; n++) {

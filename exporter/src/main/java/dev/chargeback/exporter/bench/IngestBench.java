@@ -233,10 +233,11 @@ final class IngestBench {
       command.add(ProcessHandle.current().info().command().orElse("java"));
       command.addAll(
           List.of(
-              "-Xmx96m",
-              "-XX:MaxDirectMemorySize=32m",
+              "-Xmx64m",
+              "-Xss512k",
+              "-XX:MaxDirectMemorySize=16m",
+              "-XX:ReservedCodeCacheSize=32m",
               "-XX:+UseSerialGC",
-              "-XX:TieredStopAtLevel=4",
               "--enable-native-access=ALL-UNNAMED",
               "-jar",
               jar.toString(),
@@ -251,8 +252,11 @@ final class IngestBench {
               "off",
               "--scrape-interval",
               intervalSeconds + "s"));
+      ProcessBuilder builder = new ProcessBuilder(command);
+      // glibc's per-thread malloc arenas would hold RocksDB's transient allocations.
+      builder.environment().put("MALLOC_ARENA_MAX", "2");
       Process meter =
-          new ProcessBuilder(command)
+          builder
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("meter.log").toFile())
               .start();

@@ -81,17 +81,24 @@ public final class ScrapeLoop implements AutoCloseable {
     return running.values().stream().map(Running::target).toList();
   }
 
+  /**
+   * Scrapes {@code target} once per interval at its own offset within the interval (from its name,
+   * as Prometheus spreads targets), so hundreds of targets are not all in flight at once: CPU and
+   * buffer memory stay flat instead of spiking at each interval boundary.
+   */
   private void loop(Target target) {
     long period = interval.toMillis();
+    long offset = Math.floorMod(target.name().hashCode() * 0x9E3779B97F4A7C15L, period);
+    scrapeOnce(target);
     while (open && !Thread.currentThread().isInterrupted()) {
-      scrapeOnce(target);
       long now = System.currentTimeMillis();
-      long next = (now / period + 1) * period;
+      long next = Math.floorDiv(now - offset, period) * period + period + offset;
       try {
         Thread.sleep(Math.max(1, next - now));
       } catch (InterruptedException e) {
         return;
       }
+      scrapeOnce(target);
     }
   }
 
@@ -100,6 +107,9 @@ public final class ScrapeLoop implements AutoCloseable {
     try {
       scraper.scrape(target, meter, clock.millis());
     } catch (ScrapeException e) {
+      if (!open || Thread.currentThread().isInterrupted()) {
+        return; // stopping, or the target was removed: an abandoned scrape is not an error
+      }
       errors.computeIfAbsent(target.name(), k -> new AtomicLong()).incrementAndGet();
       LOG.warn("scrape of {} failed: {}", target.name(), e.getMessage());
       try {
@@ -108,6 +118,9 @@ public final class ScrapeLoop implements AutoCloseable {
         LOG.warn("cannot record the failed scrape: {}", storeFailure.getMessage());
       }
     } catch (RuntimeException e) {
+      if (!open) {
+        return;
+      }
       errors.computeIfAbsent(target.name(), k -> new AtomicLong()).incrementAndGet();
       LOG.error("ingest of {} failed: {}", target.name(), e.getMessage());
     }

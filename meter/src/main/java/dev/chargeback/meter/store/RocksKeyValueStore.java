@@ -19,6 +19,7 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
 import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteBufferManager;
 import org.rocksdb.WriteOptions;
 
 /**
@@ -43,13 +44,17 @@ public final class RocksKeyValueStore implements KeyValueStore {
     this.path = path;
     this.primary = secondaryPath == null;
     try {
-      LRUCache cache = own(new LRUCache(32L << 20));
+      // One memory budget for RocksDB: 48 MiB of block cache, of which memtables may take 16
+      // MiB (a write buffer manager charges them to the cache), so the store's memory is bounded
+      // whatever the number of column families and however fast the writes come.
+      LRUCache cache = own(new LRUCache(48L << 20));
+      WriteBufferManager memtables = own(new WriteBufferManager(16L << 20, cache));
       // Ingest reads each rollup key before adding to it, and most new buckets do not exist
       // yet: a Bloom filter answers those lookups without touching SST blocks.
       BloomFilter bloom = own(new BloomFilter(10));
       ColumnFamilyOptions cfOptions =
           own(new ColumnFamilyOptions())
-              .setWriteBufferSize(8L << 20)
+              .setWriteBufferSize(4L << 20)
               .setMaxWriteBufferNumber(2)
               .setTableFormatConfig(
                   new BlockBasedTableConfig()
@@ -61,6 +66,7 @@ public final class RocksKeyValueStore implements KeyValueStore {
           own(new DBOptions())
               .setCreateIfMissing(primary)
               .setCreateMissingColumnFamilies(primary)
+              .setWriteBufferManager(memtables)
               .setKeepLogFileNum(3)
               .setMaxTotalWalSize(64L << 20);
       List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();

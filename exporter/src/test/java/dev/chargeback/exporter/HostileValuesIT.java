@@ -66,7 +66,7 @@ class HostileValuesIT {
           .append("\",pod=\"")
           .append(escape(c[1]))
           .append("\"} ")
-          .append(0.5 * i * t)
+          .append(5000.0 * i * t) // thousands of cores: every workload costs whole won in seconds
           .append(' ')
           .append(millis)
           .append('\n');
@@ -155,9 +155,8 @@ class HostileValuesIT {
               });
       assertThat(seen).contains(NAMESPACE);
       String text = new String(metrics, StandardCharsets.UTF_8);
-      assertThat(text)
-          .doesNotContain("\u0001=1+2\"")
-          .contains("namespace=\"" + escape(NAMESPACE) + "\"");
+      // Quotes, backslashes and newlines escaped; other characters pass through as UTF-8.
+      assertThat(text).contains("namespace=\"team-\\\"q\\\"\\\\back\\nline\u0001=1+2\"");
       Process promtool =
           new ProcessBuilder("promtool", "check", "metrics")
               .redirectInput(ProcessBuilder.Redirect.PIPE)

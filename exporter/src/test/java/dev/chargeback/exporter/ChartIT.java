@@ -112,9 +112,14 @@ class ChartIT {
     assertThat(pod.at("/spec/volumes/2/name").asText()).isEqualTo("tmp");
     assertThat(rules(docs))
         .containsExactly(
-            "/nodes [get, list, watch]", "/nodes/metrics [get, list, watch]",
-            "/pods [get, list, watch]", "/namespaces [get, list, watch]",
-            "apps/replicasets [get, list, watch]", "batch/jobs [get, list, watch]");
+            "/nodes [get, list, watch]",
+            "/nodes/metrics [get, list, watch]",
+            "/pods [get, list, watch]",
+            "/namespaces [get, list, watch]",
+            "apps/replicasets [get, list, watch]",
+            "batch/jobs [get, list, watch]",
+            "authentication.k8s.io/tokenreviews [create]",
+            "authorization.k8s.io/subjectaccessreviews [create]");
     JsonNode dashboard =
         docs.stream()
             .filter(d -> d.at("/metadata/labels/grafana_dashboard").asText().equals("1"))

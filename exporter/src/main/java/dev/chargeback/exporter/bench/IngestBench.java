@@ -182,7 +182,11 @@ final class IngestBench {
 
   /** CPU seconds and resident bytes of a process, from /proc. */
   private static double cpuSeconds(long pid) throws IOException {
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    Path proc = Path.of("/proc/" + pid + "/stat");
+    if (!Files.exists(proc)) {
+      throw new IOException("process " + pid + " exited");
+    }
+    String stat = Files.readString(proc);
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) TICKS;
   }
@@ -263,6 +267,10 @@ final class IngestBench {
       double[] ours;
       try {
         ours = measure(meter.pid(), intervalSeconds, 3, 4);
+      } catch (IOException e) {
+        String log = Files.readString(dir.resolve("meter.log"));
+        throw new IOException(
+            "the meter stopped: " + log.substring(Math.max(0, log.length() - 2000)), e);
       } finally {
         meter.destroy();
         meter.waitFor(30, TimeUnit.SECONDS);

@@ -41,10 +41,40 @@ public final class BillRoutes {
   private final Biller biller;
   private final BillPdf pdf;
 
+  private final AccessControl access;
+
+  /** Routes open to every caller (access control off). */
   public BillRoutes(RollupStore store, Biller biller, BillPdf pdf) {
+    this(store, biller, pdf, null);
+  }
+
+  /**
+   * @param access who may see which namespace; null lets every caller see all
+   */
+  public BillRoutes(RollupStore store, Biller biller, BillPdf pdf, AccessControl access) {
     this.store = store;
     this.biller = biller;
     this.pdf = pdf;
+    this.access = access;
+  }
+
+  /** The namespace asked for, once the caller may see it. */
+  private String allowedNamespace(Context ctx) {
+    String ns = namespace(ctx);
+    if (access != null) {
+      access.require(ctx, ns);
+    }
+    return ns;
+  }
+
+  /** The namespaces the caller may see, of those metered. */
+  private List<String> visibleNamespaces(Context ctx) {
+    List<String> all = List.copyOf(biller.namespaces());
+    if (access == null) {
+      return all;
+    }
+    AccessControl.Caller caller = access.caller(ctx);
+    return all.stream().filter(ns -> access.allowed(caller, ns)).toList();
   }
 
   public void register(JavalinConfig cfg) {
@@ -67,6 +97,14 @@ public final class BillRoutes {
   public static void errors(JavalinConfig cfg) {
     cfg.routes.exception(
         BadParameter.class, (e, ctx) -> HttpApi.error(ctx, 400, e.getMessage(), null));
+    cfg.routes.exception(
+        AccessControl.Refused.class,
+        (e, ctx) -> {
+          if (e.status == 401) {
+            ctx.header("WWW-Authenticate", "Bearer");
+          }
+          HttpApi.error(ctx, e.status, e.getMessage(), null);
+        });
     cfg.routes.exception(
         BillException.class,
         (e, ctx) ->
@@ -102,7 +140,7 @@ public final class BillRoutes {
   }
 
   private void bill(Context ctx) {
-    String ns = namespace(ctx);
+    String ns = allowedNamespace(ctx);
     YearMonth month = month(ctx);
     String format = ctx.queryParam("format") == null ? "pdf" : ctx.queryParam("format");
     if (!List.of("pdf", "json", "csv").contains(format)) {
@@ -131,7 +169,7 @@ public final class BillRoutes {
     root.put("month", month.toString());
     root.put("currency", biller.priceBook().currency().getCurrencyCode());
     ArrayNode list = root.putArray("namespaces");
-    for (String ns : biller.namespaces()) {
+    for (String ns : visibleNamespaces(ctx)) {
       try {
         Bill bill = biller.bill(ns, month);
         list.addObject()
@@ -155,7 +193,7 @@ public final class BillRoutes {
     store.catchUp();
     long[] range = store.calendar().month(month);
     List<RollupKey> keys = new java.util.ArrayList<>();
-    for (String ns : biller.namespaces()) {
+    for (String ns : visibleNamespaces(ctx)) {
       for (Resource r : Resource.METERED) {
         keys.add(new RollupKey(Scope.NAMESPACE, ns, "", r));
       }
@@ -178,7 +216,7 @@ public final class BillRoutes {
   }
 
   private void usage(Context ctx) throws Exception {
-    String ns = namespace(ctx);
+    String ns = allowedNamespace(ctx);
     String step = ctx.queryParam("step") == null ? "1h" : ctx.queryParam("step");
     Granularity g =
         switch (step) {

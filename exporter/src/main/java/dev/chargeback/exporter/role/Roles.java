@@ -1,5 +1,6 @@
 package dev.chargeback.exporter.role;
 
+import dev.chargeback.exporter.http.AccessControl;
 import dev.chargeback.exporter.http.BillRoutes;
 import dev.chargeback.exporter.http.HttpApi;
 import dev.chargeback.exporter.metrics.StoreCollector;
@@ -8,6 +9,7 @@ import dev.chargeback.meter.bill.BillPdf;
 import dev.chargeback.meter.bill.Biller;
 import dev.chargeback.meter.config.ChargebackConfig;
 import dev.chargeback.meter.config.ConfigException;
+import dev.chargeback.meter.discovery.KubernetesConnection;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceBookLoader;
 import dev.chargeback.meter.scrape.Target;
@@ -90,10 +92,25 @@ public final class Roles {
     return value == null || value.isBlank() ? null : Path.of(value);
   }
 
+  /**
+   * Access control when {@code access.enabled}: TokenReview and SubjectAccessReview through the
+   * pod's service account (or the kubeconfig); its client lives as long as the process.
+   */
+  static AccessControl access(ChargebackConfig c) {
+    if (!c.access().enabled()) {
+      return null;
+    }
+    return new AccessControl(
+        KubernetesConnection.openForRequests(c.kubernetes().kubeconfig()),
+        c.access().verb(),
+        c.access().resource(),
+        c.access().cacheTtl());
+  }
+
   /** The bill and API routes over {@code store}. */
   private static java.util.function.Consumer<io.javalin.config.JavalinConfig> billing(
       RollupStore store, ChargebackConfig c) {
-    BillRoutes routes = new BillRoutes(store, biller(store, c), pdf(c));
+    BillRoutes routes = new BillRoutes(store, biller(store, c), pdf(c), access(c));
     return cfg -> {
       routes.register(cfg);
       BillRoutes.errors(cfg);

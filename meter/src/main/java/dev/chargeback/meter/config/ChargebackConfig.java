@@ -36,7 +36,16 @@ public record ChargebackConfig(
     Kubelet kubelet,
     NodeExporter nodeExporter,
     KubeStateMetrics kubeStateMetrics,
-    Prometheus prometheus) {
+    Prometheus prometheus,
+    Access access) {
+
+  /**
+   * Who may read bills and usage (off by default; on in the Helm chart).
+   *
+   * @param verb with {@code resource}: a caller sees a namespace if Kubernetes allows it this
+   * @param cacheTtl how long token and access decisions are reused
+   */
+  public record Access(boolean enabled, String verb, String resource, Duration cacheTtl) {}
 
   /**
    * The {@code prometheus} source: usage read hour by hour from a Prometheus-compatible query API
@@ -204,6 +213,12 @@ public record ChargebackConfig(
       requirePositive("prometheus.timeout", prometheus.timeout());
       requirePositive("prometheus.lookback", prometheus.lookback());
       requirePositive("prometheus.delay", prometheus.delay());
+    }
+    if (access.enabled()) {
+      requirePositive("access.cacheTtl", access.cacheTtl());
+      if (access.verb().isBlank() || access.resource().isBlank()) {
+        throw new ConfigException("config key 'access': verb and resource must be set");
+      }
     }
     if (data == null || data.isBlank()) {
       throw new ConfigException("config key 'data': must name a directory");

@@ -49,6 +49,25 @@ public final class KubernetesConnection {
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
+  /**
+   * A client for request/response calls on the request path (access reviews): short timeouts and
+   * one retry, so an unreachable API server fails the request in seconds instead of backing off.
+   */
+  public static KubernetesClient openForRequests(String kubeconfig) {
+    Config base =
+        kubeconfig.isBlank()
+            ? Config.autoConfigure(null)
+            : Config.fromKubeconfig(null, new java.io.File(kubeconfig));
+    return new KubernetesClientBuilder()
+        .withConfig(
+            new io.fabric8.kubernetes.client.ConfigBuilder(base)
+                .withConnectionTimeout(3_000)
+                .withRequestTimeout(5_000)
+                .withRequestRetryBackoffLimit(1)
+                .build())
+        .build();
+  }
+
   /** The client's bearer token, for kubelets reached directly from outside the cluster. */
   public static Supplier<String> token(KubernetesClient client) {
     return () -> {

@@ -107,6 +107,9 @@ class ChartIT {
       assertThat(c.at("/args/0").asText()).isEqualTo(c.get("name").asText());
     }
     assertThat(containers).containsExactly("meter", "exporter");
+    // The meter's memory is bounded as in the bench: small heap, few malloc arenas.
+    assertThat(pod.at("/spec/containers/0/env/0/value").asText()).contains("-Xmx96m");
+    assertThat(pod.at("/spec/containers/0/env/1/name").asText()).isEqualTo("MALLOC_ARENA_MAX");
     assertThat(pod.at("/spec/volumes/0/persistentVolumeClaim/claimName").asText())
         .isEqualTo("chargeback");
     assertThat(pod.at("/spec/volumes/2/name").asText()).isEqualTo("tmp");

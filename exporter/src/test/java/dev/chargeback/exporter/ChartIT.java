@@ -145,6 +145,17 @@ class ChartIT {
             "authentication.k8s.io/tokenreviews [create]",
             "authorization.k8s.io/subjectaccessreviews [create]");
     assertThat(docs).noneMatch(d -> d.get("kind").asText().equals("PersistentVolumeClaim"));
+    JsonNode pod = kind(docs, "Deployment").at("/spec/template");
+    assertThat(pod.at("/metadata/annotations/prometheus.io~1scheme").asText()).isEqualTo("https");
+    assertThat(pod.at("/spec/containers/1/readinessProbe/httpGet/scheme").asText())
+        .isEqualTo("HTTPS");
+    assertThat(pod.at("/spec/volumes/3/secret/secretName").asText()).isEqualTo("chargeback-tls");
+    assertThat(pod.at("/spec/containers/1/volumeMounts/3/mountPath").asText())
+        .isEqualTo("/etc/chargeback/tls");
+    JsonNode config =
+        docs.stream().filter(d -> d.at("/data/config.yaml").isTextual()).findFirst().orElseThrow();
+    assertThat(config.at("/data/config.yaml").asText())
+        .contains("certFile: /etc/chargeback/tls/tls.crt");
     assertThat(kind(docs, "Deployment").at("/spec/template/spec/volumes/0/emptyDir").isObject())
         .isTrue();
   }

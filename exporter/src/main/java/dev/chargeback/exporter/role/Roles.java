@@ -3,6 +3,7 @@ package dev.chargeback.exporter.role;
 import dev.chargeback.exporter.http.AccessControl;
 import dev.chargeback.exporter.http.BillRoutes;
 import dev.chargeback.exporter.http.HttpApi;
+import dev.chargeback.exporter.http.Tls;
 import dev.chargeback.exporter.metrics.StoreCollector;
 import dev.chargeback.exporter.sim.SimEndpoints;
 import dev.chargeback.meter.bill.BillPdf;
@@ -111,9 +112,17 @@ public final class Roles {
   private static java.util.function.Consumer<io.javalin.config.JavalinConfig> billing(
       RollupStore store, ChargebackConfig c) {
     BillRoutes routes = new BillRoutes(store, biller(store, c), pdf(c), access(c));
+    java.util.function.Consumer<io.javalin.config.JavalinConfig> tls =
+        c.tls().certFile().isBlank()
+            ? cfg -> {}
+            : Tls.listener(
+                Path.of(c.tls().certFile()),
+                Path.of(c.tls().keyFile()),
+                c.listenOr(EXPORTER_LISTEN));
     return cfg -> {
       routes.register(cfg);
       BillRoutes.errors(cfg);
+      tls.accept(cfg);
     };
   }
 

@@ -37,7 +37,16 @@ public record ChargebackConfig(
     NodeExporter nodeExporter,
     KubeStateMetrics kubeStateMetrics,
     Prometheus prometheus,
-    Access access) {
+    Access access,
+    Tls tls) {
+
+  /**
+   * HTTPS for the bill and metrics listener from a mounted certificate (a Kubernetes TLS secret).
+   *
+   * @param certFile PEM certificate chain; empty for plain HTTP
+   * @param keyFile PEM PKCS#8 private key
+   */
+  public record Tls(String certFile, String keyFile) {}
 
   /**
    * Who may read bills and usage (off by default; on in the Helm chart).
@@ -213,6 +222,15 @@ public record ChargebackConfig(
       requirePositive("prometheus.timeout", prometheus.timeout());
       requirePositive("prometheus.lookback", prometheus.lookback());
       requirePositive("prometheus.delay", prometheus.delay());
+    }
+    if (tls.certFile().isBlank() != tls.keyFile().isBlank()) {
+      throw new ConfigException("config key 'tls': set both certFile and keyFile, or neither");
+    }
+    for (String[] file :
+        new String[][] {{"tls.certFile", tls.certFile()}, {"tls.keyFile", tls.keyFile()}}) {
+      if (!file[1].isBlank() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file[1]))) {
+        throw new ConfigException("config key '" + file[0] + "': cannot read " + file[1]);
+      }
     }
     if (access.enabled()) {
       requirePositive("access.cacheTtl", access.cacheTtl());

@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
 class ScraperIT {
   private HttpServer server;
   private Scraper scraper;
+  private final java.util.concurrent.atomic.AtomicInteger hits =
+      new java.util.concurrent.atomic.AtomicInteger();
   private Meter meter;
   private byte[] capture;
 
@@ -56,6 +58,54 @@ class ScraperIT {
           ex.getResponseHeaders().add("Content-Encoding", "gzip");
           ex.sendResponseHeaders(200, z.size());
           ex.getResponseBody().write(z.toByteArray());
+          ex.close();
+        });
+    server.createContext(
+        "/bomb",
+        ex -> {
+          // 1 MiB of gzip that inflates to 1 GiB of newlines.
+          ex.getResponseHeaders().add("Content-Encoding", "gzip");
+          ex.sendResponseHeaders(200, 0);
+          try (GZIPOutputStream gz = new GZIPOutputStream(ex.getResponseBody())) {
+            byte[] lines = new byte[1 << 20];
+            java.util.Arrays.fill(lines, (byte) '\n');
+            for (int i = 0; i < 1024; i++) {
+              gz.write(lines);
+            }
+          } catch (IOException e) {
+            // the scraper hung up once the limit was reached
+          }
+          ex.close();
+        });
+    server.createContext(
+        "/huge",
+        ex -> {
+          // A 1 GiB body of valid comment lines, sent as fast as the socket takes it.
+          ex.sendResponseHeaders(200, 1L << 30);
+          byte[] chunk =
+              "# padding padding padding padding padding padding padding\n".repeat(1024).getBytes();
+          try {
+            for (long sent = 0; sent < (1L << 30); sent += chunk.length) {
+              ex.getResponseBody().write(chunk);
+            }
+          } catch (IOException e) {
+            // the scraper hung up once the limit was reached
+          }
+          ex.close();
+        });
+    server.createContext(
+        "/forbidden",
+        ex -> {
+          ex.sendResponseHeaders(403, -1);
+          ex.close();
+        });
+    server.createContext(
+        "/counted",
+        ex -> {
+          hits.incrementAndGet();
+          ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4");
+          ex.sendResponseHeaders(200, capture.length);
+          ex.getResponseBody().write(capture);
           ex.close();
         });
     server.createContext(
@@ -153,6 +203,41 @@ class ScraperIT {
     assertThatThrownBy(() -> scraper.scrape(closed, meter, 0))
         .isInstanceOf(ScrapeException.class)
         .hasMessageContaining("cannot reach");
+  }
+
+  @Test
+  void aGzipBombAndAGigabyteBodyStopAtTheBodyLimit() {
+    // The meter here allows 4 MiB of (decompressed) body.
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> scraper.scrape(target("/bomb"), meter, 0))
+        .isInstanceOf(ScrapeException.class)
+        .hasMessageContaining("4194304");
+    assertThatThrownBy(() -> scraper.scrape(target("/huge"), meter, 0))
+        .isInstanceOf(ScrapeException.class)
+        .hasMessageContaining("4194304");
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aForbiddenKubeletIsANamedCountedError() {
+    ScrapeLoop loop =
+        new ScrapeLoop(meter, scraper, java.time.InstantSource.system(), Duration.ofSeconds(30));
+    loop.scrapeOnce(target("/forbidden"));
+    assertThat(loop.errors()).containsEntry(target("/forbidden").name(), 1L);
+    assertThatThrownBy(() -> scraper.scrape(target("/forbidden"), meter, 0))
+        .hasMessageContaining("HTTP 403 from http://127.0.0.1:");
+  }
+
+  @Test
+  void aHangingTargetDoesNotDelayTheOthers() throws Exception {
+    ScrapeLoop loop =
+        new ScrapeLoop(meter, scraper, java.time.InstantSource.system(), Duration.ofSeconds(1));
+    loop.start(java.util.List.of(target("/endless"), target("/endless?2"), target("/counted")));
+    Thread.sleep(4_500);
+    loop.close();
+    // The good target was scraped every second while two others hung until their deadline.
+    assertThat(hits.get()).isGreaterThanOrEqualTo(4);
+    assertThat(loop.errors().get(target("/endless").name())).isGreaterThanOrEqualTo(2L);
   }
 
   @Test

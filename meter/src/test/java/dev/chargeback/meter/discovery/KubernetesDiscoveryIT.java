@@ -156,12 +156,12 @@ class KubernetesDiscoveryIT {
                 .addToLabels("unrelated", "x")
                 .endMetadata()
                 .build())
-        .create();
+        .createOr(r -> r.update());
     for (String node : sim.nodes()) {
       admin
           .nodes()
           .resource(node(node, "InternalIP", "127.0.0.1", kubelets.get(node).getPort()))
-          .create();
+          .createOr(r -> r.update());
     }
     for (SimCluster.Pod p : sim.pods(now.get())) {
       createPod(p);
@@ -193,7 +193,7 @@ class KubernetesDiscoveryIT {
                 .withPodIP("127.0.0.1")
                 .endStatus()
                 .build())
-        .create();
+        .createOr(r -> r.update());
   }
 
   private static String body(byte[] bytes) {
@@ -450,7 +450,7 @@ class KubernetesDiscoveryIT {
     admin
         .nodes()
         .resource(node("sim-node-1", "Hostname", "localhost", kubelets.get("sim-node-1").getPort()))
-        .create();
+        .createOr(r -> r.update());
     discovery(admin, false, new PodDirectory(), null);
     await(
         "node by host name",
@@ -476,7 +476,10 @@ class KubernetesDiscoveryIT {
 
     KubernetesMockServer third = httpsMock();
     closing.add(third::destroy);
-    admin.nodes().resource(node("sim-node-3", "InternalIP", "127.0.0.1", third.getPort())).create();
+    admin
+        .nodes()
+        .resource(node("sim-node-3", "InternalIP", "127.0.0.1", third.getPort()))
+        .createOr(r -> r.update());
     await("a new node", () -> recorder.named("cadvisor:node/sim-node-3") != null);
 
     admin.nodes().withName("sim-node-2").delete();
@@ -528,7 +531,11 @@ class KubernetesDiscoveryIT {
     await("API errors counted", () -> recorder.apiErrors.get() >= 2);
     assertThat(recorder.targets.get()).isEqualTo(before);
 
-    admin.nodes().resource(node("sim-node-4", "InternalIP", "127.0.0.1", 10250)).create();
+    // Idempotent: under load the admin client may retry a POST the fake server already applied.
+    admin
+        .nodes()
+        .resource(node("sim-node-4", "InternalIP", "127.0.0.1", 10250))
+        .createOr(r -> r.update());
     relay.restore();
     await(
         "the node added during the outage",

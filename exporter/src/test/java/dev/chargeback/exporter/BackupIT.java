@@ -11,7 +11,6 @@ import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
 import dev.chargeback.meter.usage.Scope;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.util.Map;
@@ -24,13 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 class BackupIT {
   @TempDir Path dir;
 
-  private record Run(int exit, String output) {}
-
-  private Run chargeback(String... args) throws Exception {
-    Path log = dir.resolve("run-" + System.nanoTime() + ".log");
-    Process p = ChargebackProcess.start(log, args);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    return new Run(p.exitValue(), Files.readString(log));
+  private ChargebackProcess.Run chargeback(String... args) throws Exception {
+    return ChargebackProcess.run(dir, args);
   }
 
   /** A store with four simulated days in it. */
@@ -72,24 +66,28 @@ class BackupIT {
     assertThat(before).isNotEmpty();
 
     Path backup = dir.resolve("backup");
-    Run b = chargeback("backup", "--to", backup.toString(), "--data", data.toString());
+    ChargebackProcess.Run b =
+        chargeback("backup", "--to", backup.toString(), "--data", data.toString());
     assertThat(b.exit()).as(b.output()).isZero();
     assertThat(b.output()).startsWith("backed up to " + backup);
 
-    Run again = chargeback("backup", "--to", backup.toString(), "--data", data.toString());
+    ChargebackProcess.Run again =
+        chargeback("backup", "--to", backup.toString(), "--data", data.toString());
     assertThat(again.exit()).isEqualTo(1);
     assertThat(again.output().strip())
         .isEqualTo("chargeback: flag --to: " + backup + " already exists; name a new directory");
 
     Path restored = dir.resolve("restored");
-    Run r = chargeback("restore", "--from", backup.toString(), "--data", restored.toString());
+    ChargebackProcess.Run r =
+        chargeback("restore", "--from", backup.toString(), "--data", restored.toString());
     assertThat(r.exit()).as(r.output()).isZero();
     assertThat(totalsOf(restored)).isEqualTo(before);
 
-    Run notEmpty = chargeback("restore", "--from", backup.toString(), "--data", data.toString());
+    ChargebackProcess.Run notEmpty =
+        chargeback("restore", "--from", backup.toString(), "--data", data.toString());
     assertThat(notEmpty.exit()).isEqualTo(1);
     assertThat(notEmpty.output()).contains("is not empty; restore into a new directory");
-    Run notABackup =
+    ChargebackProcess.Run notABackup =
         chargeback("restore", "--from", dir.toString(), "--data", dir.resolve("x").toString());
     assertThat(notABackup.output()).contains("a directory made by chargeback backup");
   }
@@ -115,14 +113,9 @@ class BackupIT {
             "off");
     Path backup = dir.resolve("online");
     try {
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (!Files.readString(log).contains("metering 0 target(s)")) {
-        assertThat(meter.isAlive()).as(Files.readString(log)).isTrue();
-        assertThat(System.currentTimeMillis()).isLessThan(deadline);
-        Thread.sleep(200);
-      }
+      ChargebackProcess.awaitLog(meter, log, "metering 0 target(s)");
       Thread.sleep(500);
-      Run b =
+      ChargebackProcess.Run b =
           chargeback(
               "backup",
               "--to",

@@ -37,4 +37,29 @@ final class ChargebackProcess {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .start();
   }
+
+  /** How a short-lived command ended. */
+  record Run(int exit, String output) {}
+
+  /** Runs {@code chargeback args…} to its end (at most two minutes), its log in {@code dir}. */
+  static Run run(Path dir, String... args) throws IOException, InterruptedException {
+    Path log = dir.resolve("run-" + System.nanoTime() + ".log");
+    Process p = start(log, args);
+    if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("still running after 2 minutes: " + Files.readString(log));
+    }
+    return new Run(p.exitValue(), Files.readString(log));
+  }
+
+  /** Waits (at most a minute) until {@code log} shows {@code text}; fails if {@code p} exits. */
+  static void awaitLog(Process p, Path log, String text) throws IOException, InterruptedException {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (!Files.readString(log).contains(text)) {
+      if (!p.isAlive() || System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("no '" + text + "' in: " + Files.readString(log));
+      }
+      Thread.sleep(200);
+    }
+  }
 }

@@ -354,33 +354,30 @@ class HistoryImportIT {
     expected.forEach((k, v) -> assertThat(actual.get(k)).as(k).isCloseTo(v, withPercentage(1e-9)));
   }
 
-  private record Run(int exit, String output) {}
-
-  private Run chargeback(String... args) throws Exception {
-    Path log = dir.resolve("run-" + System.nanoTime() + ".log");
-    Process p = ChargebackProcess.start(log, args);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    return new Run(p.exitValue(), Files.readString(log));
+  private ChargebackProcess.Run chargeback(String... args) throws Exception {
+    return ChargebackProcess.run(dir, args);
   }
 
   @Test
   void theImportRoleWritesAStoppedMetersDataOrAsksTheRunningMeter() throws Exception {
     String data = dir.resolve("offline").toString();
-    Run offline = chargeback("import", "--openmetrics", file.toString(), "--data", data);
+    ChargebackProcess.Run offline =
+        chargeback("import", "--openmetrics", file.toString(), "--data", data);
     assertThat(offline.exit()).as(offline.output()).isZero();
     assertThat(offline.output())
         .contains("imported 72 hour(s) from " + HISTORY.samples() + " samples");
-    Run twice = chargeback("import", "--openmetrics", file.toString(), "--data", data);
+    ChargebackProcess.Run twice =
+        chargeback("import", "--openmetrics", file.toString(), "--data", data);
     assertThat(twice.output()).contains("imported 0 hour(s)").contains("72 already had a source");
 
-    Run help = chargeback("import", "--help");
+    ChargebackProcess.Run help = chargeback("import", "--help");
     assertThat(help.exit()).isZero();
     assertThat(help.output()).contains("--openmetrics FILE").contains("the meter is running");
-    Run neither = chargeback("import", "--data", data);
+    ChargebackProcess.Run neither = chargeback("import", "--data", data);
     assertThat(neither.exit()).isEqualTo(1);
     assertThat(neither.output().strip())
         .isEqualTo("chargeback: import needs one of --openmetrics FILE or --prometheus-url URL");
-    Run badStart =
+    ChargebackProcess.Run badStart =
         chargeback(
             "import",
             "--prometheus-url",
@@ -410,14 +407,9 @@ class HistoryImportIT {
             "--kubernetes.discovery",
             "off");
     try {
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (!Files.readString(meterLog).contains("metering 0 target(s)")) {
-        assertThat(meter.isAlive()).as(Files.readString(meterLog)).isTrue();
-        assertThat(System.currentTimeMillis()).isLessThan(deadline);
-        Thread.sleep(200);
-      }
+      ChargebackProcess.awaitLog(meter, meterLog, "metering 0 target(s)");
       Thread.sleep(500);
-      Run forwarded =
+      ChargebackProcess.Run forwarded =
           chargeback(
               "import",
               "--prometheus-url",

@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Who may see a namespace's bill and usage, as Kubernetes says: the caller's bearer token is
@@ -60,12 +61,10 @@ public final class AccessControl {
       throw new Refused(401, "a bearer token is required (Authorization: Bearer TOKEN)");
     }
     String token = header.substring(7).strip();
-    String key = sha256(token);
-    long now = System.currentTimeMillis();
-    Cached<Caller> hit = callers.get(key);
-    if (hit != null && hit.until() > now) {
-      return hit.value();
-    }
+    return cached(callers, sha256(token), () -> review(token));
+  }
+
+  private Caller review(String token) {
     TokenReview review;
     try {
       review =
@@ -81,20 +80,28 @@ public final class AccessControl {
       throw new Refused(401, "the token is not valid");
     }
     var user = review.getStatus().getUser();
-    Caller caller =
-        new Caller(user.getUsername(), user.getGroups() == null ? List.of() : user.getGroups());
-    callers.put(key, new Cached<>(caller, now + ttlMillis));
-    return caller;
+    return new Caller(user.getUsername(), user.getGroups() == null ? List.of() : user.getGroups());
+  }
+
+  /** The value under {@code key} while fresh, else {@code compute}'s, kept for the TTL. */
+  private <T> T cached(Map<String, Cached<T>> cache, String key, Supplier<T> compute) {
+    long now = System.currentTimeMillis();
+    Cached<T> hit = cache.get(key);
+    if (hit != null && hit.until() > now) {
+      return hit.value();
+    }
+    T value = compute.get();
+    cache.put(key, new Cached<>(value, now + ttlMillis));
+    return value;
   }
 
   /** Whether {@code caller} may see {@code namespace}; 503 when the API server cannot answer. */
   public boolean allowed(Caller caller, String namespace) {
     String key = caller.user() + '\u0000' + caller.groups() + '\u0000' + namespace;
-    long now = System.currentTimeMillis();
-    Cached<Boolean> hit = decisions.get(key);
-    if (hit != null && hit.until() > now) {
-      return hit.value();
-    }
+    return cached(decisions, key, () -> review(caller, namespace));
+  }
+
+  private boolean review(Caller caller, String namespace) {
     SubjectAccessReview review;
     try {
       review =
@@ -117,10 +124,7 @@ public final class AccessControl {
     } catch (RuntimeException e) {
       throw new Refused(503, "cannot check access with the Kubernetes API: " + reason(e));
     }
-    boolean allowed =
-        review.getStatus() != null && Boolean.TRUE.equals(review.getStatus().getAllowed());
-    decisions.put(key, new Cached<>(allowed, now + ttlMillis));
-    return allowed;
+    return review.getStatus() != null && Boolean.TRUE.equals(review.getStatus().getAllowed());
   }
 
   /** Refuses with 403 unless {@code ctx}'s caller may see {@code namespace}. */

@@ -56,39 +56,50 @@ public record SimHistory(
 
   /** Writes the file. */
   public void write(Writer out) throws IOException {
-    long steps = length.toMillis() / step.toMillis();
-    StringBuilder line = new StringBuilder(256);
-    out.write("# TYPE container_cpu_usage_seconds counter\n");
-    out.write("# HELP container_cpu_usage_seconds Cumulative cpu time consumed in seconds.\n");
-    for (int n = 0; n < namespaces; n++) {
-      for (int c = 0; c < containers; c++) {
-        String labels = labels(n, c);
-        for (long i = 0; i <= steps; i++) {
-          long ms = startMillis + i * step.toMillis();
-          line.setLength(0);
-          line.append("container_cpu_usage_seconds_total").append(labels).append(' ');
-          line.append(String.format(Locale.ROOT, "%.6f", cpuSeconds(n, c, ms / 1000.0)));
-          line.append(' ').append(ms / 1000).append('\n');
-          out.append(line);
-        }
-      }
-    }
-    out.write("# TYPE container_memory_working_set_bytes gauge\n");
-    out.write("# HELP container_memory_working_set_bytes Current working set in bytes.\n");
-    for (int n = 0; n < namespaces; n++) {
-      for (int c = 0; c < containers; c++) {
-        String labels = labels(n, c);
-        for (long i = 0; i <= steps; i++) {
-          long ms = startMillis + i * step.toMillis();
-          line.setLength(0);
-          line.append("container_memory_working_set_bytes").append(labels).append(' ');
-          line.append(String.format(Locale.ROOT, "%.0f", memoryBytes(n, c, ms / 1000.0)));
-          line.append(' ').append(ms / 1000).append('\n');
-          out.append(line);
-        }
-      }
-    }
+    family(
+        out,
+        "container_cpu_usage_seconds",
+        "counter",
+        "Cumulative cpu time consumed in seconds.",
+        "container_cpu_usage_seconds_total",
+        "%.6f",
+        this::cpuSeconds);
+    family(
+        out,
+        "container_memory_working_set_bytes",
+        "gauge",
+        "Current working set in bytes.",
+        "container_memory_working_set_bytes",
+        "%.0f",
+        this::memoryBytes);
     out.write("# EOF\n");
+  }
+
+  /** A value of container {@code c} of namespace {@code n} at {@code t} seconds. */
+  private interface Series {
+    double at(int n, int c, double t);
+  }
+
+  /** One family: every container's samples, each series whole (as promtool wants them). */
+  private void family(
+      Writer out, String family, String type, String help, String sample, String format, Series v)
+      throws IOException {
+    long steps = length.toMillis() / step.toMillis();
+    out.write("# TYPE " + family + " " + type + "\n# HELP " + family + " " + help + "\n");
+    StringBuilder line = new StringBuilder(256);
+    for (int n = 0; n < namespaces; n++) {
+      for (int c = 0; c < containers; c++) {
+        String labels = labels(n, c);
+        for (long i = 0; i <= steps; i++) {
+          long ms = startMillis + i * step.toMillis();
+          line.setLength(0);
+          line.append(sample).append(labels).append(' ');
+          line.append(String.format(Locale.ROOT, format, v.at(n, c, ms / 1000.0)));
+          line.append(' ').append(ms / 1000).append('\n');
+          out.append(line);
+        }
+      }
+    }
   }
 
   private String labels(int n, int c) {

@@ -71,10 +71,13 @@ public final class RollupStore implements AutoCloseable {
   /** Each hour's source (epoch hour → live or imported); the writer's own record. */
   private final java.util.concurrent.ConcurrentNavigableMap<Long, String> hourSources;
 
+  private volatile boolean anyImported;
+
   public RollupStore(KeyValueStore kv, BillingCalendar calendar) {
     this.kv = kv;
     this.calendar = calendar;
     this.hourSources = loadHourSources();
+    this.anyImported = hourSources.containsValue(IMPORTED);
   }
 
   /**
@@ -119,7 +122,7 @@ public final class RollupStore implements AutoCloseable {
    * one source).
    */
   public synchronized void apply(Ingest ingest) {
-    List<Usage> usages = withoutHours(ingest.usages(), IMPORTED::equals);
+    List<Usage> usages = withoutImportedHours(ingest.usages());
     Map<Bytes, double[]> increments = increments(usages);
     if (ingest.coveredMillis() > 0) {
       RollupKey covered = new RollupKey(Scope.CLUSTER, ingest.target(), "", Resource.COVERED);
@@ -194,6 +197,7 @@ public final class RollupStore implements AutoCloseable {
     kv.write(writes);
     cache.putAll(updated);
     hourSources.put(hour, IMPORTED);
+    anyImported = true;
     return true;
   }
 
@@ -228,25 +232,36 @@ public final class RollupStore implements AutoCloseable {
    * read-only secondary sees the writer's imports.
    */
   public long importedSeconds(long fromSeconds, long toSeconds) {
-    long seconds = 0;
-    for (Map.Entry<String, String> e : metaStrings(META_HOUR_SOURCE).entrySet()) {
-      if (IMPORTED.equals(e.getValue())) {
-        long start = Long.parseLong(e.getKey()) * 3600;
-        seconds += Math.max(0, Math.min(toSeconds, start + 3600) - Math.max(fromSeconds, start));
-      }
-    }
-    return seconds;
+    long first = Math.floorDiv(fromSeconds, 3600);
+    long last = Math.floorDiv(toSeconds - 1, 3600);
+    long[] seconds = {0};
+    kv.scan(
+        Family.META,
+        hourKey(first),
+        hourKey(last + 1),
+        (k, v) -> {
+          if (IMPORTED.equals(new String(v, java.nio.charset.StandardCharsets.UTF_8))) {
+            String digits = new String(k, java.nio.charset.StandardCharsets.UTF_8);
+            long start = Long.parseLong(digits.substring(digits.length() - 12)) * 3600;
+            seconds[0] +=
+                Math.max(0, Math.min(toSeconds, start + 3600) - Math.max(fromSeconds, start));
+          }
+          return true;
+        });
+    return seconds[0];
   }
 
   private static long hourOf(long millis) {
     return Math.floorDiv(millis, HOUR_MILLIS);
   }
 
+  private static byte[] hourKey(long hour) {
+    return Keys.meta(META_HOUR_SOURCE + String.format(java.util.Locale.ROOT, "%012d", hour));
+  }
+
   private static Write hourMark(long hour, String source) {
     return new Write.Put(
-        Family.META,
-        Keys.meta(META_HOUR_SOURCE + String.format(java.util.Locale.ROOT, "%012d", hour)),
-        source.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Family.META, hourKey(hour), source.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   private java.util.concurrent.ConcurrentNavigableMap<Long, String> loadHourSources() {
@@ -256,13 +271,14 @@ public final class RollupStore implements AutoCloseable {
   }
 
   /**
-   * {@code usages} without the parts that fall into hours whose source {@code skip} accepts; a
-   * usage accrues evenly, so a part is its share of the time.
+   * {@code usages} without the parts that fall into imported hours; a usage accrues evenly, so a
+   * part is its share of the time. Free when nothing was ever imported (the live hot path).
    */
-  private List<Usage> withoutHours(List<Usage> usages, java.util.function.Predicate<String> skip) {
-    if (hourSources.isEmpty()) {
+  private List<Usage> withoutImportedHours(List<Usage> usages) {
+    if (!anyImported) {
       return usages;
     }
+    java.util.function.Predicate<String> skip = IMPORTED::equals;
     List<Usage> out = new ArrayList<>(usages.size());
     for (Usage u : usages) {
       long first = hourOf(u.fromMillis());

@@ -121,6 +121,8 @@ public final class Main {
       System.exit(1);
       return;
     }
+    org.slf4j.LoggerFactory.getLogger(Main.class)
+        .info("{} serving HTTP on port {}", role, running.port());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

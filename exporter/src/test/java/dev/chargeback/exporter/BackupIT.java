@@ -10,7 +10,6 @@ import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
 import dev.chargeback.meter.usage.Scope;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.util.Map;
@@ -96,10 +95,7 @@ class BackupIT {
   void aRunningMeterTakesTheBackupItself() throws Exception {
     Path data = dir.resolve("live");
     Map<String, Double> before = meter(data);
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = ChargebackProcess.freePort();
     Path log = dir.resolve("meter.log");
     Process meter =
         ChargebackProcess.start(

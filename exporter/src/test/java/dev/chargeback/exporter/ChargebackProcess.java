@@ -19,6 +19,13 @@ final class ChargebackProcess {
     return Path.of(jar);
   }
 
+  /** A port free at the moment, for a process's {@code --listen}. */
+  static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
   static String java() {
     return ProcessHandle.current().info().command().orElse("java");
   }

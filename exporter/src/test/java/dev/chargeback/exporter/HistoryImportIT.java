@@ -22,7 +22,6 @@ import dev.chargeback.meter.usage.Usage;
 import java.io.InputStream;
 import java.io.Writer;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -86,10 +85,7 @@ class HistoryImportIT {
             .start();
     assertThat(promtool.waitFor(300, TimeUnit.SECONDS)).isTrue();
     assertThat(promtool.exitValue()).as(Files.readString(shared.resolve("promtool.log"))).isZero();
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = ChargebackProcess.freePort();
     Path config = shared.resolve("prometheus.yml");
     Files.writeString(config, "global: {scrape_interval: 1m}\n");
     prometheus =
@@ -390,10 +386,7 @@ class HistoryImportIT {
             data);
     assertThat(badStart.output()).contains("flag --start: 'yesterday' is not RFC 3339");
 
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = ChargebackProcess.freePort();
     String live = dir.resolve("live").toString();
     Path meterLog = dir.resolve("meter.log");
     Process meter =

@@ -11,7 +11,6 @@ import dev.chargeback.meter.exposition.Labels;
 import dev.chargeback.meter.exposition.ParserLimits;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -87,10 +86,7 @@ class HostileValuesIT {
           }
         });
     target.start();
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = ChargebackProcess.freePort();
     Path log = dir.resolve("standalone.log");
     Process standalone =
         ChargebackProcess.start(

@@ -2,7 +2,6 @@ package dev.chargeback.exporter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,10 +36,7 @@ class LoadIT {
 
   @BeforeEach
   void startDemo() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = ChargebackProcess.freePort();
     Path log = dir.resolve("demo.log");
     demo =
         ChargebackProcess.start(

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -54,9 +53,7 @@ class PrometheusIT extends PrometheusContract {
                 })
             .start("127.0.0.1", 0);
 
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    port = ChargebackProcess.freePort();
     Path config = dir.resolve("prometheus.yml");
     Files.writeString(
         config,

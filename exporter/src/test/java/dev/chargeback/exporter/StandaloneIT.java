@@ -11,7 +11,6 @@ import dev.chargeback.meter.usage.Resource;
 import dev.chargeback.meter.usage.RollupKey;
 import dev.chargeback.meter.usage.Scope;
 import io.javalin.Javalin;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,12 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
 class StandaloneIT {
   @TempDir Path dir;
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   void metersSimulatedKubeletsAndARealNodeExporterAndServesMetrics() throws Exception {
     SimCluster sim = new SimCluster();
@@ -50,7 +43,7 @@ class StandaloneIT {
                   SimEndpoints.register(c, "/sim", sim, InstantSource.system());
                 })
             .start("127.0.0.1", 0);
-    int nodeExporterPort = freePort();
+    int nodeExporterPort = ChargebackProcess.freePort();
     Process nodeExporter =
         new ProcessBuilder(
                 "prometheus-node-exporter",
@@ -62,7 +55,7 @@ class StandaloneIT {
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("node-exporter.log").toFile())
             .start();
-    int port = freePort();
+    int port = ChargebackProcess.freePort();
     String base = "http://127.0.0.1:" + kubelet.port() + "/sim";
     Process standalone =
         ChargebackProcess.start(

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -70,10 +69,7 @@ class TlsIT {
         "/CN=localhost",
         "-addext",
         "subjectAltName=DNS:localhost");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = ChargebackProcess.freePort();
     Path log = dir.resolve("standalone.log");
     Process standalone =
         ChargebackProcess.start(

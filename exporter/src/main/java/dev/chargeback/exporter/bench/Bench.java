@@ -325,7 +325,8 @@ public final class Bench {
               PriceBookLoader.defaults(),
               InstantSource.system(),
               Duration.ofMinutes(5),
-              "bench"));
+              "bench",
+              work));
       PrometheusRegistry jvm = new PrometheusRegistry();
       JvmMetrics.builder().register(jvm);
       ExpositionFormats formats = ExpositionFormats.init();

@@ -32,14 +32,14 @@ public final class HttpApi {
    *
    * @param store the store to catch up before answering, or null (the meter's own port)
    * @param registry metrics to serve on /metrics, or null for none
-   * @param ready what /readyz reports: null when ready, else the reason
+   * @param ready what /readyz reports
    * @param extra more routes
    */
   public static Javalin start(
       String listen,
       RollupStore store,
       PrometheusRegistry registry,
-      Supplier<String> ready,
+      Supplier<Readiness> ready,
       Consumer<JavalinConfig> extra) {
     ExpositionFormats formats = ExpositionFormats.init();
     Javalin app =
@@ -52,12 +52,10 @@ public final class HttpApi {
               cfg.routes.get(
                   "/readyz",
                   ctx -> {
-                    String reason = ready.get();
-                    if (reason == null) {
-                      ctx.result("ready\n");
-                    } else {
-                      ctx.status(503).result(reason + "\n");
-                    }
+                    Readiness readiness = ready.get();
+                    ctx.status(readiness.isReady() ? 200 : 503)
+                        .contentType("text/plain; charset=utf-8")
+                        .result(readiness.body());
                   });
               if (registry != null) {
                 cfg.routes.get(

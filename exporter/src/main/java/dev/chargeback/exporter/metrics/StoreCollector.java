@@ -2,6 +2,7 @@ package dev.chargeback.exporter.metrics;
 
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceVersion;
+import dev.chargeback.meter.store.DataVolume;
 import dev.chargeback.meter.store.Rollup;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.Granularity;
@@ -13,6 +14,7 @@ import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.EnumMap;
@@ -78,18 +80,26 @@ public final class StoreCollector implements MultiCollector {
   private final InstantSource clock;
   private final Duration staleAfter;
   private final String version;
+  private final Path data;
 
   /**
    * @param book prices for {@code chargeback_price} and the currency label
    * @param staleAfter the meter counts as down when its last ingest is older than this
+   * @param data the store's directory, whose volume's space is published; null for none
    */
   public StoreCollector(
-      RollupStore store, PriceBook book, InstantSource clock, Duration staleAfter, String version) {
+      RollupStore store,
+      PriceBook book,
+      InstantSource clock,
+      Duration staleAfter,
+      String version,
+      Path data) {
     this.store = store;
     this.book = book;
     this.clock = clock;
     this.staleAfter = staleAfter;
     this.version = version;
+    this.data = data;
   }
 
   @Override
@@ -292,6 +302,31 @@ public final class StoreCollector implements MultiCollector {
                     .value(n)
                     .build()));
     out.metricSnapshot(errors.build());
+    out.metricSnapshot(
+        CounterSnapshot.builder()
+            .name("chargeback_meter_write_errors")
+            .help(
+                "Store writes that failed (a full disk, an I/O error); none was applied, and the"
+                    + " first scrape stored afterwards covers the gap.")
+            .dataPoint(
+                CounterSnapshot.CounterDataPointSnapshot.builder()
+                    .value(store.writeErrors())
+                    .build())
+            .build());
+    DataVolume volume = data == null ? null : DataVolume.of(data);
+    if (volume != null) {
+      out.metricSnapshot(
+          gauge(
+              "chargeback_store_volume_free_bytes",
+              "Bytes free on the volume holding the store; at 0 the meter cannot write, and it"
+                  + " resumes by itself when space returns.",
+              volume.freeBytes()));
+      out.metricSnapshot(
+          gauge(
+              "chargeback_store_volume_capacity_bytes",
+              "Size of the volume holding the store.",
+              volume.capacityBytes()));
+    }
     out.metricSnapshot(
         GaugeSnapshot.builder()
             .name("chargeback_build_info")

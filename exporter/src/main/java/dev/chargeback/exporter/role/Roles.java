@@ -3,6 +3,7 @@ package dev.chargeback.exporter.role;
 import dev.chargeback.exporter.http.AccessControl;
 import dev.chargeback.exporter.http.BillRoutes;
 import dev.chargeback.exporter.http.HttpApi;
+import dev.chargeback.exporter.http.Readiness;
 import dev.chargeback.exporter.http.Tls;
 import dev.chargeback.exporter.metrics.StoreCollector;
 import dev.chargeback.exporter.sim.SimEndpoints;
@@ -16,6 +17,7 @@ import dev.chargeback.meter.price.PriceBookLoader;
 import dev.chargeback.meter.scrape.Target;
 import dev.chargeback.meter.sim.SimCluster;
 import dev.chargeback.meter.sim.SimReplay;
+import dev.chargeback.meter.store.DataVolume;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
@@ -135,7 +137,8 @@ public final class Roles {
             priceBook(c),
             InstantSource.system(),
             c.scrapeInterval().multipliedBy(5),
-            version()));
+            version(),
+            Path.of(c.data())));
     return registry;
   }
 
@@ -153,7 +156,7 @@ public final class Roles {
             c.listenOr(METER_LISTEN),
             null,
             null,
-            () -> null,
+            () -> Readiness.ready(notes(writer.store, c)),
             cfg -> {
               ImportCommand.routes(cfg, writer.store, c);
               BackupCommand.routes(cfg, writer.store.keyValueStore());
@@ -179,7 +182,7 @@ public final class Roles {
             c.listenOr(EXPORTER_LISTEN),
             store,
             registry(store, c),
-            () -> caughtUp(store),
+            () -> caughtUp(store, c),
             billing(store, c));
     return serving(http, store::close);
   }
@@ -223,14 +226,32 @@ public final class Roles {
         });
   }
 
-  /** Ready once the secondary has caught up with the meter's writes; else the reason. */
-  private static String caughtUp(RollupStore store) {
+  /** Ready once the secondary has caught up with the meter's writes. */
+  private static Readiness caughtUp(RollupStore store, ChargebackConfig c) {
     try {
       store.catchUp();
-      return null;
     } catch (RuntimeException e) {
-      return "not caught up with the meter's store: " + e.getMessage();
+      return Readiness.notReady("not caught up with the meter's store: " + e.getMessage());
     }
+    return Readiness.ready(notes(store, c));
+  }
+
+  /**
+   * What /readyz notes without failing readiness: this process's failing writes, and a (nearly)
+   * full data volume, which the exporter sees too, since it shares the meter's volume.
+   */
+  private static List<String> notes(RollupStore store, ChargebackConfig c) {
+    List<String> notes = new ArrayList<>(2);
+    String writes = store.writeHealth().problem();
+    if (writes != null) {
+      notes.add(writes);
+    }
+    Path data = Path.of(c.data());
+    DataVolume volume = DataVolume.of(data);
+    if (volume != null && volume.low()) {
+      notes.add(volume.describe(data));
+    }
+    return notes;
   }
 
   /** Meter and exporter in one JVM on one port, metering static targets. */
@@ -241,7 +262,7 @@ public final class Roles {
             c.listenOr(EXPORTER_LISTEN),
             null,
             registry(writer.store, c),
-            () -> null,
+            () -> Readiness.ready(notes(writer.store, c)),
             billing(writer.store, c));
     writer.start(staticTargets(c), InstantSource.system(), System.getenv(), true);
     return serving(http, writer::close);
@@ -275,7 +296,7 @@ public final class Roles {
             c.listenOr(EXPORTER_LISTEN),
             null,
             registry(writer.store, c),
-            () -> null,
+            () -> Readiness.ready(notes(writer.store, c)),
             billing(writer.store, c)
                 .andThen(cfg -> SimEndpoints.register(cfg, "/sim", sim, clock)));
     writer.start(SimReplay.targets(sim, "http://127.0.0.1:" + http.port() + "/sim"), clock);

@@ -20,6 +20,7 @@ import dev.chargeback.meter.scrape.Target;
 import dev.chargeback.meter.scrape.Transport;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.store.StoreException;
 import dev.chargeback.meter.time.BillingCalendar;
 import dev.chargeback.meter.time.Granularity;
 import dev.chargeback.meter.usage.PodDirectory;
@@ -233,12 +234,20 @@ final class Writer implements AutoCloseable {
       @Override
       public void namespaceLabels(String namespace, Map<String, String> labels) {
         namespaceLabels.put(namespace, labels);
-        store.recordNamespaceLabels(namespace, YearMonth.now(zone), labels);
+        try {
+          store.recordNamespaceLabels(namespace, YearMonth.now(zone), labels);
+        } catch (StoreException e) {
+          // The store logs failing writes; the hourly rewrite stores the labels later.
+        }
       }
 
       @Override
       public void apiError(String reason) {
-        store.recordScrapeError(KUBERNETES_API);
+        try {
+          store.recordScrapeError(KUBERNETES_API);
+        } catch (StoreException e) {
+          // The store logs failing writes; an API error while it cannot write goes uncounted.
+        }
       }
     };
   }

@@ -31,7 +31,8 @@ class StoreCollectorTest {
           PriceBookLoader.defaults(),
           () -> Instant.ofEpochMilli(now.get()),
           Duration.ofMinutes(5),
-          "test");
+          "test",
+          null);
 
   private void cost(String ns, String at, double amount) {
     long t = Instant.parse(at).toEpochMilli();

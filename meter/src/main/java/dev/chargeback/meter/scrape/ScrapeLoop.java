@@ -115,15 +115,24 @@ public final class ScrapeLoop implements AutoCloseable {
       try {
         meter.scrapeFailed(target);
       } catch (RuntimeException storeFailure) {
-        LOG.warn("cannot record the failed scrape: {}", storeFailure.getMessage());
+        if (!storeFailing()) {
+          LOG.warn("cannot record the failed scrape: {}", storeFailure.getMessage());
+        }
       }
     } catch (RuntimeException e) {
       if (!open) {
         return;
       }
       errors.computeIfAbsent(target.name(), k -> new AtomicLong()).incrementAndGet();
-      LOG.error("ingest of {} failed: {}", target.name(), e.getMessage());
+      if (!storeFailing()) {
+        LOG.error("ingest of {} failed: {}", target.name(), e.getMessage());
+      }
     }
+  }
+
+  /** Failing store writes are logged once by the store, not once per scrape of every target. */
+  private boolean storeFailing() {
+    return meter.store().writeHealth().failing();
   }
 
   /** Failed scrapes per target since start. */

@@ -29,6 +29,7 @@ public final class RollupStore implements AutoCloseable {
 
   public static final String META_SAMPLES = "health/samples_ingested";
   public static final String META_SCRAPE_ERRORS = "health/scrape_errors/";
+  public static final String META_WRITE_ERRORS = "health/write_errors";
   public static final String META_ZONE = "billing/time_zone";
   private static final String META_NAMESPACE_LABELS = "namespace/labels/";
   private static final String META_HOUR_SOURCE = "source/hour/";
@@ -51,6 +52,7 @@ public final class RollupStore implements AutoCloseable {
 
   private final KeyValueStore kv;
   private final BillingCalendar calendar;
+  private final WriteHealth writeHealth = new WriteHealth();
 
   /** The writer's recent rollup values, so increments do not read RocksDB each time. */
   private final Map<Bytes, double[]> cache =
@@ -174,7 +176,7 @@ public final class RollupStore implements AutoCloseable {
             Family.META,
             Keys.meta(META_SAMPLES),
             Keys.longValue(metaLong(META_SAMPLES) + ingest.samples())));
-    kv.write(writes);
+    write(writes);
     cache.putAll(updated);
     newHours.forEach(h -> hourSources.put(h, LIVE));
   }
@@ -194,7 +196,7 @@ public final class RollupStore implements AutoCloseable {
     List<Write> writes = new ArrayList<>();
     Map<Bytes, double[]> updated = sums(increments(usages), writes, true);
     writes.add(hourMark(hour, IMPORTED));
-    kv.write(writes);
+    write(writes);
     cache.putAll(updated);
     hourSources.put(hour, IMPORTED);
     anyImported = true;
@@ -211,7 +213,7 @@ public final class RollupStore implements AutoCloseable {
     }
     List<Write> writes = new ArrayList<>();
     Map<Bytes, double[]> updated = sums(increments(usages), writes);
-    kv.write(writes);
+    write(writes);
     cache.putAll(updated);
   }
 
@@ -365,11 +367,44 @@ public final class RollupStore implements AutoCloseable {
     return updated;
   }
 
+  /**
+   * Writes one batch through {@link #writeHealth}: a failure is recorded (and thrown), and the
+   * first batch that succeeds afterwards also adds the failures to the stored counter.
+   */
+  private synchronized void write(List<Write> writes) {
+    long unrecorded = writeHealth.unrecorded();
+    List<Write> batch = writes;
+    if (unrecorded > 0) {
+      batch = new ArrayList<>(writes);
+      batch.add(
+          new Write.Put(
+              Family.META,
+              Keys.meta(META_WRITE_ERRORS),
+              Keys.longValue(metaLong(META_WRITE_ERRORS) + unrecorded)));
+    }
+    try {
+      kv.write(batch);
+    } catch (StoreException e) {
+      writeHealth.failed(e, System.currentTimeMillis());
+      throw e;
+    }
+    writeHealth.succeeded(unrecorded, System.currentTimeMillis());
+  }
+
+  /** Whether this process's writes to the store succeed (always healthy on a reader). */
+  public WriteHealth writeHealth() {
+    return writeHealth;
+  }
+
+  /** Failed store writes since metering began: stored ones plus this process's unstored ones. */
+  public long writeErrors() {
+    return metaLong(META_WRITE_ERRORS) + writeHealth.unrecorded();
+  }
+
   /** Counts a failed scrape of {@code target} (read by the exporter's health metrics). */
   public synchronized void recordScrapeError(String target) {
     String key = META_SCRAPE_ERRORS + target;
-    kv.write(
-        List.of(new Write.Put(Family.META, Keys.meta(key), Keys.longValue(metaLong(key) + 1))));
+    write(List.of(new Write.Put(Family.META, Keys.meta(key), Keys.longValue(metaLong(key) + 1))));
   }
 
   private static Family family(Granularity g) {
@@ -439,7 +474,7 @@ public final class RollupStore implements AutoCloseable {
       }
     }
     if (!writes.isEmpty()) {
-      kv.write(writes);
+      write(writes);
       cache.keySet().removeIf(b -> b.family() == f);
     }
   }
@@ -587,7 +622,7 @@ public final class RollupStore implements AutoCloseable {
   }
 
   public void deleteMeta(String key) {
-    kv.write(List.of(new Write.Delete(Family.META, Keys.meta(key))));
+    write(List.of(new Write.Delete(Family.META, Keys.meta(key))));
   }
 
   public String metaString(String key) {
@@ -596,7 +631,7 @@ public final class RollupStore implements AutoCloseable {
   }
 
   public void putMetaString(String key, String value) {
-    kv.write(
+    write(
         List.of(
             new Write.Put(
                 Family.META,

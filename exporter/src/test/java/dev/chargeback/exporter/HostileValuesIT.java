@@ -9,6 +9,7 @@ import dev.chargeback.meter.exposition.ExpositionParser;
 import dev.chargeback.meter.exposition.Format;
 import dev.chargeback.meter.exposition.Labels;
 import dev.chargeback.meter.exposition.ParserLimits;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -27,9 +28,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Hostile label values from a scraped target (quotes, backslashes, newlines, control characters,
- * formula triggers, Hangul, a 4,000-character name) travel through the real program and come out
- * exactly, correctly escaped, in /metrics, JSON, and the PDF.
+ * Hostile values (quotes, backslashes, newlines, control characters, formula triggers, Hangul, a
+ * 4,000-character name) in a scraped target's namespaces, pod names and images, and in namespace
+ * labels from the Kubernetes API (a fake API server: a real one would refuse most of them), travel
+ * through the real program and come out exactly, correctly escaped, in /metrics, JSON, CSV and the
+ * PDF.
  */
 class HostileValuesIT {
   private static final String NAMESPACE = "team-\"q\"\\back\nline\u0001=1+2";
@@ -37,6 +40,9 @@ class HostileValuesIT {
   private static final String HANGUL_POD = "결제-서비스-0";
   private static final String FORMULA_POD = "=HYPERLINK(\"http://evil\")";
   private static final String LONG_POD = "long-" + "a".repeat(4000);
+  private static final String IMAGE = "registry.example/결제:\"v1\"\\\n=cmd|' /C calc'!A0";
+  private static final String TEAM = "결제 \"팀\", back\\slash\nline";
+  private static final String COST_CENTER = "=HYPERLINK(\"http://evil\",\"x\")";
 
   @TempDir Path dir;
 
@@ -62,6 +68,8 @@ class HostileValuesIT {
           .append(i++)
           .append("\",namespace=\"")
           .append(escape(c[0]))
+          .append("\",image=\"")
+          .append(escape(IMAGE))
           .append("\",pod=\"")
           .append(escape(c[1]))
           .append("\"} ")
@@ -86,6 +94,7 @@ class HostileValuesIT {
           }
         });
     target.start();
+    KubernetesMockServer api = kubernetesApi();
     int port = ChargebackProcess.freePort();
     Path log = dir.resolve("standalone.log");
     Process standalone =
@@ -97,7 +106,11 @@ class HostileValuesIT {
             "--listen",
             "127.0.0.1:" + port,
             "--kubernetes.discovery",
-            "off",
+            "on",
+            "--kubernetes.kubeconfig",
+            kubeconfig(api).toString(),
+            "--kubernetes.namespace-labels",
+            "team,cost-center",
             "--scrape-interval",
             "1s",
             "--target",
@@ -178,6 +191,24 @@ class HostileValuesIT {
       bill.get("topWorkloads").forEach(w -> workloads.add(w.get("workload").asText()));
       assertThat(workloads).contains("Pod/" + FORMULA_POD, "StatefulSet/결제-서비스", "Pod/" + LONG_POD);
       assertThat(workloads).anyMatch(w -> w.contains("\"x\"\\y\nz"));
+      assertThat(bill.get("labels").get("team").asText()).isEqualTo(TEAM);
+      assertThat(bill.get("labels").get("cost-center").asText()).isEqualTo(COST_CENTER);
+
+      // CSV: every cell parses back exactly (RFC 4180), and none starts a formula.
+      String csv =
+          http.send(
+                  HttpRequest.newBuilder(URI.create(base + "/bill?ns=team-a&format=csv")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      List<List<String>> rows = csv(csv);
+      assertThat(rows.get(0)).last().isEqualTo("labels");
+      assertThat(rows).hasSize(1 + bill.get("lines").size());
+      for (List<String> row : rows.subList(1, rows.size())) {
+        assertThat(row).hasSize(rows.get(0).size());
+        assertThat(row.getLast()).isEqualTo("cost-center=" + COST_CENTER + "; team=" + TEAM);
+        assertThat(row)
+            .noneMatch(cell -> !cell.isEmpty() && "=+-@\t\r".indexOf(cell.charAt(0)) >= 0);
+      }
 
       // The PDF draws the Hangul name (Nanum fonts) and survives the rest.
       HttpResponse<byte[]> pdf =
@@ -194,11 +225,100 @@ class HostileValuesIT {
       String pdfText =
           new String(pdftotext.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       pdftotext.waitFor(30, TimeUnit.SECONDS);
-      assertThat(pdfText).contains("StatefulSet/결제-서비스").contains("HYPERLINK");
+      assertThat(pdfText)
+          .contains("StatefulSet/결제-서비스")
+          .contains("HYPERLINK")
+          .contains("결제 \"팀\", back\\slash");
     } finally {
       standalone.destroy();
       standalone.waitFor(20, TimeUnit.SECONDS);
       target.stop(0);
+      api.destroy();
     }
+  }
+
+  /** A fake API server whose namespace team-a carries hostile label values. */
+  private static KubernetesMockServer kubernetesApi() {
+    var responses =
+        new java.util.HashMap<
+            io.fabric8.mockwebserver.ServerRequest,
+            java.util.Queue<io.fabric8.mockwebserver.ServerResponse>>();
+    KubernetesMockServer api =
+        new KubernetesMockServer(
+            new io.fabric8.mockwebserver.Context(),
+            new io.fabric8.mockwebserver.MockWebServer(),
+            responses,
+            new io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher(responses),
+            true);
+    api.init(java.net.InetAddress.getLoopbackAddress(), 0);
+    try (var admin = api.createClient()) {
+      admin
+          .namespaces()
+          .resource(
+              new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName("team-a")
+                  .addToLabels("team", TEAM)
+                  .addToLabels("cost-center", COST_CENTER)
+                  .endMetadata()
+                  .build())
+          .create();
+    }
+    return api;
+  }
+
+  private Path kubeconfig(KubernetesMockServer api) throws java.io.IOException {
+    return Files.writeString(
+        dir.resolve("kubeconfig"),
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: fake
+          cluster: {server: "%s", insecure-skip-tls-verify: true}
+        users:
+        - name: reader
+          user: {token: reader-token}
+        contexts:
+        - name: fake
+          context: {cluster: fake, user: reader}
+        current-context: fake
+        """
+            .formatted(api.url("/")));
+  }
+
+  /** RFC 4180 rows: quoted cells may hold commas, doubled quotes and line breaks. */
+  private static List<List<String>> csv(String text) {
+    List<List<String>> rows = new ArrayList<>();
+    List<String> row = new ArrayList<>();
+    StringBuilder cell = new StringBuilder();
+    boolean quoted = false;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (quoted) {
+        if (c == '"' && i + 1 < text.length() && text.charAt(i + 1) == '"') {
+          cell.append('"');
+          i++;
+        } else if (c == '"') {
+          quoted = false;
+        } else {
+          cell.append(c);
+        }
+      } else if (c == '"') {
+        quoted = true;
+      } else if (c == ',') {
+        row.add(cell.toString());
+        cell.setLength(0);
+      } else if (c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
+        row.add(cell.toString());
+        cell.setLength(0);
+        rows.add(row);
+        row = new ArrayList<>();
+        i++;
+      } else {
+        cell.append(c);
+      }
+    }
+    return rows;
   }
 }

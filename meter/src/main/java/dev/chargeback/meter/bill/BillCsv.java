@@ -3,9 +3,11 @@ package dev.chargeback.meter.bill;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A bill's line items as CSV (RFC 4180), one row per line. Text cells that a spreadsheet would run
- * as a formula (starting with {@code = + - @}, tab or carriage return) are prefixed with an
- * apostrophe.
+ * A bill's line items as CSV (RFC 4180), one row per line; the last column holds the namespace's
+ * chosen labels as {@code key=value} pairs joined by {@code "; "} (Kubernetes label values hold
+ * neither), so CSVs of many namespaces concatenate into one sheet that can be grouped by team. Text
+ * cells that a spreadsheet would run as a formula (starting with {@code = + - @}, tab or carriage
+ * return) are prefixed with an apostrophe.
  */
 public final class BillCsv {
   private BillCsv() {}
@@ -13,7 +15,11 @@ public final class BillCsv {
   public static byte[] render(Bill bill) {
     StringBuilder out =
         new StringBuilder(
-            "namespace,month,resource,note,quantity,unit,unit_price,amount,currency\r\n");
+            "namespace,month,resource,note,quantity,unit,unit_price,amount,currency,labels\r\n");
+    StringBuilder labels = new StringBuilder();
+    bill.labels()
+        .forEach(
+            (k, v) -> labels.append(labels.isEmpty() ? "" : "; ").append(k).append('=').append(v));
     for (BillLine l : bill.lines()) {
       row(
           out,
@@ -25,7 +31,8 @@ public final class BillCsv {
           text(l.unit()),
           l.unitPrice().toPlainString(),
           l.amount().toPlainString(),
-          bill.currency().getCurrencyCode());
+          bill.currency().getCurrencyCode(),
+          text(labels.toString()));
     }
     return out.toString().getBytes(StandardCharsets.UTF_8);
   }

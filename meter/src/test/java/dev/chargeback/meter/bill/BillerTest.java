@@ -87,6 +87,27 @@ class BillerTest {
   }
 
   @Test
+  void csvQuotesCellsNeutralisesFormulasAndCarriesTheLabels() {
+    store.recordNamespaceLabels(
+        "team-a", YearMonth.of(2026, 10), Map.of("team", "pay,ments \"A\"", "@owner", "x"));
+    Bill bill =
+        biller(PriceBookLoader.parse(BOOK, "test"), "2026-11-05T00:00:00Z")
+            .bill("team-a", YearMonth.of(2026, 10));
+    List<String> rows =
+        new String(BillCsv.render(bill), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+    assertThat(rows.get(0))
+        .isEqualTo("namespace,month,resource,note,quantity,unit,unit_price,amount,currency,labels");
+    assertThat(rows).hasSize(1 + bill.lines().size());
+    // A cell starting with @ would run as a formula: it gets an apostrophe, then RFC 4180 quoting.
+    assertThat(rows.get(1))
+        .startsWith("team-a,2026-10,cpu,")
+        .endsWith(",KRW,\"'@owner=x; team=pay,ments \"\"A\"\"\"");
+    assertThat(BillCsv.text("=1+2")).isEqualTo("'=1+2");
+    assertThat(BillCsv.text("-3")).isEqualTo("'-3");
+    assertThat(BillCsv.text("team-a")).isEqualTo("team-a");
+  }
+
+  @Test
   void priceChangeMidMonthDiscountAndTaxAreExact() {
     Bill bill =
         biller(PriceBookLoader.parse(BOOK, "test"), "2026-11-05T00:00:00Z")

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -158,6 +159,85 @@ class ChartIT {
         .contains("certFile: /etc/chargeback/tls/tls.crt");
     assertThat(kind(docs, "Deployment").at("/spec/template/spec/volumes/0/emptyDir").isObject())
         .isTrue();
+  }
+
+  @Test
+  void theAlertsFireOnAFullVolumeFailingWritesAndAStoppedMeter() throws Exception {
+    JsonNode rule = kind(render(CHART.resolve("ci/serviceMonitor-values.yaml")), "PrometheusRule");
+    assertThat(rule.at("/metadata/labels/release").asText()).isEqualTo("prometheus");
+    Path rules = dir.resolve("rules.yaml");
+    YAML.writeValue(rules.toFile(), rule.get("spec"));
+    Map<String, JsonNode> byName = new java.util.HashMap<>();
+    rule.at("/spec/groups/0/rules").forEach(r -> byName.put(r.get("alert").asText(), r));
+    // The volume fills at minute 3 and writes fail from then on; the meter stores nothing.
+    String test =
+        """
+        rule_files: [rules.yaml]
+        evaluation_interval: 1m
+        tests:
+          - interval: 1m
+            input_series:
+              - series: chargeback_store_volume_free_bytes
+                values: 8388608 4194304 1048576 0x40
+              - series: chargeback_store_volume_capacity_bytes
+                values: 16777216x43
+              - series: chargeback_meter_write_errors_total
+                values: 0 0 0 3 6 9 12x37
+              - series: chargeback_meter_up
+                values: 1 1 1 1 1 0x38
+              - series: chargeback_meter_scrape_errors_total{target="cadvisor:node/a"}
+                values: 0+1x43
+            alert_rule_test:
+              - eval_time: 2m
+                alertname: ChargebackWritesFailing
+                exp_alerts: []
+              - eval_time: 5m
+                alertname: ChargebackWritesFailing
+                exp_alerts:
+                  - exp_labels: {severity: critical}
+                    exp_annotations: {summary: %s, description: %s}
+              - eval_time: 20m
+                alertname: ChargebackDataVolumeFilling
+                exp_alerts:
+                  - exp_labels: {severity: warning}
+                    exp_annotations: {summary: "chargeback's data volume is 0%% free", description: %s}
+              - eval_time: 14m
+                alertname: ChargebackMeterDown
+                exp_alerts: []
+              - eval_time: 16m
+                alertname: ChargebackMeterDown
+                exp_alerts:
+                  - exp_labels: {severity: warning}
+                    exp_annotations: {summary: %s, description: %s}
+              - eval_time: 40m
+                alertname: ChargebackScrapeErrors
+                exp_alerts:
+                  - exp_labels: {severity: warning, target: "cadvisor:node/a"}
+                    exp_annotations: {summary: "chargeback cannot scrape cadvisor:node/a", description: %s}
+        """
+            .formatted(
+                annotation(byName, "ChargebackWritesFailing", "summary"),
+                annotation(byName, "ChargebackWritesFailing", "description"),
+                annotation(byName, "ChargebackDataVolumeFilling", "description"),
+                annotation(byName, "ChargebackMeterDown", "summary"),
+                annotation(byName, "ChargebackMeterDown", "description"),
+                annotation(byName, "ChargebackScrapeErrors", "description"));
+    Files.writeString(dir.resolve("rules_test.yaml"), test);
+    for (List<String> command :
+        List.of(
+            List.of("promtool", "check", "rules", "rules.yaml"),
+            List.of("promtool", "test", "rules", "rules_test.yaml"))) {
+      Process p =
+          new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      assertThat(p.waitFor()).as(String.join(" ", command) + "\n" + out).isZero();
+    }
+  }
+
+  /** An annotation of a rendered alert, as a YAML double-quoted string. */
+  private static String annotation(Map<String, JsonNode> rules, String alert, String name) {
+    String text = rules.get(alert).at("/annotations/" + name).asText();
+    return '"' + text.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
   }
 
   @Test

@@ -111,7 +111,26 @@ class CommandsIT {
     Path out = dir.resolve("team-a.json");
     Result bill = run(60, "bill", "--data", data, "--ns", "team-a", "-o", out.toString());
     assertThat(bill.exit()).isZero();
-    assertThat(Files.readString(out)).contains("\"namespace\" : \"team-a\"").contains("\"total\"");
+    assertThat(Files.readString(out))
+        .contains("\"namespace\" : \"team-a\"")
+        .contains("\"total\"")
+        .contains("\"team\" : \"payments\"");
+    Path csv = dir.resolve("team-a.csv");
+    assertThat(
+            run(
+                    60,
+                    "bill",
+                    "--data",
+                    data,
+                    "--ns",
+                    "team-a",
+                    "--format",
+                    "csv",
+                    "-o",
+                    csv.toString())
+                .exit())
+        .isZero();
+    assertThat(Files.readAllLines(csv).get(1)).endsWith(",cost-center=CC-1017; team=payments");
     Result missing =
         run(60, "bill", "--data", data, "--ns", "ghost", "-o", dir.resolve("x.pdf").toString());
     assertThat(missing.exit()).isEqualTo(1);

@@ -291,6 +291,12 @@ public final class Roles {
           (now - from) / 86_400_000,
           (System.nanoTime() - started) / 1_000_000);
     }
+    // The simulated namespaces' labels, in force since the replay's first month.
+    java.time.YearMonth firstMonth =
+        java.time.YearMonth.from(
+            java.time.Instant.ofEpochMilli(from).atZone(writer.store.calendar().zone()));
+    sim.namespaceLabels()
+        .forEach((ns, labels) -> writer.store.recordNamespaceLabels(ns, firstMonth, labels));
     Javalin http =
         HttpApi.start(
             c.listenOr(EXPORTER_LISTEN),

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -221,6 +222,21 @@ public final class SimCluster {
     TreeSet<String> out = new TreeSet<>();
     steady.forEach(c -> out.add(c.namespace()));
     return List.copyOf(out);
+  }
+
+  /** The simulated namespaces' team and cost-centre labels, as a cluster's would carry them. */
+  public Map<String, Map<String, String>> namespaceLabels() {
+    Map<String, Map<String, String>> out = new java.util.TreeMap<>();
+    for (String ns : namespaces()) {
+      out.put(
+          ns,
+          switch (ns) {
+            case "team-a" -> Map.of("team", "payments", "cost-center", "CC-1017");
+            case "team-b" -> Map.of("team", "search", "cost-center", "CC-2040");
+            default -> Map.of("team", "platform", "cost-center", "CC-1000");
+          });
+    }
+    return out;
   }
 
   /** The CronJob run of hour {@code hour} (epoch hours): team-b's report, on node 2. */

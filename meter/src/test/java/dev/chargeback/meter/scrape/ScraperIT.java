@@ -30,6 +30,8 @@ class ScraperIT {
   private Scraper scraper;
   private final java.util.concurrent.atomic.AtomicInteger hits =
       new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.Map<String, Long> firstScrapes =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private Meter meter;
   private byte[] capture;
 
@@ -106,6 +108,13 @@ class ScraperIT {
           ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4");
           ex.sendResponseHeaders(200, capture.length);
           ex.getResponseBody().write(capture);
+          ex.close();
+        });
+    server.createContext(
+        "/spread",
+        ex -> {
+          firstScrapes.putIfAbsent(ex.getRequestURI().getQuery(), System.nanoTime());
+          ex.sendResponseHeaders(200, -1);
           ex.close();
         });
     server.createContext(
@@ -238,6 +247,34 @@ class ScraperIT {
     // The good target was scraped every second while two others hung until their deadline.
     assertThat(hits.get()).isGreaterThanOrEqualTo(4);
     assertThat(loop.errors().get(target("/endless").name())).isGreaterThanOrEqualTo(2L);
+  }
+
+  @Test
+  void aStartingMeterSpreadsEvenItsFirstScrapesOverTheInterval() throws Exception {
+    // All first scrapes at once held every target's body at the same moment: 200 kubelets ran
+    // a 64 MiB heap out of memory at start-up.
+    ScrapeLoop loop =
+        new ScrapeLoop(meter, scraper, java.time.InstantSource.system(), Duration.ofSeconds(2));
+    long started = System.nanoTime();
+    java.util.List<Target> targets = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      targets.add(target("/spread?" + i));
+    }
+    loop.start(targets);
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (firstScrapes.size() < 40 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+    }
+    loop.close();
+    assertThat(firstScrapes).hasSize(40);
+    long[] ms =
+        firstScrapes.values().stream().mapToLong(t -> (t - started) / 1_000_000).sorted().toArray();
+    // Spread over the 2 s interval: a quarter of them in each half second, give or take.
+    long inFirstHalfSecond = java.util.Arrays.stream(ms).filter(t -> t < 500).count();
+    assertThat(inFirstHalfSecond)
+        .as("first scrapes at %s ms", java.util.Arrays.toString(ms))
+        .isBetween(3L, 20L);
+    assertThat(ms[ms.length - 1]).isLessThan(2_500);
   }
 
   @Test

@@ -160,6 +160,59 @@ class DiskFullIT {
     }
   }
 
+  @Test
+  void standaloneCountsFailedWritesLiveAndResumes() throws Exception {
+    Path data = volume.resolve("data");
+    Path log = dir.resolve("standalone.log");
+    int port = ChargebackProcess.freePort();
+    String url = "http://127.0.0.1:" + port;
+    try (SimKubelets kubelets = new SimKubelets("full")) {
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "standalone",
+                  "--data",
+                  data.toString(),
+                  "--listen",
+                  "127.0.0.1:" + port,
+                  "--kubernetes.discovery",
+                  "off",
+                  "--scrape-interval",
+                  "1s"));
+      args.addAll(kubelets.targets("full"));
+      Process standalone = ChargebackProcess.start(log, args.toArray(String[]::new));
+      try {
+        kubelets.awaitScrapes("full", 6);
+        kubelets.clock.release();
+        Path filler = fill(volume);
+        ChargebackProcess.awaitLog(standalone, log, "writes to the store fail:");
+        Thread.sleep(3000);
+        // One process: the failing writes are counted as they happen, before any is stored.
+        assertThat(value(get(url + "/metrics").body(), "chargeback_meter_write_errors_total "))
+            .isGreaterThanOrEqualTo(3);
+        HttpResponse<String> ready = get(url + "/readyz");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body())
+            .startsWith("ready\nwrites to the store fail since ")
+            .contains("the data volume at " + data + " is full");
+        assertThat(get(url + "/bill?ns=default&format=json").statusCode()).isEqualTo(200);
+
+        Files.delete(filler);
+        ChargebackProcess.awaitLog(standalone, log, "writes to the store resumed");
+        int resumed = kubelets.scrapes("full");
+        kubelets.awaitScrapes("full", resumed + 3);
+        Thread.sleep(1500);
+        assertThat(get(url + "/readyz").body()).isEqualTo("ready\n");
+        assertThat(value(get(url + "/metrics").body(), "chargeback_meter_write_errors_total "))
+            .isGreaterThanOrEqualTo(3);
+        assertThat(Files.readString(log)).doesNotContain("Exception");
+      } finally {
+        standalone.destroyForcibly();
+        standalone.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
   /** Fills {@code dir}'s file system to the last byte; returns the file that holds it. */
   private static Path fill(Path dir) throws IOException {
     Path filler = dir.resolve("filler");

@@ -11,6 +11,7 @@ import java.util.TreeMap;
 /** An in-memory {@link KeyValueStore} with the same ordering and atomicity as RocksDB's. */
 public final class MemoryKeyValueStore implements KeyValueStore {
   private final Map<Family, NavigableMap<byte[], byte[]>> families = new EnumMap<>(Family.class);
+  private boolean closed;
 
   public MemoryKeyValueStore() {
     for (Family f : Family.values()) {
@@ -20,6 +21,7 @@ public final class MemoryKeyValueStore implements KeyValueStore {
 
   @Override
   public synchronized byte[] get(Family family, byte[] key) {
+    ensureOpen();
     byte[] v = families.get(family).get(key);
     return v == null ? null : v.clone();
   }
@@ -28,6 +30,7 @@ public final class MemoryKeyValueStore implements KeyValueStore {
   public void scan(Family family, byte[] from, byte[] to, Visitor visitor) {
     List<Map.Entry<byte[], byte[]>> entries;
     synchronized (this) {
+      ensureOpen();
       NavigableMap<byte[], byte[]> map = families.get(family);
       entries =
           List.copyOf((to == null ? map.tailMap(from, true) : map.subMap(from, to)).entrySet());
@@ -41,6 +44,7 @@ public final class MemoryKeyValueStore implements KeyValueStore {
 
   @Override
   public synchronized void write(List<Write> writes) {
+    ensureOpen();
     for (Write w : writes) {
       NavigableMap<byte[], byte[]> map = families.get(w.family());
       switch (w) {
@@ -62,5 +66,13 @@ public final class MemoryKeyValueStore implements KeyValueStore {
   }
 
   @Override
-  public void close() {}
+  public synchronized void close() {
+    closed = true;
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new StoreException("the in-memory store is closed");
+    }
+  }
 }

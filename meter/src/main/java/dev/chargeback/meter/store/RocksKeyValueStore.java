@@ -1,10 +1,15 @@
 package dev.chargeback.meter.store;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.Checkpoint;
@@ -12,6 +17,7 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -26,7 +32,8 @@ import org.rocksdb.WriteOptions;
  * RocksDB behind {@link KeyValueStore}. One process writes (RocksDB's lock file enforces it);
  * others open the same directory as a read-only secondary and {@link #catchUp()}. Memory is
  * bounded: one shared block cache and small memtables. Every native handle is freed by {@link
- * #close()}.
+ * #close()}, which waits for calls in flight; a call after it fails with {@link StoreException} (a
+ * freed handle would crash the JVM).
  */
 public final class RocksKeyValueStore implements KeyValueStore {
   static {
@@ -36,9 +43,14 @@ public final class RocksKeyValueStore implements KeyValueStore {
   private final Path path;
   private final boolean primary;
   private final List<AutoCloseable> resources = new ArrayList<>();
-  private final Map<Family, ColumnFamilyHandle> handles = new java.util.HashMap<>();
+  private final Map<Family, ColumnFamilyHandle> handles = new HashMap<>();
   private final WriteOptions writeOptions;
   private final RocksDB db;
+
+  /** Calls share it; close() takes it alone, so no call runs on freed native handles. */
+  private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+
+  private boolean closed;
 
   private RocksKeyValueStore(Path path, Path secondaryPath, boolean syncWrites) {
     this.path = path;
@@ -100,7 +112,7 @@ public final class RocksKeyValueStore implements KeyValueStore {
     } catch (RocksDBException e) {
       closeResources();
       throw wrap("cannot open", e);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       closeResources();
       throw new StoreException("cannot create data directory " + path + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
@@ -142,17 +154,46 @@ public final class RocksKeyValueStore implements KeyValueStore {
     return new StoreException(action + " RocksDB store at " + path + ": " + status, e);
   }
 
+  /** Runs {@code call} on the open store; fails with a StoreException once it is closed. */
+  private <T> T open(Supplier<T> call) {
+    ReentrantReadWriteLock.ReadLock lock = lifecycle.readLock();
+    lock.lock();
+    try {
+      if (closed) {
+        throw new StoreException("the store at " + path + " is closed");
+      }
+      return call.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void open(Runnable call) {
+    open(
+        () -> {
+          call.run();
+          return null;
+        });
+  }
+
   @Override
   public byte[] get(Family family, byte[] key) {
-    try {
-      return db.get(handles.get(family), key);
-    } catch (RocksDBException e) {
-      throw wrap("cannot read", e);
-    }
+    return open(
+        () -> {
+          try {
+            return db.get(handles.get(family), key);
+          } catch (RocksDBException e) {
+            throw wrap("cannot read", e);
+          }
+        });
   }
 
   @Override
   public void scan(Family family, byte[] from, byte[] to, Visitor visitor) {
+    open(() -> scanOpen(family, from, to, visitor));
+  }
+
+  private void scanOpen(Family family, byte[] from, byte[] to, Visitor visitor) {
     try (ReadOptions options = new ReadOptions();
         Slice upper = to == null ? null : new Slice(to)) {
       if (upper != null) {
@@ -173,13 +214,17 @@ public final class RocksKeyValueStore implements KeyValueStore {
 
   @Override
   public void scanRanges(Family family, List<byte[][]> ranges, RangeVisitor visitor) {
+    open(() -> scanRangesOpen(family, ranges, visitor));
+  }
+
+  private void scanRangesOpen(Family family, List<byte[][]> ranges, RangeVisitor visitor) {
     try (ReadOptions options = new ReadOptions();
         RocksIterator it = db.newIterator(handles.get(family), options)) {
       for (int r = 0; r < ranges.size(); r++) {
         byte[] to = ranges.get(r)[1];
         for (it.seek(ranges.get(r)[0]); it.isValid(); it.next()) {
           byte[] key = it.key();
-          if (to != null && java.util.Arrays.compareUnsigned(key, to) >= 0) {
+          if (to != null && Arrays.compareUnsigned(key, to) >= 0) {
             break;
           }
           if (!visitor.visit(r, key, it.value())) {
@@ -198,6 +243,10 @@ public final class RocksKeyValueStore implements KeyValueStore {
     if (!primary) {
       throw new StoreException("the store at " + path + " is open read-only");
     }
+    open(() -> writeOpen(writes));
+  }
+
+  private void writeOpen(List<Write> writes) {
     try (WriteBatch batch = new WriteBatch()) {
       for (Write w : writes) {
         ColumnFamilyHandle cf = handles.get(w.family());
@@ -218,11 +267,14 @@ public final class RocksKeyValueStore implements KeyValueStore {
     if (primary) {
       return;
     }
-    try {
-      db.tryCatchUpWithPrimary();
-    } catch (RocksDBException e) {
-      throw wrap("cannot catch up with", e);
-    }
+    open(
+        () -> {
+          try {
+            db.tryCatchUpWithPrimary();
+          } catch (RocksDBException e) {
+            throw wrap("cannot catch up with", e);
+          }
+        });
   }
 
   @Override
@@ -232,51 +284,66 @@ public final class RocksKeyValueStore implements KeyValueStore {
 
   @Override
   public void checkpoint(Path dir) {
-    try (Checkpoint checkpoint = Checkpoint.create(db)) {
-      checkpoint.createCheckpoint(dir.toString());
-    } catch (RocksDBException e) {
-      throw wrap("cannot checkpoint to " + dir + " from", e);
-    }
+    open(
+        () -> {
+          try (Checkpoint checkpoint = Checkpoint.create(db)) {
+            checkpoint.createCheckpoint(dir.toString());
+          } catch (RocksDBException e) {
+            throw wrap("cannot checkpoint to " + dir + " from", e);
+          }
+        });
   }
 
   /** Flushes memtables to SST files (after a bulk replay without fsync). */
   public void flush() {
-    try (org.rocksdb.FlushOptions options = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
-      for (Family f : Family.values()) {
-        db.flush(options, handles.get(f));
-      }
-    } catch (RocksDBException e) {
-      throw wrap("cannot flush", e);
-    }
+    open(
+        () -> {
+          try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
+            for (Family f : Family.values()) {
+              db.flush(options, handles.get(f));
+            }
+          } catch (RocksDBException e) {
+            throw wrap("cannot flush", e);
+          }
+        });
   }
 
   /** Flushes, then compacts every family fully (e.g. before measuring the store's size). */
   public void compact() {
     flush();
-    try {
-      for (Family f : Family.values()) {
-        db.compactRange(handles.get(f));
-      }
-    } catch (RocksDBException e) {
-      throw wrap("cannot compact", e);
-    }
+    open(
+        () -> {
+          try {
+            for (Family f : Family.values()) {
+              db.compactRange(handles.get(f));
+            }
+          } catch (RocksDBException e) {
+            throw wrap("cannot compact", e);
+          }
+        });
   }
 
   /** Bytes of the store's SST files. */
   public long sstBytes() {
-    try (var files = java.nio.file.Files.list(path)) {
+    try (var files = Files.list(path)) {
       return files
           .filter(p -> p.toString().endsWith(".sst"))
           .mapToLong(p -> p.toFile().length())
           .sum();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new StoreException("cannot list " + path, e);
     }
   }
 
   @Override
   public void close() {
-    synchronized (this) {
+    // Waits for the calls in flight; later ones see closed and fail instead of crashing.
+    lifecycle.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
       // RocksJava's order: column family handles, then the database, then options and caches.
       handles.values().forEach(ColumnFamilyHandle::close);
       handles.clear();
@@ -284,6 +351,8 @@ public final class RocksKeyValueStore implements KeyValueStore {
         db.close();
       }
       closeResources();
+    } finally {
+      lifecycle.writeLock().unlock();
     }
   }
 

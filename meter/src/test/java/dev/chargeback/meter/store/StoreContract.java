@@ -1,6 +1,7 @@
 package dev.chargeback.meter.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.chargeback.meter.time.BillingCalendar;
@@ -59,6 +60,20 @@ abstract class StoreContract {
     List<String> keys = new ArrayList<>();
     kv.scan(f, from, to, (k, v) -> keys.add(java.util.Arrays.toString(k)));
     return keys;
+  }
+
+  @Test
+  void everyCallAfterCloseFailsWithAStoreException() {
+    kv.write(List.of(new Write.Put(Family.META, b(1), b(1))));
+    kv.close();
+    kv.close(); // closing twice is harmless
+    assertThatThrownBy(() -> kv.get(Family.META, b(1))).isInstanceOf(StoreException.class);
+    assertThatThrownBy(() -> kv.scan(Family.META, b(0), null, (k, v) -> true))
+        .isInstanceOf(StoreException.class);
+    assertThatThrownBy(() -> kv.write(List.of(new Write.Put(Family.META, b(2), b(2)))))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("closed");
+    assertThatThrownBy(() -> store.lastScrape("any")).isInstanceOf(StoreException.class);
   }
 
   @Test

@@ -95,7 +95,6 @@ class BackupIT {
   void aRunningMeterTakesTheBackupItself() throws Exception {
     Path data = dir.resolve("live");
     Map<String, Double> before = meter(data);
-    int port = ChargebackProcess.freePort();
     Path log = dir.resolve("meter.log");
     Process meter =
         ChargebackProcess.start(
@@ -104,28 +103,20 @@ class BackupIT {
             "--data",
             data.toString(),
             "--listen",
-            "127.0.0.1:" + port,
+            "127.0.0.1:0",
             "--kubernetes.discovery",
             "off");
     Path backup = dir.resolve("online");
     try {
       ChargebackProcess.awaitLog(meter, log, "metering 0 target(s)");
+      String admin = ChargebackProcess.adminUrl(meter, log);
       Thread.sleep(500);
       ChargebackProcess.Run b =
           chargeback(
-              "backup",
-              "--to",
-              backup.toString(),
-              "--data",
-              data.toString(),
-              "--meter-url",
-              "http://127.0.0.1:" + port);
+              "backup", "--to", backup.toString(), "--data", data.toString(), "--meter-url", admin);
       assertThat(b.exit()).as(b.output()).isZero();
       assertThat(b.output())
-          .contains(
-              "the meter is running: asking it to do this (http://127.0.0.1:"
-                  + port
-                  + "/admin/backup)")
+          .contains("the meter is running: asking it to do this (" + admin + "/admin/backup)")
           .contains("backed up to " + backup);
     } finally {
       meter.destroy();

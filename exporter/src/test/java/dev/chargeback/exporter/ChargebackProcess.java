@@ -59,6 +59,18 @@ final class ChargebackProcess {
     return new Run(p.exitValue(), Files.readString(log));
   }
 
+  /**
+   * The admin URL a started meter (or standalone) logged, e.g. {@code http://127.0.0.1:40123}
+   * (waits for the line, at most a minute).
+   */
+  static String adminUrl(Process p, Path log) throws IOException, InterruptedException {
+    String marker = "admin endpoints (import, backup) on ";
+    awaitLog(p, log, marker);
+    String line =
+        Files.readAllLines(log).stream().filter(l -> l.contains(marker)).findFirst().orElseThrow();
+    return line.substring(line.indexOf(marker) + marker.length()).strip();
+  }
+
   /** Waits (at most a minute) until {@code log} shows {@code text}; fails if {@code p} exits. */
   static void awaitLog(Process p, Path log, String text) throws IOException, InterruptedException {
     long deadline = System.currentTimeMillis() + 60_000;

@@ -2,6 +2,8 @@ package dev.chargeback.exporter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -58,18 +60,39 @@ class CommandsIT {
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.output().strip())
         .isEqualTo("chargeback: unknown config key 'scrapeIntervall' (from --scrape-intervall)");
-    Result badTarget =
-        run(
-            30,
-            "standalone",
-            "--data",
-            dir.resolve("d").toString(),
-            "--target",
-            "kubelet=http://x");
+    Result badTarget;
+    // Configuration is checked before anything binds: with the port taken, the reason is still
+    // the bad target, not the port.
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      badTarget =
+          run(
+              30,
+              "standalone",
+              "--data",
+              dir.resolve("d").toString(),
+              "--listen",
+              "127.0.0.1:" + taken.getLocalPort(),
+              "--target",
+              "kubelet=http://x");
+    }
     assertThat(badTarget.exit()).isEqualTo(1);
     assertThat(badTarget.output())
         .contains("config key 'targets'")
         .contains("unknown target role 'kubelet'");
+    Result admin =
+        run(
+            30,
+            "meter",
+            "--data",
+            dir.resolve("d").toString(),
+            "--listen",
+            "127.0.0.1:0",
+            "--admin.listen",
+            "0.0.0.0:0");
+    assertThat(admin.exit()).isEqualTo(1);
+    assertThat(admin.output().strip())
+        .startsWith("chargeback: config key 'admin.listen': '0.0.0.0:0' is not a loopback address")
+        .doesNotContain("\n");
     Result role = run(30, "meterr");
     assertThat(role.exit()).isEqualTo(1);
     assertThat(role.output()).contains("unknown role 'meterr'");

@@ -85,9 +85,9 @@ class HistoryImportIT {
             .start();
     assertThat(promtool.waitFor(300, TimeUnit.SECONDS)).isTrue();
     assertThat(promtool.exitValue()).as(Files.readString(shared.resolve("promtool.log"))).isZero();
-    int port = ChargebackProcess.freePort();
     Path config = shared.resolve("prometheus.yml");
     Files.writeString(config, "global: {scrape_interval: 1m}\n");
+    int port = ChargebackProcess.freePort();
     prometheus =
         new ProcessBuilder(
                 "prometheus",
@@ -386,7 +386,6 @@ class HistoryImportIT {
             data);
     assertThat(badStart.output()).contains("flag --start: 'yesterday' is not RFC 3339");
 
-    int port = ChargebackProcess.freePort();
     String live = dir.resolve("live").toString();
     Path meterLog = dir.resolve("meter.log");
     Process meter =
@@ -396,11 +395,12 @@ class HistoryImportIT {
             "--data",
             live,
             "--listen",
-            "127.0.0.1:" + port,
+            "127.0.0.1:0",
             "--kubernetes.discovery",
             "off");
     try {
       ChargebackProcess.awaitLog(meter, meterLog, "metering 0 target(s)");
+      String admin = ChargebackProcess.adminUrl(meter, meterLog);
       Thread.sleep(500);
       ChargebackProcess.Run forwarded =
           chargeback(
@@ -414,13 +414,10 @@ class HistoryImportIT {
               "--data",
               live,
               "--meter-url",
-              "http://127.0.0.1:" + port);
+              admin);
       assertThat(forwarded.exit()).as(forwarded.output()).isZero();
       assertThat(forwarded.output())
-          .contains(
-              "the meter is running: asking it to do this (http://127.0.0.1:"
-                  + port
-                  + "/admin/import)")
+          .contains("the meter is running: asking it to do this (" + admin + "/admin/import)")
           .contains("imported 72 hour(s)");
     } finally {
       meter.destroy();

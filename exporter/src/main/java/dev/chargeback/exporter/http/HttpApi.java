@@ -1,6 +1,8 @@
 package dev.chargeback.exporter.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chargeback.meter.config.ListenAddress;
 import dev.chargeback.meter.store.RollupStore;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
@@ -42,40 +44,53 @@ public final class HttpApi {
       Supplier<Readiness> ready,
       Consumer<JavalinConfig> extra) {
     ExpositionFormats formats = ExpositionFormats.init();
+    return serve(
+        listen,
+        cfg -> {
+          cfg.routes.get("/healthz", ctx -> ctx.result("ok\n"));
+          cfg.routes.get(
+              "/readyz",
+              ctx -> {
+                Readiness readiness = ready.get();
+                ctx.status(readiness.isReady() ? 200 : 503)
+                    .contentType("text/plain; charset=utf-8")
+                    .result(readiness.body());
+              });
+          if (registry != null) {
+            cfg.routes.get(
+                "/metrics",
+                ctx -> {
+                  if (store != null) {
+                    store.catchUp();
+                  }
+                  ExpositionFormatWriter writer = formats.findWriter(ctx.header("Accept"));
+                  ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+                  writer.write(out, registry.scrape());
+                  ctx.contentType(writer.getContentType()).result(out.toByteArray());
+                });
+          }
+          cfg.routes.get("/", ctx -> ctx.html(landingPage()));
+          extra.accept(cfg);
+        });
+  }
+
+  /**
+   * Starts a server with only {@code routes} on {@code listen}: virtual threads, bounded request
+   * bodies, and errors as JSON that never carry a stack trace or an exception's class (those go to
+   * the log).
+   */
+  public static Javalin serve(String listen, Consumer<JavalinConfig> routes) {
     Javalin app =
         Javalin.create(
             cfg -> {
               cfg.startup.showJavalinBanner = false;
               cfg.concurrency.useVirtualThreads = true;
               cfg.http.maxRequestSize = 64 * 1024;
-              cfg.routes.get("/healthz", ctx -> ctx.result("ok\n"));
-              cfg.routes.get(
-                  "/readyz",
-                  ctx -> {
-                    Readiness readiness = ready.get();
-                    ctx.status(readiness.isReady() ? 200 : 503)
-                        .contentType("text/plain; charset=utf-8")
-                        .result(readiness.body());
-                  });
-              if (registry != null) {
-                cfg.routes.get(
-                    "/metrics",
-                    ctx -> {
-                      if (store != null) {
-                        store.catchUp();
-                      }
-                      ExpositionFormatWriter writer = formats.findWriter(ctx.header("Accept"));
-                      ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
-                      writer.write(out, registry.scrape());
-                      ctx.contentType(writer.getContentType()).result(out.toByteArray());
-                    });
-              }
-              cfg.routes.get("/", ctx -> ctx.html(landingPage()));
               cfg.routes.exception(
                   Exception.class,
                   (e, ctx) -> {
                     LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
-                    error(ctx, 500, "internal error", e.getClass().getSimpleName());
+                    error(ctx, 500, "internal error", "the server log has the details");
                   });
               cfg.routes.error(
                   404,
@@ -86,11 +101,10 @@ public final class HttpApi {
                       error(ctx, 404, "not found", ctx.path());
                     }
                   });
-              extra.accept(cfg);
+              routes.accept(cfg);
             });
-    int colon = listen.lastIndexOf(':');
-    String host = listen.substring(0, colon);
-    app.start(host.isEmpty() ? "0.0.0.0" : host, Integer.parseInt(listen.substring(colon + 1)));
+    ListenAddress address = ListenAddress.parse("listen", listen);
+    app.start(address.host(), address.port());
     return app;
   }
 
@@ -103,7 +117,7 @@ public final class HttpApi {
     }
     try {
       ctx.status(status).contentType("application/json").result(JSON.writeValueAsString(body));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       ctx.status(status).result(error);
     }
   }

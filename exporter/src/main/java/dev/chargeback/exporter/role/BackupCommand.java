@@ -1,13 +1,10 @@
 package dev.chargeback.exporter.role;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.chargeback.exporter.http.HttpApi;
 import dev.chargeback.meter.config.ChargebackConfig;
 import dev.chargeback.meter.config.ConfigException;
 import dev.chargeback.meter.store.KeyValueStore;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.StoreException;
-import io.javalin.config.JavalinConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -24,7 +21,6 @@ import java.util.stream.Stream;
  */
 public final class BackupCommand {
   public static final Set<String> FLAGS = Set.of("to", "from", "meter-url");
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The admin endpoint's request. */
   public record Request(String to) {}
@@ -55,7 +51,8 @@ public final class BackupCommand {
     return 0;
   }
 
-  private static String checkpoint(KeyValueStore kv, Path target) {
+  /** A checkpoint of {@code kv} into the new directory {@code target}; what to tell the caller. */
+  static String checkpoint(KeyValueStore kv, Path target) {
     kv.checkpoint(target);
     return "backed up to "
         + target
@@ -98,35 +95,6 @@ public final class BackupCommand {
     }
     out.println("restored " + from + " into " + data + "; start the meter on it");
     return 0;
-  }
-
-  /** The meter's admin endpoint: {@code POST /admin/backup} with {@code {"to": DIR}}. */
-  static void routes(JavalinConfig cfg, KeyValueStore kv) {
-    cfg.routes.post(
-        "/admin/backup",
-        ctx -> {
-          Request request;
-          try {
-            request = JSON.readValue(ctx.body(), Request.class);
-          } catch (IOException e) {
-            HttpApi.error(ctx, 400, "bad backup request", e.getMessage());
-            return;
-          }
-          if (request.to() == null || !Path.of(request.to()).isAbsolute()) {
-            HttpApi.error(ctx, 400, "bad backup request", "\"to\" must be an absolute path");
-            return;
-          }
-          Path target = Path.of(request.to());
-          if (Files.exists(target)) {
-            HttpApi.error(ctx, 409, "backup target exists", target.toString());
-            return;
-          }
-          try {
-            ctx.contentType("text/plain; charset=utf-8").result(checkpoint(kv, target));
-          } catch (StoreException e) {
-            HttpApi.error(ctx, 500, "backup failed", e.getMessage());
-          }
-        });
   }
 
   private static long bytes(Path dir) {

@@ -1,28 +1,25 @@
 package dev.chargeback.exporter.role;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chargeback.exporter.admin.ImportRequest;
 import dev.chargeback.meter.config.ChargebackConfig;
 import dev.chargeback.meter.config.ConfigException;
-import dev.chargeback.meter.config.Durations;
 import dev.chargeback.meter.exposition.ExpositionException;
 import dev.chargeback.meter.history.ImportReport;
 import dev.chargeback.meter.history.OpenMetricsImport;
 import dev.chargeback.meter.history.PrometheusApi;
 import dev.chargeback.meter.history.PrometheusImport;
 import dev.chargeback.meter.price.CostAccrual;
+import dev.chargeback.meter.runtime.MeterRuntime;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
+import java.time.InstantSource;
 import java.util.Map;
 import java.util.Set;
 
@@ -75,94 +72,11 @@ public final class ImportCommand {
       Exit status 0 when every hour was imported or already had a source, 1 when some failed.
       """;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  /**
-   * What to import; the same fields arrive as flags or as the admin endpoint's JSON.
-   *
-   * @param openmetrics a file path, or null
-   * @param prometheusUrl a query API, or null
-   */
-  public record Request(
-      String openmetrics,
-      String prometheusUrl,
-      String start,
-      String end,
-      String bearerTokenFile,
-      String basicAuthFile,
-      String caFile,
-      boolean insecureSkipVerify,
-      String timeout) {
-
-    static Request of(Map<String, String> flags) {
-      String file = flags.get("openmetrics");
-      return new Request(
-          file == null ? null : Path.of(file).toAbsolutePath().toString(),
-          flags.get("prometheus-url"),
-          flags.get("start"),
-          flags.get("end"),
-          absolute(flags.getOrDefault("bearer-token-file", "")),
-          absolute(flags.getOrDefault("basic-auth-file", "")),
-          absolute(flags.getOrDefault("ca-file", "")),
-          Boolean.parseBoolean(flags.getOrDefault("insecure-skip-verify", "false")),
-          flags.getOrDefault("timeout", "2m"));
-    }
-
-    private static String absolute(String path) {
-      return path.isBlank() ? "" : Path.of(path).toAbsolutePath().toString();
-    }
-
-    /** Checks the request, naming the flag at fault. */
-    Request validate() {
-      if ((openmetrics == null) == (prometheusUrl == null)) {
-        throw new ConfigException("import needs one of --openmetrics FILE or --prometheus-url URL");
-      }
-      if (openmetrics != null && !Files.isReadable(Path.of(openmetrics))) {
-        throw new ConfigException("flag --openmetrics: cannot read " + openmetrics);
-      }
-      if (prometheusUrl != null) {
-        if (start == null || end == null) {
-          throw new ConfigException("--prometheus-url needs --start and --end");
-        }
-        if (!instant("start", start).isBefore(instant("end", end))) {
-          throw new ConfigException("flag --start: must be before --end");
-        }
-        endpoint();
-      }
-      return this;
-    }
-
-    PrometheusApi.Endpoint endpoint() {
-      Duration t = Durations.parse("--timeout", timeout);
-      try {
-        return PrometheusApi.endpoint(
-            prometheusUrl, bearerTokenFile, basicAuthFile, caFile, insecureSkipVerify, t);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException("flag --prometheus-url: " + e.getMessage());
-      }
-    }
-
-    static Instant instant(String flag, String value) {
-      try {
-        return value.length() == 10
-            ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
-            : Instant.parse(value);
-      } catch (DateTimeParseException e) {
-        throw new ConfigException(
-            "flag --"
-                + flag
-                + ": '"
-                + value
-                + "' is not RFC 3339 (2026-10-01T00:00:00Z) or a date");
-      }
-    }
-  }
-
   private ImportCommand() {}
 
   /** Runs the import here or at the running meter; returns the exit status. */
   public static int run(ChargebackConfig c, Map<String, String> flags, PrintStream out) {
-    Request request = Request.of(flags).validate();
+    ImportRequest request = ImportRequest.of(flags).validate();
     RocksKeyValueStore kv = MeterAdmin.openUnlessRunning(Path.of(c.data()));
     if (kv == null) {
       return MeterAdmin.forward(
@@ -170,7 +84,7 @@ public final class ImportCommand {
     }
     try (RollupStore store = new RollupStore(kv, new BillingCalendar(c.billing().zone()))) {
       // Buckets already past retention are not written (the meter would expire them at once).
-      store.retain(Writer.retention(c), java.time.InstantSource.system());
+      store.retain(MeterRuntime.retention(c), InstantSource.system());
       ImportReport report = run(store, c, request);
       out.print(report.summary());
       return report.failed().isEmpty() ? 0 : 1;
@@ -178,13 +92,14 @@ public final class ImportCommand {
   }
 
   /** Imports into an open store (the CLI's, or the running meter's). */
-  static ImportReport run(RollupStore store, ChargebackConfig c, Request request) {
+  public static ImportReport run(RollupStore store, ChargebackConfig c, ImportRequest request) {
     CostAccrual accrual =
         new CostAccrual(Roles.priceBook(c), new BillingCalendar(c.billing().zone()));
     if (request.openmetrics() != null) {
-      try (InputStream in = Files.newInputStream(Path.of(request.openmetrics()))) {
-        return new OpenMetricsImport(store, c.effectiveMaxGap(), accrual, Writer.limits(c))
-            .run(new java.io.BufferedInputStream(in, 1 << 16));
+      try (InputStream in =
+          new BufferedInputStream(Files.newInputStream(Path.of(request.openmetrics())), 1 << 16)) {
+        return new OpenMetricsImport(store, c.effectiveMaxGap(), accrual, MeterRuntime.limits(c))
+            .run(in);
       } catch (ExpositionException e) {
         throw new ConfigException(
             "flag --openmetrics: " + request.openmetrics() + ": " + e.getMessage());
@@ -195,39 +110,11 @@ public final class ImportCommand {
     try (PrometheusApi api = new PrometheusApi(request.endpoint())) {
       return new PrometheusImport(store, api, accrual, 3)
           .run(
-              Request.instant("start", request.start()).toEpochMilli(),
-              Request.instant("end", request.end()).toEpochMilli());
+              ImportRequest.instant("start", request.start()).toEpochMilli(),
+              ImportRequest.instant("end", request.end()).toEpochMilli());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ConfigException("import interrupted");
     }
-  }
-
-  /** The meter's admin endpoint: {@code POST /admin/import} with a {@link Request} as JSON. */
-  static void routes(io.javalin.config.JavalinConfig cfg, RollupStore store, ChargebackConfig c) {
-    cfg.routes.post(
-        "/admin/import",
-        ctx -> {
-          Request request;
-          try {
-            request = JSON.readValue(ctx.body(), Request.class).validate();
-          } catch (IOException e) {
-            dev.chargeback.exporter.http.HttpApi.error(
-                ctx, 400, "bad import request", e.getMessage());
-            return;
-          } catch (ConfigException e) {
-            dev.chargeback.exporter.http.HttpApi.error(
-                ctx, 400, "bad import request", e.getMessage());
-            return;
-          }
-          try {
-            ImportReport report = run(store, c, request);
-            ctx.status(report.failed().isEmpty() ? 200 : 207)
-                .contentType("text/plain; charset=utf-8")
-                .result(report.summary());
-          } catch (ConfigException e) {
-            dev.chargeback.exporter.http.HttpApi.error(ctx, 400, "import failed", e.getMessage());
-          }
-        });
   }
 }

@@ -17,7 +17,9 @@ import java.nio.file.Path;
  * data directly, or, when a meter holds the store, through that meter's admin endpoint.
  */
 final class MeterAdmin {
-  static final String DEFAULT_URL = "http://127.0.0.1:9467";
+  /** The meter's admin endpoints (config key admin.listen), on loopback in the meter's pod. */
+  static final String DEFAULT_URL = "http://127.0.0.1:9468";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private MeterAdmin() {}

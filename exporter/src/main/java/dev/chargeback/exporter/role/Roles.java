@@ -1,5 +1,6 @@
 package dev.chargeback.exporter.role;
 
+import dev.chargeback.exporter.admin.AdminServer;
 import dev.chargeback.exporter.http.AccessControl;
 import dev.chargeback.exporter.http.BillRoutes;
 import dev.chargeback.exporter.http.HttpApi;
@@ -14,6 +15,7 @@ import dev.chargeback.meter.config.ConfigException;
 import dev.chargeback.meter.discovery.KubernetesConnection;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceBookLoader;
+import dev.chargeback.meter.runtime.MeterRuntime;
 import dev.chargeback.meter.scrape.Target;
 import dev.chargeback.meter.sim.SimCluster;
 import dev.chargeback.meter.sim.SimReplay;
@@ -22,6 +24,7 @@ import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -29,9 +32,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
+import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,9 +79,7 @@ public final class Roles {
   }
 
   static PriceBook priceBook(ChargebackConfig c) {
-    return c.prices().isBlank()
-        ? PriceBookLoader.defaults()
-        : PriceBookLoader.load(Path.of(c.prices()));
+    return PriceBookLoader.loadOrDefaults(c.prices());
   }
 
   static Biller biller(RollupStore store, ChargebackConfig c) {
@@ -111,10 +115,9 @@ public final class Roles {
   }
 
   /** The bill and API routes over {@code store}. */
-  private static java.util.function.Consumer<io.javalin.config.JavalinConfig> billing(
-      RollupStore store, ChargebackConfig c) {
+  private static Consumer<JavalinConfig> billing(RollupStore store, ChargebackConfig c) {
     BillRoutes routes = new BillRoutes(store, biller(store, c), pdf(c), access(c));
-    java.util.function.Consumer<io.javalin.config.JavalinConfig> tls =
+    Consumer<JavalinConfig> tls =
         c.tls().certFile().isBlank()
             ? cfg -> {}
             : Tls.listener(
@@ -147,21 +150,39 @@ public final class Roles {
     return v == null ? "dev" : v;
   }
 
-  /** The meter: the only writer; its own port serves health. */
+  /**
+   * The meter: the only writer. Its own port serves health to probes; the admin endpoints listen on
+   * loopback only.
+   */
   public static Running meter(ChargebackConfig c) {
-    Writer writer = new Writer(c, true);
-    writer.start(staticTargets(c), InstantSource.system(), System.getenv(), true);
-    Javalin http =
-        HttpApi.start(
-            c.listenOr(METER_LISTEN),
-            null,
-            null,
-            () -> Readiness.ready(notes(writer.store, c)),
-            cfg -> {
-              ImportCommand.routes(cfg, writer.store, c);
-              BackupCommand.routes(cfg, writer.store.keyValueStore());
-            });
-    return serving(http, writer::close);
+    List<Target> targets = staticTargets(c);
+    MeterRuntime writer = new MeterRuntime(c, true);
+    List<Javalin> servers = new ArrayList<>();
+    try {
+      servers.add(
+          HttpApi.start(
+              c.listenOr(METER_LISTEN),
+              null,
+              null,
+              () -> Readiness.ready(notes(writer.store(), c)),
+              cfg -> {}));
+      servers.add(admin(writer, c, METER_LISTEN));
+    } catch (RuntimeException e) {
+      servers.forEach(Javalin::stop);
+      writer.close();
+      throw e;
+    }
+    writer.start(targets, InstantSource.system(), System.getenv(), true);
+    return serving(servers, writer::close);
+  }
+
+  /** The writer's admin endpoints (import, backup) on loopback. */
+  private static Javalin admin(MeterRuntime writer, ChargebackConfig c, String defaultListen) {
+    return AdminServer.start(
+        c.adminListen(defaultListen),
+        c.admin().directories(),
+        request -> ImportCommand.run(writer.store(), c, request),
+        to -> BackupCommand.checkpoint(writer.store().keyValueStore(), to));
   }
 
   /** The exporter: a read-only secondary of the meter's store, serving HTTP. */
@@ -184,14 +205,14 @@ public final class Roles {
             registry(store, c),
             () -> caughtUp(store, c),
             billing(store, c));
-    return serving(http, store::close);
+    return serving(List.of(http), store::close);
   }
 
   /** How long the exporter waits for the meter to create the store (they start together). */
-  static final java.time.Duration STORE_WAIT = java.time.Duration.ofMinutes(2);
+  static final Duration STORE_WAIT = Duration.ofMinutes(2);
 
   /** Waits until the meter has created the store in {@code data}, or fails after {@code wait}. */
-  static void awaitStore(Path data, java.time.Duration wait) {
+  static void awaitStore(Path data, Duration wait) {
     long deadline = System.nanoTime() + wait.toNanos();
     boolean said = false;
     while (!Files.isRegularFile(data.resolve("CURRENT"))) {
@@ -216,12 +237,15 @@ public final class Roles {
     }
   }
 
-  /** A started HTTP server in front of {@code backend}; stopping stops both, server first. */
-  private static Running serving(Javalin http, Stop backend) {
+  /**
+   * Started HTTP servers in front of {@code backend}; stopping stops the servers first (no new
+   * requests), then the backend. The first server's port is the role's.
+   */
+  private static Running serving(List<Javalin> servers, Stop backend) {
     return new Running(
-        http.port(),
+        servers.get(0).port(),
         () -> {
-          http.stop();
+          servers.forEach(Javalin::stop);
           backend.run();
         });
   }
@@ -254,18 +278,30 @@ public final class Roles {
     return notes;
   }
 
-  /** Meter and exporter in one JVM on one port, metering static targets. */
+  /**
+   * Meter and exporter in one JVM on one port, metering static targets; the admin endpoints listen
+   * on loopback, as the meter's do.
+   */
   public static Running standalone(ChargebackConfig c) {
-    Writer writer = new Writer(c, true);
-    Javalin http =
-        HttpApi.start(
-            c.listenOr(EXPORTER_LISTEN),
-            null,
-            registry(writer.store, c),
-            () -> Readiness.ready(notes(writer.store, c)),
-            billing(writer.store, c));
-    writer.start(staticTargets(c), InstantSource.system(), System.getenv(), true);
-    return serving(http, writer::close);
+    List<Target> targets = staticTargets(c);
+    MeterRuntime writer = new MeterRuntime(c, true);
+    List<Javalin> servers = new ArrayList<>();
+    try {
+      servers.add(
+          HttpApi.start(
+              c.listenOr(EXPORTER_LISTEN),
+              null,
+              registry(writer.store(), c),
+              () -> Readiness.ready(notes(writer.store(), c)),
+              billing(writer.store(), c)));
+      servers.add(admin(writer, c, EXPORTER_LISTEN));
+    } catch (RuntimeException e) {
+      servers.forEach(Javalin::stop);
+      writer.close();
+      throw e;
+    }
+    writer.start(targets, InstantSource.system(), System.getenv(), true);
+    return serving(servers, writer::close);
   }
 
   /**
@@ -274,17 +310,17 @@ public final class Roles {
    */
   public static Running demo(ChargebackConfig c) {
     SimCluster sim = new SimCluster();
-    Writer writer = new Writer(c, false);
+    MeterRuntime writer = new MeterRuntime(c, false);
     InstantSource clock = InstantSource.system();
     List<Target> replayTargets = SimReplay.targets(sim, "http://replay/sim");
     long now = clock.millis();
     long step = Duration.ofMinutes(30).toMillis();
-    long last = writer.store.lastScrape(replayTargets.get(0).name());
+    long last = writer.store().lastScrape(replayTargets.get(0).name());
     long from = last == Long.MIN_VALUE ? now - Duration.ofDays(35).toMillis() : last + step;
     from = Math.floorDiv(from, step) * step;
     if (from < now) {
       long started = System.nanoTime();
-      long scrapes = SimReplay.history(sim, writer.store, writer.accrual, from, now, step);
+      long scrapes = SimReplay.history(sim, writer.store(), writer.accrual(), from, now, step);
       LOG.info(
           "demo: replayed {} simulated scrapes ({} days of history) in {} ms",
           scrapes,
@@ -292,21 +328,20 @@ public final class Roles {
           (System.nanoTime() - started) / 1_000_000);
     }
     // The simulated namespaces' labels, in force since the replay's first month.
-    java.time.YearMonth firstMonth =
-        java.time.YearMonth.from(
-            java.time.Instant.ofEpochMilli(from).atZone(writer.store.calendar().zone()));
+    YearMonth firstMonth =
+        YearMonth.from(Instant.ofEpochMilli(from).atZone(writer.store().calendar().zone()));
     sim.namespaceLabels()
-        .forEach((ns, labels) -> writer.store.recordNamespaceLabels(ns, firstMonth, labels));
+        .forEach((ns, labels) -> writer.store().recordNamespaceLabels(ns, firstMonth, labels));
     Javalin http =
         HttpApi.start(
             c.listenOr(EXPORTER_LISTEN),
             null,
-            registry(writer.store, c),
-            () -> Readiness.ready(notes(writer.store, c)),
-            billing(writer.store, c)
+            registry(writer.store(), c),
+            () -> Readiness.ready(notes(writer.store(), c)),
+            billing(writer.store(), c)
                 .andThen(cfg -> SimEndpoints.register(cfg, "/sim", sim, clock)));
     writer.start(SimReplay.targets(sim, "http://127.0.0.1:" + http.port() + "/sim"), clock);
     LOG.info("demo: serving on port {}; namespaces {}", http.port(), sim.namespaces());
-    return serving(http, writer::close);
+    return serving(List.of(http), writer::close);
   }
 }

@@ -1,5 +1,10 @@
 package dev.chargeback.meter.config;
 
+import dev.chargeback.meter.discovery.LabelSelector;
+import dev.chargeback.meter.history.PrometheusApi;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
@@ -38,7 +43,16 @@ public record ChargebackConfig(
     KubeStateMetrics kubeStateMetrics,
     Prometheus prometheus,
     Access access,
+    Admin admin,
     Tls tls) {
+
+  /**
+   * The meter's admin endpoints (import, backup).
+   *
+   * @param listen loopback {@code HOST:PORT}; empty for 127.0.0.1 and the port after {@code listen}
+   * @param directories the only directories whose files admin requests may name
+   */
+  public record Admin(String listen, List<String> directories) {}
 
   /**
    * HTTPS for the bill and metrics listener from a mounted certificate (a Kubernetes TLS secret).
@@ -112,7 +126,7 @@ public record ChargebackConfig(
     public ZoneId zone() {
       try {
         return ZoneId.of(timeZone);
-      } catch (java.time.DateTimeException e) {
+      } catch (DateTimeException e) {
         throw new ConfigException(
             "config key 'billing.timeZone': unknown time zone '" + timeZone + "'");
       }
@@ -145,6 +159,19 @@ public record ChargebackConfig(
     return listen == null || listen.isBlank() ? fallback : listen;
   }
 
+  /**
+   * Where the admin endpoints listen: {@code admin.listen}, or 127.0.0.1 and the port after the
+   * role's listen port ({@code fallback} when {@code listen} is not set); port 0 stays 0.
+   */
+  public String adminListen(String fallback) {
+    if (!admin.listen().isBlank()) {
+      return admin.listen();
+    }
+    String main = listenOr(fallback);
+    int port = Integer.parseInt(main.substring(main.lastIndexOf(':') + 1));
+    return "127.0.0.1:" + (port == 0 ? 0 : port + 1);
+  }
+
   /** Checks values that parse but make no sense, naming the key. */
   public ChargebackConfig validate() {
     requirePositive("scrapeInterval", scrapeInterval);
@@ -172,9 +199,7 @@ public record ChargebackConfig(
           {"bill.boldFont", bill.boldFont()},
           {"bill.logo", bill.logo()}
         }) {
-      if (file[1] != null
-          && !file[1].isBlank()
-          && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file[1]))) {
+      if (file[1] != null && !file[1].isBlank() && !Files.isReadable(Path.of(file[1]))) {
         throw new ConfigException("config key '" + file[0] + "': cannot read " + file[1]);
       }
     }
@@ -188,7 +213,7 @@ public record ChargebackConfig(
       throw new ConfigException("config key 'nodeExporter.port': not a port number");
     }
     try {
-      dev.chargeback.meter.discovery.LabelSelector.parse(nodeExporter.selector());
+      LabelSelector.parse(nodeExporter.selector());
     } catch (IllegalArgumentException e) {
       throw new ConfigException("config key 'nodeExporter.selector': " + e.getMessage());
     }
@@ -203,13 +228,13 @@ public record ChargebackConfig(
           {"kubelet.caFile", kubelet.caFile()},
           {"kubelet.tokenFile", kubelet.tokenFile()}
         }) {
-      if (!file[1].isBlank() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file[1]))) {
+      if (!file[1].isBlank() && !Files.isReadable(Path.of(file[1]))) {
         throw new ConfigException("config key '" + file[0] + "': cannot read " + file[1]);
       }
     }
     if (!prometheus.url().isBlank()) {
       try {
-        dev.chargeback.meter.history.PrometheusApi.endpoint(
+        PrometheusApi.endpoint(
             prometheus.url(),
             prometheus.bearerTokenFile(),
             prometheus.basicAuthFile(),
@@ -228,7 +253,7 @@ public record ChargebackConfig(
     }
     for (String[] file :
         new String[][] {{"tls.certFile", tls.certFile()}, {"tls.keyFile", tls.keyFile()}}) {
-      if (!file[1].isBlank() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file[1]))) {
+      if (!file[1].isBlank() && !Files.isReadable(Path.of(file[1]))) {
         throw new ConfigException("config key '" + file[0] + "': cannot read " + file[1]);
       }
     }
@@ -241,8 +266,24 @@ public record ChargebackConfig(
     if (data == null || data.isBlank()) {
       throw new ConfigException("config key 'data': must name a directory");
     }
-    if (listen != null && !listen.isBlank() && listen.lastIndexOf(':') < 0) {
-      throw new ConfigException("config key 'listen': '" + listen + "' is not HOST:PORT");
+    if (listen != null && !listen.isBlank()) {
+      ListenAddress.parse("listen", listen);
+    }
+    if (!admin.listen().isBlank()) {
+      ListenAddress address = ListenAddress.parse("admin.listen", admin.listen());
+      if (!address.loopback()) {
+        throw new ConfigException(
+            "config key 'admin.listen': '"
+                + admin.listen()
+                + "' is not a loopback address (127.0.0.1, [::1]); the admin endpoints name files"
+                + " and URLs and never face the network");
+      }
+    }
+    for (String dir : admin.directories()) {
+      if (!Path.of(dir).isAbsolute()) {
+        throw new ConfigException(
+            "config key 'admin.directories': '" + dir + "' is not an absolute path");
+      }
     }
     return this;
   }

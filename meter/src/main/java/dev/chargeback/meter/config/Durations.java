@@ -22,7 +22,12 @@ public final class Durations {
               + text
               + "' is not a duration (e.g. 500ms, 30s, 5m, 1h, 8d)");
     }
-    long n = Long.parseLong(t.substring(0, i));
+    long n;
+    try {
+      n = Long.parseLong(t.substring(0, i));
+    } catch (NumberFormatException e) {
+      throw new ConfigException("config key '" + key + "': '" + text + "' is too long a duration");
+    }
     return switch (t.substring(i)) {
       case "ms" -> Duration.ofMillis(n);
       case "s" -> Duration.ofSeconds(n);

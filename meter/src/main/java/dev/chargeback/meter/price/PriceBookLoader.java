@@ -67,6 +67,11 @@ public final class PriceBookLoader {
     }
   }
 
+  /** The book at {@code file} (config key {@code prices}), or the built-in one when blank. */
+  public static PriceBook loadOrDefaults(String file) {
+    return file == null || file.isBlank() ? defaults() : load(Path.of(file));
+  }
+
   public static PriceBook load(Path file) {
     try {
       return parse(Files.readString(file), "price book " + file);

@@ -85,12 +85,19 @@ public final class Meter {
                       seriesTtlMillis,
                       store.series(name),
                       store.lastScrape(name)));
-      Ingest ingest = accountant.account(readings, scrapeMillis);
-      if (accrual != null) {
-        ingest = ingest.plus(accrual.costs(ingest.usages()));
+      try {
+        Ingest ingest = accountant.account(readings, scrapeMillis);
+        if (accrual != null) {
+          ingest = ingest.plus(accrual.costs(ingest.usages()));
+        }
+        store.apply(ingest);
+        accountant.commit(ingest);
+      } catch (RuntimeException | Error e) {
+        // The write may have landed without the commit (an Error between them): the target's
+        // state is reloaded from the store on its next scrape, never guessed from memory.
+        accountants.remove(target.name());
+        throw e;
       }
-      store.apply(ingest);
-      accountant.commit(ingest);
     }
     return readings.size();
   }

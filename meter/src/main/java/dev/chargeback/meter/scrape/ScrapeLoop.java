@@ -6,18 +6,22 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Scrapes every target once per interval, each on its own virtual thread, so a slow target never
- * delays the others. Failures are logged and counted per target; the last stored data stays as it
- * is.
+ * delays the others. Failures of any kind (an {@code Error} included) are logged and counted per
+ * target, and the next interval runs: a loop never ends while the meter is open. {@link #close()}
+ * stops the loops and waits (bounded) for scrapes in flight, so nothing writes to the store after
+ * it returns.
  */
 public final class ScrapeLoop implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ScrapeLoop.class);
@@ -103,6 +107,9 @@ public final class ScrapeLoop implements AutoCloseable {
     }
   }
 
+  /** How long {@link #close()} waits for scrapes in flight. */
+  static final Duration CLOSE_WAIT = Duration.ofSeconds(20);
+
   /** One scrape of one target, with its failure counted and logged. */
   public void scrapeOnce(Target target) {
     try {
@@ -128,6 +135,17 @@ public final class ScrapeLoop implements AutoCloseable {
       if (!storeFailing()) {
         LOG.error("ingest of {} failed: {}", target.name(), e.getMessage());
       }
+    } catch (Error e) {
+      // An OutOfMemoryError or a library's Error: this round is lost (the meter reloaded its
+      // state from the store), the next one runs. Where the JVM is told to exit on
+      // OutOfMemoryError (the chart does), it exits instead and Kubernetes restarts it.
+      errors.computeIfAbsent(target.name(), k -> new AtomicLong()).incrementAndGet();
+      LOG.error("ingest of {} failed with {}; the next interval runs", target.name(), e.toString());
+      try {
+        meter.scrapeFailed(target);
+      } catch (RuntimeException | Error storeFailure) {
+        // Counted in memory above; the store may be what failed.
+      }
     }
   }
 
@@ -138,14 +156,28 @@ public final class ScrapeLoop implements AutoCloseable {
 
   /** Failed scrapes per target since start. */
   public Map<String, Long> errors() {
-    Map<String, Long> out = new java.util.TreeMap<>();
+    Map<String, Long> out = new TreeMap<>();
     errors.forEach((k, v) -> out.put(k, v.get()));
     return out;
   }
 
+  /**
+   * Stops every loop: scrapes waiting for their slot end at once, scrapes in flight are interrupted
+   * (their HTTP exchange is abandoned) and awaited, at most {@link #CLOSE_WAIT}; a write to the
+   * store that already started completes.
+   */
   @Override
   public void close() {
-    open = false;
+    synchronized (this) {
+      open = false;
+    }
     threads.shutdownNow();
+    try {
+      if (!threads.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn("scrapes still running {} s after stop was asked", CLOSE_WAIT.toSeconds());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -186,8 +186,29 @@ public final class RollupStore implements AutoCloseable {
             Keys.meta(META_SAMPLES),
             Keys.longValue(metaLong(META_SAMPLES) + ingest.samples())));
     write(writes);
-    cache.putAll(updated);
-    newHours.forEach(h -> hourSources.put(h, LIVE));
+    remember(updated, () -> newHours.forEach(h -> hourSources.put(h, LIVE)));
+  }
+
+  /**
+   * Updates the writer's memory after a successful write. An Error on the way (out of memory) would
+   * leave it behind the store, so it is then dropped and reloaded from the store.
+   */
+  private void remember(Map<Bytes, double[]> updated, Runnable more) {
+    try {
+      cache.putAll(updated);
+      more.run();
+    } catch (RuntimeException | Error e) {
+      forgetMemory();
+      throw e;
+    }
+  }
+
+  /** Drops what the writer remembers of the store; it is read again from the store as needed. */
+  private synchronized void forgetMemory() {
+    cache.clear();
+    hourSources.clear();
+    hourSources.putAll(loadHourSources());
+    anyImported = hourSources.containsValue(IMPORTED);
   }
 
   /**
@@ -206,9 +227,12 @@ public final class RollupStore implements AutoCloseable {
     Map<Bytes, double[]> updated = sums(increments(usages), writes, true);
     writes.add(hourMark(hour, IMPORTED));
     write(writes);
-    cache.putAll(updated);
-    hourSources.put(hour, IMPORTED);
-    anyImported = true;
+    remember(
+        updated,
+        () -> {
+          hourSources.put(hour, IMPORTED);
+          anyImported = true;
+        });
     return true;
   }
 
@@ -223,7 +247,7 @@ public final class RollupStore implements AutoCloseable {
     List<Write> writes = new ArrayList<>();
     Map<Bytes, double[]> updated = sums(increments(usages), writes);
     write(writes);
-    cache.putAll(updated);
+    remember(updated, () -> {});
   }
 
   /** Where an hour's usage came from: {@code live}, {@code imported}, or null for no data yet. */
@@ -394,7 +418,12 @@ public final class RollupStore implements AutoCloseable {
     try {
       kv.write(batch);
     } catch (StoreException e) {
+      // RocksDB applied none of the batch: the writer's memory still matches the store.
       writeHealth.failed(e, System.currentTimeMillis());
+      throw e;
+    } catch (RuntimeException | Error e) {
+      // Anything else may have struck after the batch landed.
+      forgetMemory();
       throw e;
     }
     writeHealth.succeeded(unrecorded, System.currentTimeMillis());
@@ -484,7 +513,7 @@ public final class RollupStore implements AutoCloseable {
     }
     if (!writes.isEmpty()) {
       write(writes);
-      cache.keySet().removeIf(b -> b.family() == f);
+      remember(Map.of(), () -> cache.keySet().removeIf(b -> b.family() == f));
     }
   }
 

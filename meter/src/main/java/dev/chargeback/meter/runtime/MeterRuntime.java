@@ -1,4 +1,4 @@
-package dev.chargeback.exporter.role;
+package dev.chargeback.meter.runtime;
 
 import dev.chargeback.meter.config.ChargebackConfig;
 import dev.chargeback.meter.discovery.ApiServerTransport;
@@ -11,6 +11,8 @@ import dev.chargeback.meter.history.ImportReport;
 import dev.chargeback.meter.history.PrometheusApi;
 import dev.chargeback.meter.history.PrometheusImport;
 import dev.chargeback.meter.price.CostAccrual;
+import dev.chargeback.meter.price.PriceBook;
+import dev.chargeback.meter.price.PriceBookLoader;
 import dev.chargeback.meter.price.PriceHistory;
 import dev.chargeback.meter.scrape.HttpTransport;
 import dev.chargeback.meter.scrape.Meter;
@@ -36,23 +38,33 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The store's one writer: the open store, the meter, its scrape loop and retention. */
-final class Writer implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(Writer.class);
+/**
+ * The store's one writer, wired from the configuration: the open store, the meter, its scrape loop,
+ * discovery, and the periodic tasks (retention, the Prometheus source). {@link #close()} stops them
+ * in order, each awaited, and closes the store last, so nothing touches it afterwards.
+ */
+public final class MeterRuntime implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MeterRuntime.class);
 
-  final RollupStore store;
-  final Meter meter;
-  final CostAccrual accrual;
+  private final RollupStore store;
+  private final Meter meter;
+  private final CostAccrual accrual;
+  private final PriceBook priceBook;
   private final ChargebackConfig config;
 
   /** The pseudo-target whose scrape errors count failed Kubernetes API calls. */
   static final String KUBERNETES_API = "kubernetes-api";
+
+  /** Pseudo-targets whose scrape errors count failed runs of the periodic tasks. */
+  static final String RETENTION = "retention";
+
+  static final String PROMETHEUS_SOURCE = "prometheus-source";
+
+  /** How often retention (and the monthly namespace labels) runs. */
+  static final Duration RETENTION_EVERY = Duration.ofHours(1);
 
   private final PodDirectory pods = new PodDirectory();
   private final Map<String, Map<String, String>> namespaceLabels = new ConcurrentHashMap<>();
@@ -60,14 +72,15 @@ final class Writer implements AutoCloseable {
   private Scraper scraper;
   private KubernetesClient kubernetes;
   private KubernetesDiscovery discovery;
-  private final ScheduledExecutorService prometheusSource =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> Thread.ofPlatform().daemon().name("prometheus-source").unstarted(r));
-  private final ScheduledExecutorService housekeeping =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> Thread.ofPlatform().daemon().name("retention").unstarted(r));
+  private final List<PeriodicTask> tasks = new ArrayList<>();
 
-  Writer(ChargebackConfig config, boolean syncWrites) {
+  /**
+   * Opens the store and checks the price book against the prices already in force (a changed
+   * version in force is refused before anything is metered); nothing runs until {@link #start}.
+   *
+   * @param syncWrites fsync each batch (live metering); off for the demo's bulk replay
+   */
+  public MeterRuntime(ChargebackConfig config, boolean syncWrites) {
     this.config = config;
     BillingCalendar calendar = new BillingCalendar(config.billing().zone());
     this.store =
@@ -84,31 +97,46 @@ final class Writer implements AutoCloseable {
           calendar.zone());
     }
     try {
+      this.priceBook = PriceBookLoader.loadOrDefaults(config.prices());
       // Prices in force are immutable: a changed book is refused before anything is metered.
-      PriceHistory.enforce(store, Roles.priceBook(config), LocalDate.now(calendar.zone()));
+      PriceHistory.enforce(store, priceBook, LocalDate.now(calendar.zone()));
     } catch (RuntimeException e) {
       store.close();
       throw e;
     }
     store.retain(retention(config), InstantSource.system());
-    this.accrual = new CostAccrual(Roles.priceBook(config), calendar);
+    this.accrual = new CostAccrual(priceBook, calendar);
     this.meter = new Meter(store, limits(config), pods, config.effectiveMaxGap(), accrual);
   }
 
-  static Map<Granularity, Duration> retention(ChargebackConfig c) {
+  public RollupStore store() {
+    return store;
+  }
+
+  public CostAccrual accrual() {
+    return accrual;
+  }
+
+  public PriceBook priceBook() {
+    return priceBook;
+  }
+
+  /** Each granularity's retention, from the configuration. */
+  public static Map<Granularity, Duration> retention(ChargebackConfig c) {
     return Map.of(
         Granularity.FIVE_MINUTES, c.retention().fiveMinute(),
         Granularity.HOUR, c.retention().hourly(),
         Granularity.DAY, c.retention().daily());
   }
 
-  static ParserLimits limits(ChargebackConfig c) {
+  /** The parser's bounds, from the configuration. */
+  public static ParserLimits limits(ChargebackConfig c) {
     return new ParserLimits(
         c.limits().maxLineBytes(), c.limits().maxLabels(), c.limits().maxBodyBytes());
   }
 
   /** Starts scraping {@code targets} and hourly retention, without discovery. */
-  void start(List<Target> targets, InstantSource clock) {
+  public void start(List<Target> targets, InstantSource clock) {
     start(targets, clock, Map.of(), false);
   }
 
@@ -117,7 +145,8 @@ final class Writer implements AutoCloseable {
    * the Kubernetes API names, when {@code kubernetes.discovery} (auto: a pod or a kubeconfig in
    * {@code env}) says so.
    */
-  void start(List<Target> targets, InstantSource clock, Map<String, String> env, boolean discover) {
+  public void start(
+      List<Target> targets, InstantSource clock, Map<String, String> env, boolean discover) {
     ChargebackConfig.Kubernetes k = config.kubernetes();
     KubernetesClient client =
         discover && KubernetesConnection.wanted(k.discovery(), k.kubeconfig(), env)
@@ -133,20 +162,19 @@ final class Writer implements AutoCloseable {
       LOG.info("discovering targets from the Kubernetes API at {}", client.getMasterUrl());
     }
     Map<Granularity, Duration> retention = retention(config);
-    housekeeping.scheduleAtFixedRate(
-        () -> {
-          try {
-            // A new month keeps the namespaces' labels on its bills.
-            YearMonth month = YearMonth.now(store.calendar().zone());
-            namespaceLabels.forEach((ns, labels) -> store.recordNamespaceLabels(ns, month, labels));
-            meter.expire(clock.millis(), retention);
-          } catch (RuntimeException e) {
-            LOG.warn("retention failed: {}", e.getMessage());
-          }
-        },
-        1,
-        60,
-        TimeUnit.MINUTES);
+    tasks.add(
+        new PeriodicTask(
+            RETENTION,
+            Duration.ofMinutes(1),
+            RETENTION_EVERY,
+            () -> {
+              // A new month keeps the namespaces' labels on its bills.
+              YearMonth month = YearMonth.now(store.calendar().zone());
+              namespaceLabels.forEach(
+                  (ns, labels) -> store.recordNamespaceLabels(ns, month, labels));
+              meter.expire(clock.millis(), retention);
+            },
+            this::countFailure));
     if (!config.prometheus().url().isBlank()) {
       startPrometheusSource(clock);
     }
@@ -173,24 +201,24 @@ final class Writer implements AutoCloseable {
                 p.insecureSkipVerify(),
                 p.timeout()));
     PrometheusImport source = new PrometheusImport(store, api, accrual, 1);
-    prometheusSource.scheduleWithFixedDelay(
-        () -> {
-          long now = clock.millis();
-          try {
-            ImportReport report =
-                source.run(now - p.lookback().toMillis(), now - p.delay().toMillis());
-            if (!report.written().isEmpty() || !report.failed().isEmpty()) {
-              LOG.info("prometheus source {}: {}", p.url(), report.summary().strip());
-            }
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          } catch (RuntimeException e) {
-            LOG.warn("prometheus source {} failed: {}", p.url(), e.getMessage());
-          }
-        },
-        0,
-        5,
-        TimeUnit.MINUTES);
+    tasks.add(
+        new PeriodicTask(
+            PROMETHEUS_SOURCE,
+            Duration.ZERO,
+            Duration.ofMinutes(5),
+            () -> {
+              long now = clock.millis();
+              try {
+                ImportReport report =
+                    source.run(now - p.lookback().toMillis(), now - p.delay().toMillis());
+                if (!report.written().isEmpty() || !report.failed().isEmpty()) {
+                  LOG.info("prometheus source {}: {}", p.url(), report.summary().strip());
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            this::countFailure));
     LOG.info("metering from the Prometheus-compatible API at {} hour by hour", p.url());
   }
 
@@ -243,30 +271,38 @@ final class Writer implements AutoCloseable {
 
       @Override
       public void apiError(String reason) {
-        try {
-          store.recordScrapeError(KUBERNETES_API);
-        } catch (StoreException e) {
-          // The store logs failing writes; an API error while it cannot write goes uncounted.
-        }
+        countFailure(KUBERNETES_API);
       }
     };
   }
 
+  /** Counts a failure of a pseudo-target (the API, a periodic task) where metrics read it. */
+  private void countFailure(String pseudoTarget) {
+    try {
+      store.recordScrapeError(pseudoTarget);
+    } catch (StoreException e) {
+      // The store logs failing writes; a failure while it cannot write goes uncounted.
+    }
+  }
+
+  /**
+   * Stops in order: discovery (no new targets), the scrape loops (scrapes in flight awaited), the
+   * periodic tasks (a run in progress awaited), the HTTP clients, and last the store.
+   */
   @Override
   public void close() {
-    housekeeping.shutdownNow();
-    prometheusSource.shutdownNow();
     if (discovery != null) {
       discovery.close();
-    }
-    if (kubernetes != null) {
-      kubernetes.close();
     }
     if (loop != null) {
       loop.close();
     }
+    tasks.forEach(PeriodicTask::close);
     if (scraper != null) {
       scraper.close();
+    }
+    if (kubernetes != null) {
+      kubernetes.close();
     }
     store.close();
   }

@@ -72,14 +72,27 @@ class AccessControlIT {
             r -> {
               reviews.incrementAndGet();
               JsonNode review = tree(r.getUtf8Body());
-              boolean alice = "alice-token".equals(review.at("/spec/token").asText());
+              String token = review.at("/spec/token").asText();
+              // alice's scoped token (OpenShift's user:info scope) is alice, limited by extra.
+              Map<String, Object> extra =
+                  token.equals("alice-scoped-token")
+                      ? Map.of("scopes.authorization.openshift.io", List.of("user:info"))
+                      : Map.of();
               Map<String, Object> status =
-                  alice
+                  token.startsWith("alice-")
                       ? Map.of(
                           "authenticated",
                           true,
                           "user",
-                          Map.of("username", "alice", "groups", List.of("payments")))
+                          Map.of(
+                              "username",
+                              "alice",
+                              "uid",
+                              "alice-uid",
+                              "groups",
+                              List.of("payments"),
+                              "extra",
+                              extra))
                       : Map.of("authenticated", false);
               return Map.of(
                   "apiVersion", "authentication.k8s.io/v1",
@@ -97,6 +110,8 @@ class AccessControlIT {
               JsonNode review = tree(r.getUtf8Body());
               boolean allowed =
                   review.at("/spec/user").asText().equals("alice")
+                      && review.at("/spec/uid").asText().equals("alice-uid")
+                      && review.at("/spec/extra/scopes.authorization.openshift.io").isMissingNode()
                       && review.at("/spec/groups/0").asText().equals("payments")
                       && review.at("/spec/resourceAttributes/namespace").asText().equals("team-a")
                       && review.at("/spec/resourceAttributes/verb").asText().equals("get")
@@ -190,6 +205,25 @@ class AccessControlIT {
     int before = reviews.get();
     assertThat(get("/bill?ns=team-a&format=json", "alice-token").statusCode()).isEqualTo(200);
     assertThat(reviews.get()).isEqualTo(before);
+  }
+
+  @Test
+  void theAccessReviewCarriesTheTokensUidGroupsAndExtraSoAScopedTokenIsNotItsUser()
+      throws Exception {
+    assertThat(get("/bill?ns=team-a&format=json", "alice-token").statusCode()).isEqualTo(200);
+    HttpResponse<String> scoped = get("/bill?ns=team-a&format=json", "alice-scoped-token");
+    assertThat(scoped.statusCode()).isEqualTo(403);
+    assertThat(get("/api/v1/namespaces", "alice-scoped-token").body()).doesNotContain("team-a");
+  }
+
+  @Test
+  void aRejectedTokenIsRememberedLikeAnAcceptedOne() throws Exception {
+    assertThat(get("/bill?ns=team-a", "mallory-token").statusCode()).isEqualTo(401);
+    int before = reviews.get();
+    for (int i = 0; i < 5; i++) {
+      assertThat(get("/bill?ns=team-a", "mallory-token").statusCode()).isEqualTo(401);
+    }
+    assertThat(reviews.get()).as("TokenReviews for a known bad token").isEqualTo(before);
   }
 
   @Test

@@ -108,9 +108,26 @@ class ChartIT {
       assertThat(c.at("/args/0").asText()).isEqualTo(c.get("name").asText());
     }
     assertThat(containers).containsExactly("meter", "exporter");
-    // The meter's memory is bounded as in the bench: small heap, few malloc arenas.
-    assertThat(pod.at("/spec/containers/0/env/0/value").asText()).contains("-Xmx96m");
-    assertThat(pod.at("/spec/containers/0/env/1/name").asText()).isEqualTo("MALLOC_ARENA_MAX");
+    // Both JVMs bounded (the meter as in the bench), few malloc arenas, and an out-of-memory
+    // JVM exits for Kubernetes to restart rather than living on without metering.
+    assertThat(pod.at("/spec/containers/0/env/0/value").asText())
+        .contains("-Xmx96m", "-XX:+ExitOnOutOfMemoryError");
+    assertThat(pod.at("/spec/containers/1/env/0/value").asText())
+        .contains("-Xmx", "-XX:+ExitOnOutOfMemoryError");
+    for (int c = 0; c < 2; c++) {
+      assertThat(pod.at("/spec/containers/" + c + "/env/1/name").asText())
+          .isEqualTo("MALLOC_ARENA_MAX");
+    }
+    // The admin endpoints on loopback only, never a container port.
+    String config =
+        docs.stream()
+            .filter(d -> d.at("/data/config.yaml").isTextual())
+            .findFirst()
+            .orElseThrow()
+            .at("/data/config.yaml")
+            .asText();
+    assertThat(config).contains("listen: \"127.0.0.1:9468\"").contains("directories: [\"/tmp\"]");
+    assertThat(pod.toString()).doesNotContain("9468");
     assertThat(pod.at("/spec/volumes/0/persistentVolumeClaim/claimName").asText())
         .isEqualTo("chargeback");
     assertThat(pod.at("/spec/volumes/2/name").asText()).isEqualTo("tmp");
@@ -138,8 +155,19 @@ class ChartIT {
     List<JsonNode> docs = render(CHART.resolve("ci/serviceMonitor-values.yaml"));
     assertThat(kind(docs, "ServiceMonitor").at("/spec/endpoints/0/honorLabels").asBoolean())
         .isTrue();
-    assertThat(kind(docs, "NetworkPolicy").at("/spec/ingress/0/ports/0/port").asInt())
-        .isEqualTo(9466);
+    JsonNode policy = kind(docs, "NetworkPolicy");
+    assertThat(policy.at("/spec/ingress").size()).as("only the exporter's port").isEqualTo(1);
+    assertThat(policy.at("/spec/ingress/0/ports/0/port").asInt()).isEqualTo(9466);
+    // Restricted to the release namespace and Prometheus' namespaces, never everyone.
+    assertThat(policy.at("/spec/ingress/0/from").size()).isEqualTo(2);
+    assertThat(policy.at("/spec/ingress/0/from/0/podSelector").isEmpty()).isTrue();
+    assertThat(policy.at("/spec/ingress/0/from/0/namespaceSelector").isMissingNode()).isTrue();
+    assertThat(
+            policy
+                .at("/spec/ingress/0/from/1/namespaceSelector/matchLabels")
+                .get("kubernetes.io/metadata.name")
+                .asText())
+        .isEqualTo("monitoring");
     assertThat(rules(docs))
         .contains(
             "/nodes/proxy [get, list, watch]",
@@ -274,6 +302,7 @@ class ChartIT {
                 List.of("--config", config.toString()), java.util.Set.of(), java.util.Map.of())
             .config();
     assertThat(loaded.kubernetes().discovery()).isEqualTo("on");
+    assertThat(loaded.adminListen(":9467")).isEqualTo("127.0.0.1:9468");
     assertThat(loaded.kubernetes().namespaceLabels()).containsExactly("team", "cost-center");
     assertThat(loaded.kubelet().insecureSkipVerify()).isTrue();
     assertThat(loaded.nodeExporter().selector())

@@ -1,7 +1,10 @@
 package dev.chargeback.exporter.http;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
+import io.fabric8.kubernetes.api.model.authentication.UserInfo;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -13,8 +16,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
+import java.util.Optional;
 
 /**
  * Who may see a namespace's bill and usage, as Kubernetes says: the caller's bearer token is
@@ -24,8 +26,12 @@ import java.util.function.Supplier;
  * request fails closed with 503.
  */
 public final class AccessControl {
-  /** The authenticated caller. */
-  public record Caller(String user, List<String> groups) {}
+  /**
+   * The authenticated caller, as the TokenReview names it: a SubjectAccessReview must carry all of
+   * it (an OpenShift scoped token differs from its user's full rights only in {@code extra}).
+   */
+  public record Caller(
+      String user, String uid, List<String> groups, Map<String, List<String>> extra) {}
 
   /** A refusal, answered with its status and reason. */
   public static final class Refused extends RuntimeException {
@@ -38,20 +44,29 @@ public final class AccessControl {
     }
   }
 
-  private record Cached<T>(T value, long until) {}
+  /** Tokens remembered at once (by hash), valid or not. */
+  static final int MAX_TOKENS = 10_000;
+
+  /** Access decisions remembered at once (caller × namespace). */
+  static final int MAX_DECISIONS = 100_000;
+
+  private record Decision(Caller caller, String namespace) {}
 
   private final KubernetesClient client;
   private final String verb;
   private final String resource;
-  private final long ttlMillis;
-  private final Map<String, Cached<Caller>> callers = new ConcurrentHashMap<>();
-  private final Map<String, Cached<Boolean>> decisions = new ConcurrentHashMap<>();
+
+  /** Token hash → the caller, or empty for a token Kubernetes rejected (not asked again soon). */
+  private final Cache<String, Optional<Caller>> callers;
+
+  private final Cache<Decision, Boolean> decisions;
 
   public AccessControl(KubernetesClient client, String verb, String resource, Duration ttl) {
     this.client = client;
     this.verb = verb;
     this.resource = resource;
-    this.ttlMillis = ttl.toMillis();
+    this.callers = Caffeine.newBuilder().maximumSize(MAX_TOKENS).expireAfterWrite(ttl).build();
+    this.decisions = Caffeine.newBuilder().maximumSize(MAX_DECISIONS).expireAfterWrite(ttl).build();
   }
 
   /** The caller of {@code ctx}, or 401 (no or bad token) or 503 (API server unreachable). */
@@ -61,10 +76,13 @@ public final class AccessControl {
       throw new Refused(401, "a bearer token is required (Authorization: Bearer TOKEN)");
     }
     String token = header.substring(7).strip();
-    return cached(callers, sha256(token), () -> review(token));
+    // A failure to reach the API server throws out of the loader and is not remembered.
+    return callers
+        .get(sha256(token), k -> review(token))
+        .orElseThrow(() -> new Refused(401, "the token is not valid"));
   }
 
-  private Caller review(String token) {
+  private Optional<Caller> review(String token) {
     TokenReview review;
     try {
       review =
@@ -77,28 +95,20 @@ public final class AccessControl {
     if (review.getStatus() == null
         || !Boolean.TRUE.equals(review.getStatus().getAuthenticated())
         || review.getStatus().getUser() == null) {
-      throw new Refused(401, "the token is not valid");
+      return Optional.empty();
     }
-    var user = review.getStatus().getUser();
-    return new Caller(user.getUsername(), user.getGroups() == null ? List.of() : user.getGroups());
-  }
-
-  /** The value under {@code key} while fresh, else {@code compute}'s, kept for the TTL. */
-  private <T> T cached(Map<String, Cached<T>> cache, String key, Supplier<T> compute) {
-    long now = System.currentTimeMillis();
-    Cached<T> hit = cache.get(key);
-    if (hit != null && hit.until() > now) {
-      return hit.value();
-    }
-    T value = compute.get();
-    cache.put(key, new Cached<>(value, now + ttlMillis));
-    return value;
+    UserInfo user = review.getStatus().getUser();
+    return Optional.of(
+        new Caller(
+            user.getUsername(),
+            user.getUid(),
+            user.getGroups() == null ? List.of() : List.copyOf(user.getGroups()),
+            user.getExtra() == null ? Map.of() : Map.copyOf(user.getExtra())));
   }
 
   /** Whether {@code caller} may see {@code namespace}; 503 when the API server cannot answer. */
   public boolean allowed(Caller caller, String namespace) {
-    String key = caller.user() + '\u0000' + caller.groups() + '\u0000' + namespace;
-    return cached(decisions, key, () -> review(caller, namespace));
+    return decisions.get(new Decision(caller, namespace), d -> review(caller, namespace));
   }
 
   private boolean review(Caller caller, String namespace) {
@@ -113,7 +123,9 @@ public final class AccessControl {
                   new SubjectAccessReviewBuilder()
                       .withNewSpec()
                       .withUser(caller.user())
+                      .withUid(caller.uid())
                       .withGroups(caller.groups())
+                      .withExtra(caller.extra())
                       .withNewResourceAttributes()
                       .withNamespace(namespace)
                       .withVerb(verb)

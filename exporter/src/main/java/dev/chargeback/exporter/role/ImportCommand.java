@@ -48,7 +48,7 @@ public final class ImportCommand {
              chargeback import --prometheus-url URL --start T --end T
                  [--bearer-token-file F | --basic-auth-file F] [--ca-file F]
                  [--insecure-skip-verify true] [--timeout 2m]
-             [--data DIR] [--meter-url http://127.0.0.1:9467]
+             [--data DIR] [--meter-url http://127.0.0.1:9468]
 
       Loads usage from before the meter ran. Each UTC hour is written whole, once: hours that live
       metering recorded, or an earlier import wrote, are left alone, so importing the same range
@@ -66,8 +66,9 @@ public final class ImportCommand {
       modes:
         the meter is stopped   the import opens --data and writes it directly
         the meter is running   the import asks the meter's admin endpoint (--meter-url, default
-                               http://127.0.0.1:9467) to do it; files named must be readable by the
-                               meter (run it in the meter's container: kubectl exec … -c meter)
+                               http://127.0.0.1:9468, loopback only) to do it: run it in the
+                               meter's container (kubectl exec … -c meter), with the files it names
+                               in the meter's admin.directories (default /tmp)
 
       Exit status 0 when every hour was imported or already had a source, 1 when some failed.
       """;

@@ -36,6 +36,8 @@ final class ChargebackProcess {
     command.add(java());
     command.add("--enable-native-access=ALL-UNNAMED");
     command.add("-Xmx256m");
+    // A JVM crash leaves its log beside the process's own, where tests look for it.
+    command.add("-XX:ErrorFile=" + log.toAbsolutePath().getParent().resolve("hs_err_pid%p.log"));
     command.add("-jar");
     command.add(jar().toString());
     command.addAll(List.of(args));

@@ -15,6 +15,13 @@ import org.junit.jupiter.api.io.TempDir;
  * A meter process is killed with SIGKILL at random moments and restarted, while a twin meters the
  * same simulated kubelets without interruption. Both must end with the same totals, and both must
  * match the simulator's exact usage: nothing lost, nothing counted twice.
+ *
+ * <p>What is exact, precisely: counters (CPU, network) whatever the outages, since the first delta
+ * after a restart covers the gap; gauges (memory) when every outage is shorter than {@code maxGap},
+ * since a longer gap is rightly left unintegrated (DowntimeIT covers that case). So {@code maxGap}
+ * here (120 s) exceeds the longest outage this test allows: a kill, at most 10 s to die, and at
+ * most 30 s until the restarted meter scraped again. A restart slowed down by a loaded machine then
+ * still leaves memory exact, instead of failing the test.
  */
 class CrashRecoveryIT {
   private static final int KILLS = 22;
@@ -75,7 +82,7 @@ class CrashRecoveryIT {
                 "--scrape-interval",
                 "1s",
                 "--max-gap",
-                "10s"));
+                "120s"));
     args.addAll(kubelets.targets(path));
     return ChargebackProcess.start(log, args.toArray(String[]::new));
   }

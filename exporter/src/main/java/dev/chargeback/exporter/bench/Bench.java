@@ -11,6 +11,7 @@ import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceBookLoader;
 import dev.chargeback.meter.sim.SimCluster;
+import dev.chargeback.meter.sim.SimFleet;
 import dev.chargeback.meter.sim.SimReplay;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
@@ -201,7 +202,7 @@ public final class Bench {
     }
     for (int nodes : new int[] {50, 100, 200}) {
       IngestBench.Result r = IngestBench.run(nodes, 5, jar, work);
-      int containers = nodes * IngestBench.CONTAINERS_PER_NODE;
+      int containers = nodes * SimFleet.CONTAINERS_PER_NODE;
       row(
           f("live ingest %d nodes, %,d containers", nodes, containers),
           f("%.2f CPU s/round, RSS %d MiB", r.oursCpuPerRound(), r.oursRssBytes() >> 20),

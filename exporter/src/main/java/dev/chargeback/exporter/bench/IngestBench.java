@@ -1,15 +1,14 @@
 package dev.chargeback.exporter.bench;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.chargeback.meter.sim.SimFleet;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
@@ -20,50 +19,7 @@ import java.util.concurrent.TimeUnit;
  * real Prometheus scraping the same targets at the same interval.
  */
 final class IngestBench {
-  static final int CONTAINERS_PER_NODE = 30;
   private static final long TICKS = 100; // USER_HZ on Linux
-  private static final String[] FILLER = {
-    "container_cpu_system_seconds_total",
-    "container_cpu_user_seconds_total",
-    "container_cpu_cfs_periods_total",
-    "container_cpu_cfs_throttled_periods_total",
-    "container_cpu_cfs_throttled_seconds_total",
-    "container_cpu_load_average_10s",
-    "container_file_descriptors",
-    "container_fs_inodes_free",
-    "container_fs_inodes_total",
-    "container_fs_io_current",
-    "container_fs_io_time_seconds_total",
-    "container_fs_limit_bytes",
-    "container_fs_read_seconds_total",
-    "container_fs_reads_bytes_total",
-    "container_fs_reads_total",
-    "container_fs_usage_bytes",
-    "container_fs_write_seconds_total",
-    "container_fs_writes_bytes_total",
-    "container_fs_writes_total",
-    "container_last_seen",
-    "container_memory_cache",
-    "container_memory_failcnt",
-    "container_memory_failures_total",
-    "container_memory_mapped_file",
-    "container_memory_max_usage_bytes",
-    "container_memory_rss",
-    "container_memory_swap",
-    "container_memory_usage_bytes",
-    "container_oom_events_total",
-    "container_processes",
-    "container_sockets",
-    "container_spec_cpu_period",
-    "container_spec_cpu_shares",
-    "container_spec_memory_limit_bytes",
-    "container_spec_memory_reservation_limit_bytes",
-    "container_spec_memory_swap_limit_bytes",
-    "container_threads",
-    "container_threads_max",
-    "container_ulimits_soft",
-    "container_tasks_state"
-  };
 
   /** What one size measured. */
   record Result(
@@ -75,91 +31,6 @@ final class IngestBench {
 
   private IngestBench() {}
 
-  /** One kubelet's cAdvisor text at {@code millis}. */
-  static byte[] body(int node, long millis) {
-    StringBuilder out = new StringBuilder(400_000);
-    double t = millis / 1000.0;
-    String[] labels = new String[CONTAINERS_PER_NODE];
-    String[] podLabels = new String[CONTAINERS_PER_NODE];
-    for (int c = 0; c < CONTAINERS_PER_NODE; c++) {
-      String ns = String.format(Locale.ROOT, "team-%03d", (node * 7 + c) % 200);
-      String pod = String.format(Locale.ROOT, "app-%03d-%02d-7d4b9c8f5-x2kqp", node, c);
-      String uid = String.format(Locale.ROOT, "%08x-0000-4000-8000-%012x", node, c);
-      labels[c] =
-          "{container=\"app\",id=\"/kubepods.slice/kubepods-burstable.slice/pod"
-              + uid
-              + "/cri-containerd-"
-              + uid
-              + "\",image=\"registry.example/app:1.4.2\",name=\""
-              + uid
-              + "\",namespace=\""
-              + ns
-              + "\",pod=\""
-              + pod
-              + "\"}";
-      podLabels[c] =
-          "{container=\"\",id=\"/kubepods.slice/kubepods-burstable.slice/pod"
-              + uid
-              + "\",image=\"\",interface=\"eth0\",name=\"\",namespace=\""
-              + ns
-              + "\",pod=\""
-              + pod
-              + "\"}";
-    }
-    long ms = millis;
-    family(out, "container_cpu_usage_seconds_total", "counter");
-    for (int c = 0; c < CONTAINERS_PER_NODE; c++) {
-      line(out, "container_cpu_usage_seconds_total", labels[c], (0.05 + 0.01 * c) * t, ms);
-    }
-    family(out, "container_memory_working_set_bytes", "gauge");
-    for (int c = 0; c < CONTAINERS_PER_NODE; c++) {
-      line(
-          out,
-          "container_memory_working_set_bytes",
-          labels[c],
-          (100 + c) * 1048576.0 + (ms / 1000 % 60) * 4096,
-          ms);
-    }
-    family(out, "container_start_time_seconds", "gauge");
-    for (int c = 0; c < CONTAINERS_PER_NODE; c++) {
-      line(out, "container_start_time_seconds", labels[c], 1.7e9, Long.MIN_VALUE);
-    }
-    for (String name :
-        new String[] {
-          "container_network_receive_bytes_total",
-          "container_network_transmit_bytes_total",
-          "container_network_receive_packets_total",
-          "container_network_transmit_packets_total",
-          "container_network_receive_errors_total",
-          "container_network_transmit_errors_total"
-        }) {
-      family(out, name, "counter");
-      for (int c = 0; c < CONTAINERS_PER_NODE; c++) {
-        line(out, name, podLabels[c], (1000 + c) * t, ms);
-      }
-    }
-    for (String name : FILLER) {
-      family(out, name, "gauge");
-      for (int c = 0; c < CONTAINERS_PER_NODE; c++) {
-        line(out, name, labels[c], c * 17.0, ms);
-      }
-    }
-    return out.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static void family(StringBuilder out, String name, String type) {
-    out.append("# HELP ").append(name).append(" cAdvisor metric.\n");
-    out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-  }
-
-  private static void line(StringBuilder out, String name, String labels, double v, long ms) {
-    out.append(name).append(labels).append(' ').append(v);
-    if (ms != Long.MIN_VALUE) {
-      out.append(' ').append(ms);
-    }
-    out.append('\n');
-  }
-
   /** Serves {@code /node/N/metrics/cadvisor} for N in [0, nodes). */
   static HttpServer kubelets(int nodes) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
@@ -169,7 +40,7 @@ final class IngestBench {
         exchange -> {
           String[] parts = exchange.getRequestURI().getPath().split("/");
           int node = Integer.parseInt(parts[2]);
-          byte[] body = body(node, System.currentTimeMillis());
+          byte[] body = SimFleet.cadvisor(node, System.currentTimeMillis());
           exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
           exchange.sendResponseHeaders(200, body.length);
           try (OutputStream o = exchange.getResponseBody()) {

@@ -283,6 +283,25 @@ class HistoryImportIT {
   }
 
   @Test
+  void anAnswerOverTheBoundFailsItsHoursByNameAndALargerBoundImportsThem() throws Exception {
+    RollupStore store = store("bounded");
+    PrometheusApi small =
+        new PrometheusApi(
+            new PrometheusApi.Endpoint(
+                URI.create(prometheusUrl), () -> null, null, null, Duration.ofSeconds(30)),
+            4096);
+    closing.add(small);
+    ImportReport refused = importFrom(store, small, START, START + DAY);
+    assertThat(refused.written()).isEmpty();
+    assertThat(refused.failed()).hasSize(24);
+    assertThat(refused.summary())
+        .contains("the answer to '")
+        .contains("is larger than 4096 bytes (config key prometheus.maxAnswerBytes)");
+    ImportReport retried = importFrom(store, api(prometheusUrl), START, START + DAY);
+    assertThat(retried.written()).hasSize(24);
+  }
+
+  @Test
   void failedHoursAreListedNotFilledAndTheNextRunRetriesThem() throws Exception {
     // In front of Prometheus: the second day's queries fail with 503.
     HttpServer flaky = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

@@ -108,7 +108,8 @@ public final class ImportCommand {
         throw new ConfigException("flag --openmetrics: cannot read: " + e.getMessage());
       }
     }
-    try (PrometheusApi api = new PrometheusApi(request.endpoint())) {
+    try (PrometheusApi api =
+        new PrometheusApi(request.endpoint(), c.prometheus().maxAnswerBytes())) {
       return new PrometheusImport(store, api, accrual, 3)
           .run(
               ImportRequest.instant("start", request.start()).toEpochMilli(),

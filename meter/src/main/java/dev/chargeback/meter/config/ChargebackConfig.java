@@ -77,6 +77,7 @@ public record ChargebackConfig(
    * @param url the engine's base URL (e.g. Thanos querier); empty for none
    * @param lookback how far back missing hours are filled
    * @param delay how long after an hour closes it is read (late samples)
+   * @param maxAnswerBytes a longer answer fails its hours (answers are streamed, not held)
    */
   public record Prometheus(
       String url,
@@ -86,7 +87,8 @@ public record ChargebackConfig(
       boolean insecureSkipVerify,
       Duration timeout,
       Duration lookback,
-      Duration delay) {}
+      Duration delay,
+      long maxAnswerBytes) {}
 
   /**
    * @param discovery {@code auto} (on in a cluster or with a kubeconfig), {@code on} or {@code off}
@@ -247,6 +249,9 @@ public record ChargebackConfig(
       requirePositive("prometheus.timeout", prometheus.timeout());
       requirePositive("prometheus.lookback", prometheus.lookback());
       requirePositive("prometheus.delay", prometheus.delay());
+    }
+    if (prometheus.maxAnswerBytes() < 1024) {
+      throw new ConfigException("config key 'prometheus.maxAnswerBytes': must be at least 1024");
     }
     if (tls.certFile().isBlank() != tls.keyFile().isBlank()) {
       throw new ConfigException("config key 'tls': set both certFile and keyFile, or neither");

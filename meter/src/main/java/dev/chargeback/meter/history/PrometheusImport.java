@@ -6,6 +6,7 @@ import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.usage.Resource;
 import dev.chargeback.meter.usage.Usage;
 import dev.chargeback.meter.usage.Workloads;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -128,7 +129,7 @@ public final class PrometheusImport {
           failure = e.getMessage();
           LOG.warn(
               "import of {} … failed (attempt {}/{}): {}",
-              java.time.Instant.ofEpochMilli(open.getFirst()),
+              Instant.ofEpochMilli(open.getFirst()),
               attempt,
               attempts,
               failure);
@@ -164,6 +165,37 @@ public final class PrometheusImport {
     return all;
   }
 
+  /** Adds one series of {@code q}'s answer to the hourly sums per namespace and workload. */
+  private static void add(
+      Map<Long, Map<List<String>, double[]>> sums,
+      Query q,
+      JsonNode series,
+      Map<String, String> owners,
+      Map<Long, Double> interval) {
+    JsonNode m = series.path("metric");
+    String ns = m.path("namespace").asText();
+    String pod = m.path("pod").asText();
+    String workload =
+        pod.isEmpty() ? "" : owners.getOrDefault(ns + '/' + pod, Workloads.fromPodName(pod));
+    for (JsonNode v : series.path("values")) {
+      long hour = v.get(0).asLong() * 1000 - HOUR;
+      double value = v.get(1).asDouble();
+      if (q.kind() == Kind.GAUGE) {
+        Double step = interval.get(hour);
+        if (step == null) {
+          continue;
+        }
+        value *= step;
+      }
+      if (Double.isFinite(value) && value > 0) {
+        sums.computeIfAbsent(hour, h -> new HashMap<>())
+                .computeIfAbsent(List.of(ns, workload, q.resource().name()), k -> new double[1])[
+                0] +=
+            value;
+      }
+    }
+  }
+
   /** Usage per hour in [from, to), from one query per resource (at most a day). */
   private Map<Long, List<Usage>> fetch(long from, long to)
       throws PrometheusApi.QueryException, InterruptedException {
@@ -173,57 +205,45 @@ public final class PrometheusImport {
     // an hour with few samples (a pod that came or went, the edge of the data) has its samples
     // spaced at the interval of the chunk's full hours.
     Map<Long, Double> counts = new HashMap<>();
-    double densest = 0;
-    for (JsonNode series : api.queryRange(SAMPLES_PER_HOUR, start, end, 3600)) {
-      for (JsonNode v : series.path("values")) {
-        double count = v.get(1).asDouble();
-        if (count > 0) {
-          counts.put(v.get(0).asLong() * 1000 - HOUR, count);
-          densest = Math.max(densest, count);
-        }
-      }
-    }
+    double[] densest = {0};
+    api.queryRange(
+        SAMPLES_PER_HOUR,
+        start,
+        end,
+        3600,
+        series -> {
+          for (JsonNode v : series.path("values")) {
+            double count = v.get(1).asDouble();
+            if (count > 0) {
+              counts.put(v.get(0).asLong() * 1000 - HOUR, count);
+              densest[0] = Math.max(densest[0], count);
+            }
+          }
+        });
     Map<Long, Double> interval = new HashMap<>();
     for (Map.Entry<Long, Double> e : counts.entrySet()) {
-      double count = e.getValue() >= densest / 2 ? e.getValue() : densest;
+      double count = e.getValue() >= densest[0] / 2 ? e.getValue() : densest[0];
       interval.put(e.getKey(), Math.rint(3600 / count));
     }
     Map<String, String> owners = new HashMap<>();
-    for (JsonNode series : api.queryRange(OWNERS, start, end, 3600)) {
-      JsonNode m = series.path("metric");
-      owners.put(
-          m.path("namespace").asText() + '/' + m.path("pod").asText(),
-          Workloads.fromOwner(
-              m.path("owner_kind").asText(),
-              m.path("owner_name").asText(),
-              m.path("pod").asText()));
-    }
+    api.queryRange(
+        OWNERS,
+        start,
+        end,
+        3600,
+        series -> {
+          JsonNode m = series.path("metric");
+          owners.put(
+              m.path("namespace").asText() + '/' + m.path("pod").asText(),
+              Workloads.fromOwner(
+                  m.path("owner_kind").asText(),
+                  m.path("owner_name").asText(),
+                  m.path("pod").asText()));
+        });
     Map<Long, Map<List<String>, double[]>> sums = new TreeMap<>();
     for (Query q : QUERIES) {
-      for (JsonNode series : api.queryRange(q.promql(), start, end, 3600)) {
-        JsonNode m = series.path("metric");
-        String ns = m.path("namespace").asText();
-        String pod = m.path("pod").asText();
-        String workload =
-            pod.isEmpty() ? "" : owners.getOrDefault(ns + '/' + pod, Workloads.fromPodName(pod));
-        for (JsonNode v : series.path("values")) {
-          long hour = v.get(0).asLong() * 1000 - HOUR;
-          double value = v.get(1).asDouble();
-          if (q.kind() == Kind.GAUGE) {
-            Double step = interval.get(hour);
-            if (step == null) {
-              continue;
-            }
-            value *= step;
-          }
-          if (Double.isFinite(value) && value > 0) {
-            sums.computeIfAbsent(hour, h -> new HashMap<>())
-                    .computeIfAbsent(
-                        List.of(ns, workload, q.resource().name()), k -> new double[1])[0] +=
-                value;
-          }
-        }
-      }
+      api.queryRange(
+          q.promql(), start, end, 3600, series -> add(sums, q, series, owners, interval));
     }
     Map<Long, List<Usage>> out = new TreeMap<>();
     sums.forEach(

@@ -199,7 +199,8 @@ public final class MeterRuntime implements AutoCloseable {
                 p.basicAuthFile(),
                 p.caFile(),
                 p.insecureSkipVerify(),
-                p.timeout()));
+                p.timeout()),
+            p.maxAnswerBytes());
     PrometheusImport source = new PrometheusImport(store, api, accrual, 1);
     tasks.add(
         new PeriodicTask(

@@ -34,6 +34,38 @@ public interface KeyValueStore extends AutoCloseable {
     boolean visit(int range, byte[] key, byte[] value);
   }
 
+  /**
+   * Walks the family by seeking: visits the first key at or after {@code from}, then the first at
+   * or after whatever position the seeker returns, until it returns null or the keys run out. One
+   * RocksDB iterator serves the whole walk (retention visits one key per series, skipping its
+   * buckets).
+   */
+  default void seekEach(Family family, byte[] from, Seeker seeker) {
+    byte[] position = from;
+    while (position != null) {
+      byte[][] found = new byte[2][];
+      scan(
+          family,
+          position,
+          null,
+          (k, v) -> {
+            found[0] = k;
+            found[1] = v;
+            return false;
+          });
+      if (found[0] == null) {
+        return;
+      }
+      position = seeker.next(found[0], found[1]);
+    }
+  }
+
+  /** Receives the keys {@link #seekEach} lands on and names where to seek next (null: stop). */
+  @FunctionalInterface
+  interface Seeker {
+    byte[] next(byte[] key, byte[] value);
+  }
+
   /** Applies all writes, or none. */
   void write(List<Write> writes);
 

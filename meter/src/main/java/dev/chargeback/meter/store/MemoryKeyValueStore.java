@@ -43,6 +43,21 @@ public final class MemoryKeyValueStore implements KeyValueStore {
   }
 
   @Override
+  public void seekEach(Family family, byte[] from, Seeker seeker) {
+    for (byte[] position = from; position != null; ) {
+      Map.Entry<byte[], byte[]> e;
+      synchronized (this) {
+        ensureOpen();
+        e = families.get(family).ceilingEntry(position);
+      }
+      if (e == null) {
+        return;
+      }
+      position = seeker.next(e.getKey().clone(), e.getValue().clone());
+    }
+  }
+
+  @Override
   public synchronized void write(List<Write> writes) {
     ensureOpen();
     for (Write w : writes) {

@@ -213,6 +213,26 @@ public final class RocksKeyValueStore implements KeyValueStore {
   }
 
   @Override
+  public void seekEach(Family family, byte[] from, Seeker seeker) {
+    open(
+        () -> {
+          try (ReadOptions options = new ReadOptions();
+              RocksIterator it = db.newIterator(handles.get(family), options)) {
+            for (byte[] position = from; position != null; ) {
+              it.seek(position);
+              if (!it.isValid()) {
+                it.status();
+                return;
+              }
+              position = seeker.next(it.key(), it.value());
+            }
+          } catch (RocksDBException e) {
+            throw wrap("cannot scan", e);
+          }
+        });
+  }
+
+  @Override
   public void scanRanges(Family family, List<byte[][]> ranges, RangeVisitor visitor) {
     open(() -> scanRangesOpen(family, ranges, visitor));
   }

@@ -483,38 +483,48 @@ public final class RollupStore implements AutoCloseable {
     return stored == null ? new double[2] : new double[] {Keys.first(stored), Keys.second(stored)};
   }
 
-  /** Removes buckets of {@code g} that start before {@code cutoffSeconds}, for every series. */
-  public synchronized void expire(Granularity g, long cutoffSeconds) {
+  /** Deletes written at once by retention: bounded memory however many series exist. */
+  static final int EXPIRY_BATCH = 4096;
+
+  /**
+   * Removes buckets of {@code g} that start before {@code cutoffSeconds}, for every series. The
+   * walk visits one key per series (its oldest bucket) and deletes only where that is too old, in
+   * batches of {@link #EXPIRY_BATCH}; ingest runs between batches. Its work grows with the series
+   * within retention, not with the history: a series whose buckets all expired is not visited
+   * again.
+   */
+  public void expire(Granularity g, long cutoffSeconds) {
     Family f = family(g);
-    List<Write> writes = new ArrayList<>();
-    byte[] from = new byte[0];
-    while (true) {
-      byte[][] first = new byte[1][];
-      kv.scan(
-          f,
-          from,
-          null,
-          (k, v) -> {
-            first[0] = k;
-            return false;
-          });
-      if (first[0] == null) {
-        break;
-      }
-      byte[] prefix = Arrays.copyOf(first[0], first[0].length - 8);
-      RollupKey key = Keys.decodeSeries(first[0]);
-      writes.add(
-          new Write.DeleteRange(
-              f, Keys.rollup(key, Long.MIN_VALUE), Keys.rollup(key, cutoffSeconds)));
-      from = Keys.prefixEnd(prefix);
-      if (from == null) {
-        break;
-      }
+    List<Write> batch = new ArrayList<>(EXPIRY_BATCH);
+    kv.seekEach(
+        f,
+        new byte[0],
+        (k, v) -> {
+          byte[] prefix = Arrays.copyOf(k, k.length - 8);
+          if (Keys.decodeBucket(k) < cutoffSeconds) {
+            RollupKey key = Keys.decodeSeries(k);
+            batch.add(
+                new Write.DeleteRange(
+                    f, Keys.rollup(key, Long.MIN_VALUE), Keys.rollup(key, cutoffSeconds)));
+            if (batch.size() >= EXPIRY_BATCH) {
+              deleteExpired(batch);
+              batch.clear();
+            }
+          }
+          return Keys.prefixEnd(prefix);
+        });
+    if (!batch.isEmpty()) {
+      deleteExpired(batch);
     }
-    if (!writes.isEmpty()) {
-      write(writes);
+    synchronized (this) {
+      // Expired buckets are never written again (ingest skips buckets past retention); their
+      // cached sums only take room.
       remember(Map.of(), () -> cache.keySet().removeIf(b -> b.family() == f));
     }
+  }
+
+  private synchronized void deleteExpired(List<Write> deletes) {
+    write(deletes);
   }
 
   // ---- reading

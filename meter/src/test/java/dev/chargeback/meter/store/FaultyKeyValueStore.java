@@ -2,15 +2,20 @@ package dev.chargeback.meter.store;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A {@link KeyValueStore} that throws an {@code Error} once, when armed: the worst moment for the
- * writer, since the batch has landed but the writer never hears so.
+ * A {@link KeyValueStore} that records the size of each batch written, and throws an {@code Error}
+ * once, when armed: the worst moment for the writer, since the batch has landed but the writer
+ * never hears so.
  */
 public final class FaultyKeyValueStore implements KeyValueStore {
   private final KeyValueStore delegate;
   private final AtomicReference<Error> armed = new AtomicReference<>();
+
+  /** The size of every batch written, in order. */
+  public final List<Integer> batches = new CopyOnWriteArrayList<>();
 
   public FaultyKeyValueStore(KeyValueStore delegate) {
     this.delegate = delegate;
@@ -29,6 +34,7 @@ public final class FaultyKeyValueStore implements KeyValueStore {
   @Override
   public void write(List<Write> writes) {
     delegate.write(writes);
+    batches.add(writes.size());
     Error error = armed.getAndSet(null);
     if (error != null) {
       throw error;
@@ -43,6 +49,16 @@ public final class FaultyKeyValueStore implements KeyValueStore {
   @Override
   public void scan(Family family, byte[] from, byte[] to, Visitor visitor) {
     delegate.scan(family, from, to, visitor);
+  }
+
+  @Override
+  public void seekEach(Family family, byte[] from, Seeker seeker) {
+    delegate.seekEach(family, from, seeker);
+  }
+
+  @Override
+  public void scanRanges(Family family, List<byte[][]> ranges, RangeVisitor visitor) {
+    delegate.scanRanges(family, ranges, visitor);
   }
 
   @Override

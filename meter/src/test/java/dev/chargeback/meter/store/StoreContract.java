@@ -77,6 +77,35 @@ abstract class StoreContract {
   }
 
   @Test
+  void seekEachLandsOnTheFirstKeyAtOrAfterEachPosition() {
+    kv.write(
+        List.of(
+            new Write.Put(Family.R5M, b(1, 1), b(1)),
+            new Write.Put(Family.R5M, b(1, 2), b(2)),
+            new Write.Put(Family.R5M, b(2, 1), b(3)),
+            new Write.Put(Family.R5M, b(0x90, 0), b(4)),
+            new Write.Put(Family.R1H, b(1, 0), b(5))));
+    List<String> landed = new ArrayList<>();
+    kv.seekEach(
+        Family.R5M,
+        b(0),
+        (k, v) -> {
+          landed.add(java.util.Arrays.toString(k) + "=" + v[0]);
+          return new byte[] {(byte) (k[0] + 1)}; // skip the rest of this first byte
+        });
+    assertThat(landed).containsExactly("[1, 1]=1", "[2, 1]=3", "[-112, 0]=4");
+    List<String> stopped = new ArrayList<>();
+    kv.seekEach(
+        Family.R5M,
+        b(1, 2),
+        (k, v) -> {
+          stopped.add(java.util.Arrays.toString(k));
+          return null;
+        });
+    assertThat(stopped).containsExactly("[1, 2]");
+  }
+
+  @Test
   void keysScanInUnsignedByteOrderWithinBounds() {
     kv.write(
         List.of(

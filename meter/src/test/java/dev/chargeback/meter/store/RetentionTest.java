@@ -1,0 +1,64 @@
+package dev.chargeback.meter.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+
+import dev.chargeback.meter.time.BillingCalendar;
+import dev.chargeback.meter.time.Granularity;
+import dev.chargeback.meter.usage.Ingest;
+import dev.chargeback.meter.usage.Resource;
+import dev.chargeback.meter.usage.RollupKey;
+import dev.chargeback.meter.usage.Usage;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Retention under pod churn: tens of thousands of short-lived workloads, each a series of its own.
+ * Expiry deletes in bounded batches, only where something is old enough, and keeps the rest.
+ */
+class RetentionTest {
+  private static final long HOUR = 3_600_000L;
+
+  @Test
+  void expiryDeletesInBoundedBatchesOnlyWhatIsOld() {
+    FaultyKeyValueStore kv = new FaultyKeyValueStore(new MemoryKeyValueStore());
+    RollupStore store = new RollupStore(kv, new BillingCalendar(ZoneOffset.UTC));
+    long start = 1_700_000_000_000L / HOUR * HOUR;
+    int workloads = 20_000;
+    // Each hour a new batch of unique workloads runs for that hour (CI steps, Argo pods).
+    for (int hour = 0; hour < 4; hour++) {
+      List<Usage> usages = new ArrayList<>();
+      long from = start + hour * HOUR;
+      for (int w = 0; w < workloads / 4; w++) {
+        usages.add(
+            new Usage("ci", "Pod/step-" + hour + "-" + w, "", Resource.CPU, from, from + HOUR, 1));
+      }
+      store.apply(new Ingest("t", from + HOUR, from, 0, usages, Map.of(), List.of(), 0));
+    }
+    kv.batches.clear();
+    // Keep the last two hours of 5-minute buckets.
+    long cutoff = (start + 2 * HOUR) / 1000;
+    store.expire(Granularity.FIVE_MINUTES, cutoff);
+
+    assertThat(kv.batches).allMatch(size -> size <= RollupStore.EXPIRY_BATCH);
+    // The first two hours' workloads (and the namespace and cluster series, which span all
+    // hours) have old buckets; the last two hours' workloads have none and get no delete.
+    int expected = workloads / 2 + 2;
+    assertThat(kv.batches.stream().mapToInt(Integer::intValue).sum()).isEqualTo(expected);
+    assertThat(kv.batches.size()).isGreaterThan(1);
+
+    RollupKey old = RollupKey.workload("ci", "Pod/step-0-7", Resource.CPU);
+    RollupKey recent = RollupKey.workload("ci", "Pod/step-3-7", Resource.CPU);
+    RollupKey namespace = RollupKey.namespace("ci", Resource.CPU);
+    long end = (start + 4 * HOUR) / 1000;
+    assertThat(store.rollups(Granularity.FIVE_MINUTES, old, 0, end)).isEmpty();
+    assertThat(store.sum(Granularity.FIVE_MINUTES, recent, 0, end)).isEqualTo(1.0);
+    assertThat(store.sum(Granularity.FIVE_MINUTES, namespace, 0, end))
+        .isEqualTo(workloads / 2.0, offset(1e-6));
+    // Hourly buckets are another granularity: untouched.
+    assertThat(store.sum(Granularity.HOUR, old, 0, end)).isEqualTo(1.0);
+  }
+}

@@ -17,6 +17,7 @@ import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -43,6 +44,15 @@ public final class Biller {
 
   private static final int QUANTITY_SCALE = 4;
   private static final int TOP_WORKLOADS = 10;
+
+  /** The resources a workload's cost is made of. */
+  private static final List<Resource> PRICED =
+      List.of(
+          Resource.CPU,
+          Resource.MEMORY,
+          Resource.NETWORK_RECEIVE,
+          Resource.NETWORK_TRANSMIT,
+          Resource.STORAGE);
 
   /** A billable resource: the line's name and unit, how to read its quantity and price. */
   private enum Line {
@@ -329,10 +339,9 @@ public final class Biller {
 
   private List<Bill.WorkloadCost> topWorkloads(String namespace, long from, long to, int minor) {
     Map<String, BigDecimal> costs = new TreeMap<>();
-    Map<RollupKey, Double> keys =
-        store.sumsByOwner(Granularity.DAY, Scope.WORKLOAD, namespace, from, to);
     BillingCalendar calendar = store.calendar();
-    for (RollupKey key : keys.keySet()) {
+    for (Map.Entry<RollupKey, List<Rollup>> e : workloadDays(namespace, from, to).entrySet()) {
+      RollupKey key = e.getKey();
       Line line =
           switch (key.resource()) {
             case CPU -> Line.CPU;
@@ -345,7 +354,7 @@ public final class Biller {
       if (line == null) {
         continue;
       }
-      for (Rollup r : store.rollups(Granularity.DAY, key, from, to)) {
+      for (Rollup r : e.getValue()) {
         PriceVersion v = book.at(calendar.date(r.bucketStart()));
         if (v != null) {
           BigDecimal cost =
@@ -367,6 +376,27 @@ public final class Biller {
                 .thenComparing(Bill.WorkloadCost::workload))
         .limit(TOP_WORKLOADS)
         .toList();
+  }
+
+  /**
+   * The daily buckets in [from, to) of the namespace's workloads: those the month's index names
+   * (the cost follows the period, however many workloads came and went before), or, for a month
+   * from before the index, every workload the namespace had.
+   */
+  private Map<RollupKey, List<Rollup>> workloadDays(String namespace, long from, long to) {
+    YearMonth month = store.calendar().monthOf(Instant.ofEpochSecond(from));
+    List<String> active = store.activeWorkloads(namespace, month);
+    List<RollupKey> keys = new ArrayList<>();
+    if (active != null) {
+      for (String workload : active) {
+        for (Resource r : PRICED) {
+          keys.add(RollupKey.workload(namespace, workload, r));
+        }
+      }
+    } else {
+      keys.addAll(store.sumsByOwner(Granularity.DAY, Scope.WORKLOAD, namespace, from, to).keySet());
+    }
+    return store.rollups(Granularity.DAY, keys, from, to);
   }
 
   /** Share of [from, to) (up to now) the kubelets were scraped within maxGap, averaged. */

@@ -10,7 +10,12 @@ public enum Family {
   /** All-time sums, never expired: counters exported to Prometheus never go down. */
   TOTAL("total"),
   /** Schema version, billing zone, watermarks, health counters. */
-  META("meta");
+  META("meta"),
+  /**
+   * Which workloads of a namespace had usage in a month ({@code namespace | month | workload}), so
+   * a month's bill reads that month's workloads, not every workload ever seen.
+   */
+  ACTIVE("active");
 
   public final String cfName;
 

@@ -5,6 +5,8 @@ import dev.chargeback.meter.usage.RollupKey;
 import dev.chargeback.meter.usage.Scope;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.YearMonth;
+import java.util.Arrays;
 
 /**
  * Key and value layouts. Rollup keys are {@code scope | owner | workload | resource | bucket}:
@@ -86,10 +88,32 @@ public final class Keys {
     for (int i = end.length - 1; i >= 0; i--) {
       if (end[i] != (byte) 0xFF) {
         end[i]++;
-        return java.util.Arrays.copyOf(end, i + 1);
+        return Arrays.copyOf(end, i + 1);
       }
     }
     return null;
+  }
+
+  /** {@code namespace | month}: the prefix of a month's active workloads of a namespace. */
+  public static byte[] activePrefix(String namespace, YearMonth month) {
+    byte[] n = utf8(namespace);
+    return ByteBuffer.allocate(2 + n.length + 4)
+        .putShort((short) n.length)
+        .put(n)
+        .putInt(month.getYear() * 12 + month.getMonthValue() - 1)
+        .array();
+  }
+
+  /** {@code namespace | month | workload}: a workload active in a month. */
+  public static byte[] active(String namespace, YearMonth month, String workload) {
+    byte[] prefix = activePrefix(namespace, month);
+    byte[] w = utf8(workload);
+    return ByteBuffer.allocate(prefix.length + w.length).put(prefix).put(w).array();
+  }
+
+  /** The workload of an {@link #active} key whose prefix is {@code prefixLength} long. */
+  public static String decodeActiveWorkload(byte[] key, int prefixLength) {
+    return new String(key, prefixLength, key.length - prefixLength, StandardCharsets.UTF_8);
   }
 
   /** {@code target | }: the prefix of a target's series. */

@@ -8,13 +8,16 @@ import dev.chargeback.meter.usage.Resource;
 import dev.chargeback.meter.usage.RollupKey;
 import dev.chargeback.meter.usage.Scope;
 import dev.chargeback.meter.usage.Usage;
+import java.time.Instant;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -84,11 +87,26 @@ public final class RollupStore implements AutoCloseable {
 
   private volatile boolean anyImported;
 
+  private final ActiveWorkloads active;
+
   public RollupStore(KeyValueStore kv, BillingCalendar calendar) {
     this.kv = kv;
     this.calendar = calendar;
     this.hourSources = loadHourSources();
     this.anyImported = hourSources.containsValue(IMPORTED);
+    this.active = new ActiveWorkloads(kv, calendar);
+    if (kv.writable()) {
+      boolean[] hasData = {false};
+      kv.scan(
+          Family.TOTAL,
+          new byte[0],
+          null,
+          (k, v) -> {
+            hasData[0] = true;
+            return false;
+          });
+      active.start(hasData[0], calendar.monthOf(Instant.now()));
+    }
   }
 
   /**
@@ -151,6 +169,8 @@ public final class RollupStore implements AutoCloseable {
     }
     List<Write> writes = new ArrayList<>(increments.size() + ingest.seriesPuts().size() + 4);
     Map<Bytes, double[]> updated = sums(increments, writes);
+    Set<String> activeIds = new HashSet<>();
+    writes.addAll(active.entries(usages, activeIds));
     List<Long> newHours = new ArrayList<>();
     for (Usage u : usages) {
       for (long h = hourOf(u.fromMillis());
@@ -186,7 +206,12 @@ public final class RollupStore implements AutoCloseable {
             Keys.meta(META_SAMPLES),
             Keys.longValue(metaLong(META_SAMPLES) + ingest.samples())));
     write(writes);
-    remember(updated, () -> newHours.forEach(h -> hourSources.put(h, LIVE)));
+    remember(
+        updated,
+        () -> {
+          newHours.forEach(h -> hourSources.put(h, LIVE));
+          active.written(activeIds);
+        });
   }
 
   /**
@@ -206,6 +231,7 @@ public final class RollupStore implements AutoCloseable {
   /** Drops what the writer remembers of the store; it is read again from the store as needed. */
   private synchronized void forgetMemory() {
     cache.clear();
+    active.forget();
     hourSources.clear();
     hourSources.putAll(loadHourSources());
     anyImported = hourSources.containsValue(IMPORTED);
@@ -226,12 +252,15 @@ public final class RollupStore implements AutoCloseable {
     List<Write> writes = new ArrayList<>();
     Map<Bytes, double[]> updated = sums(increments(usages), writes, true);
     writes.add(hourMark(hour, IMPORTED));
+    Set<String> activeIds = new HashSet<>();
+    writes.addAll(active.entries(usages, activeIds));
     write(writes);
     remember(
         updated,
         () -> {
           hourSources.put(hour, IMPORTED);
           anyImported = true;
+          active.written(activeIds);
         });
     return true;
   }
@@ -246,8 +275,10 @@ public final class RollupStore implements AutoCloseable {
     }
     List<Write> writes = new ArrayList<>();
     Map<Bytes, double[]> updated = sums(increments(usages), writes);
+    Set<String> activeIds = new HashSet<>();
+    writes.addAll(active.entries(usages, activeIds));
     write(writes);
-    remember(updated, () -> {});
+    remember(updated, () -> active.written(activeIds));
   }
 
   /** Where an hour's usage came from: {@code live}, {@code imported}, or null for no data yet. */
@@ -528,6 +559,34 @@ public final class RollupStore implements AutoCloseable {
   }
 
   // ---- reading
+
+  /**
+   * The workloads of {@code namespace} with usage in {@code month}, read from the month's index;
+   * null for a month from before the index existed (then scan the namespace's workloads).
+   */
+  public List<String> activeWorkloads(String namespace, YearMonth month) {
+    return active.workloads(namespace, month);
+  }
+
+  /** The buckets of each series in [fromSeconds, toSeconds), in time order, in one pass. */
+  public Map<RollupKey, List<Rollup>> rollups(
+      Granularity g, List<RollupKey> keys, long fromSeconds, long toSeconds) {
+    List<byte[][]> ranges = new ArrayList<>(keys.size());
+    Map<RollupKey, List<Rollup>> out = new LinkedHashMap<>();
+    for (RollupKey k : keys) {
+      ranges.add(new byte[][] {Keys.rollup(k, fromSeconds), Keys.rollup(k, toSeconds)});
+      out.put(k, new ArrayList<>());
+    }
+    kv.scanRanges(
+        family(g),
+        ranges,
+        (range, k, v) -> {
+          RollupKey key = keys.get(range);
+          out.get(key).add(new Rollup(key, Keys.decodeBucket(k), Keys.first(v), Keys.second(v)));
+          return true;
+        });
+    return out;
+  }
 
   /** The buckets of one series in [fromSeconds, toSeconds), in time order. */
   public List<Rollup> rollups(Granularity g, RollupKey key, long fromSeconds, long toSeconds) {

@@ -5,7 +5,7 @@ import static org.assertj.core.data.Percentage.withPercentage;
 
 import dev.chargeback.meter.exposition.ParserLimits;
 import dev.chargeback.meter.sim.SimCluster;
-import dev.chargeback.meter.store.FaultyKeyValueStore;
+import dev.chargeback.meter.store.InstrumentedKeyValueStore;
 import dev.chargeback.meter.store.MemoryKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
@@ -40,7 +40,7 @@ class FailedRoundTest {
   private final class Rig {
     final AtomicLong now = new AtomicLong(start);
     final InstantSource clock = () -> Instant.ofEpochMilli(now.get());
-    final FaultyKeyValueStore kv = new FaultyKeyValueStore(new MemoryKeyValueStore());
+    final InstrumentedKeyValueStore kv = new InstrumentedKeyValueStore(new MemoryKeyValueStore());
     final RollupStore store = new RollupStore(kv, new BillingCalendar(ZoneOffset.UTC));
     final Meter meter =
         new Meter(store, ParserLimits.DEFAULT, new PodDirectory(), Duration.ofMinutes(2));

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chargeback.meter.exposition.ParserLimits;
 import dev.chargeback.meter.sim.SimCluster;
-import dev.chargeback.meter.store.FaultyKeyValueStore;
+import dev.chargeback.meter.store.InstrumentedKeyValueStore;
 import dev.chargeback.meter.store.MemoryKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
@@ -23,7 +23,7 @@ class ScrapeLoopSurvivesErrorIT {
   void aLoopGoesOnAfterAnErrorInARound() throws Exception {
     SimCluster sim = new SimCluster();
     InstantSource clock = InstantSource.system();
-    FaultyKeyValueStore kv = new FaultyKeyValueStore(new MemoryKeyValueStore());
+    InstrumentedKeyValueStore kv = new InstrumentedKeyValueStore(new MemoryKeyValueStore());
     RollupStore store = new RollupStore(kv, new BillingCalendar(ZoneOffset.UTC));
     Meter meter = new Meter(store, ParserLimits.DEFAULT, new PodDirectory(), Duration.ofMinutes(2));
     SimTransport transport = new SimTransport(sim, clock);

@@ -24,7 +24,7 @@ class RetentionTest {
 
   @Test
   void expiryDeletesInBoundedBatchesOnlyWhatIsOld() {
-    FaultyKeyValueStore kv = new FaultyKeyValueStore(new MemoryKeyValueStore());
+    InstrumentedKeyValueStore kv = new InstrumentedKeyValueStore(new MemoryKeyValueStore());
     RollupStore store = new RollupStore(kv, new BillingCalendar(ZoneOffset.UTC));
     long start = 1_700_000_000_000L / HOUR * HOUR;
     int workloads = 20_000;

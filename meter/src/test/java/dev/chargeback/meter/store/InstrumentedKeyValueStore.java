@@ -3,21 +3,25 @@ package dev.chargeback.meter.store;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A {@link KeyValueStore} that records the size of each batch written, and throws an {@code Error}
- * once, when armed: the worst moment for the writer, since the batch has landed but the writer
- * never hears so.
+ * A {@link KeyValueStore} that counts the entries read, records the size of each batch written, and
+ * throws an {@code Error} once, when armed: the worst moment for the writer, since the batch has
+ * landed but the writer never hears so.
  */
-public final class FaultyKeyValueStore implements KeyValueStore {
+public final class InstrumentedKeyValueStore implements KeyValueStore {
   private final KeyValueStore delegate;
   private final AtomicReference<Error> armed = new AtomicReference<>();
+
+  /** Entries read (gets that found something, and entries scans visited). */
+  public final AtomicLong reads = new AtomicLong();
 
   /** The size of every batch written, in order. */
   public final List<Integer> batches = new CopyOnWriteArrayList<>();
 
-  public FaultyKeyValueStore(KeyValueStore delegate) {
+  public InstrumentedKeyValueStore(KeyValueStore delegate) {
     this.delegate = delegate;
   }
 
@@ -43,22 +47,45 @@ public final class FaultyKeyValueStore implements KeyValueStore {
 
   @Override
   public byte[] get(Family family, byte[] key) {
-    return delegate.get(family, key);
+    byte[] v = delegate.get(family, key);
+    if (v != null) {
+      reads.incrementAndGet();
+    }
+    return v;
   }
 
   @Override
   public void scan(Family family, byte[] from, byte[] to, Visitor visitor) {
-    delegate.scan(family, from, to, visitor);
+    delegate.scan(
+        family,
+        from,
+        to,
+        (k, v) -> {
+          reads.incrementAndGet();
+          return visitor.visit(k, v);
+        });
   }
 
   @Override
   public void seekEach(Family family, byte[] from, Seeker seeker) {
-    delegate.seekEach(family, from, seeker);
+    delegate.seekEach(
+        family,
+        from,
+        (k, v) -> {
+          reads.incrementAndGet();
+          return seeker.next(k, v);
+        });
   }
 
   @Override
   public void scanRanges(Family family, List<byte[][]> ranges, RangeVisitor visitor) {
-    delegate.scanRanges(family, ranges, visitor);
+    delegate.scanRanges(
+        family,
+        ranges,
+        (r, k, v) -> {
+          reads.incrementAndGet();
+          return visitor.visit(r, k, v);
+        });
   }
 
   @Override

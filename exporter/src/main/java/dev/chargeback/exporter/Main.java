@@ -12,6 +12,7 @@ import dev.chargeback.meter.config.ConfigException;
 import dev.chargeback.meter.config.ConfigLoader;
 import dev.chargeback.meter.price.PriceBookException;
 import dev.chargeback.meter.store.StoreException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -38,7 +39,8 @@ public final class Main {
         import      history from an OpenMetrics file or a Prometheus-compatible API (import --help)
         backup      a consistent copy of the store: --to DIR (through the running meter, if any)
         restore     a backup as the data directory of a stopped meter: --from DIR --data DIR
-        bench       print the benchmark table ([--capture FILE], run from the repository)
+        bench       print the benchmark table ([--capture FILE] [--figures churn,ingest,...],
+                    run from the repository)
 
       Every key of the configuration file is also a flag (--scrape-interval, --max-gap,
       --billing.time-zone, ...) and an environment variable (CHARGEBACK_SCRAPE_INTERVAL, ...).
@@ -56,14 +58,17 @@ public final class Main {
     Roles.Running running;
     try {
       if (role.equals("bench")) {
-        ConfigLoader.Loaded loaded = ConfigLoader.load(flags, Set.of("capture"), System.getenv());
+        ConfigLoader.Loaded loaded =
+            ConfigLoader.load(flags, Set.of("capture", "figures"), System.getenv());
+        String figures = loaded.roleFlags().getOrDefault("figures", "");
         Bench.run(
-            java.nio.file.Path.of(
+            Path.of(
                 loaded
                     .roleFlags()
                     .getOrDefault(
                         "capture",
                         "meter/src/test/resources/fixtures/kubelet-1.35-containerd-cadvisor.prom")),
+            figures.isBlank() ? List.of() : List.of(figures.split(",")),
             System.out);
         return;
       }

@@ -41,6 +41,14 @@ final class ChargebackProcess {
     command.add("-jar");
     command.add(jar().toString());
     command.addAll(List.of(args));
+    List<String> given = List.of(args);
+    if (!given.isEmpty()
+        && List.of("meter", "standalone").contains(given.get(0))
+        && given.stream().noneMatch(a -> a.startsWith("--admin.listen"))) {
+      // The admin port defaults to the one after --listen's, which a test's free port does not
+      // make free: a free one of its own (never a fixed port).
+      command.addAll(List.of("--admin.listen", "127.0.0.1:0"));
+    }
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

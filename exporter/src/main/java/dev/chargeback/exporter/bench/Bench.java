@@ -37,6 +37,7 @@ import java.time.YearMonth;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -54,21 +55,43 @@ public final class Bench {
     this.out = out;
   }
 
-  public static void run(Path capture, PrintStream out) throws Exception {
+  /** The figures, by the names {@code --figures} takes. */
+  static final List<String> FIGURES =
+      List.of("parse", "month", "ingest", "bills", "metrics", "growth", "churn");
+
+  /**
+   * Runs {@code figures} (all when empty) and prints the table.
+   *
+   * @param figures names from {@link #FIGURES}
+   */
+  public static void run(Path capture, List<String> figures, PrintStream out) throws Exception {
+    for (String f : figures) {
+      if (!FIGURES.contains(f)) {
+        throw new IllegalArgumentException(
+            "flag --figures: unknown figure '" + f + "' (" + String.join(", ", FIGURES) + ")");
+      }
+    }
     Bench b = new Bench(out);
     Path work = Files.createTempDirectory("chargeback-bench");
     try {
-      b.parse(Files.readAllBytes(capture), work);
-      b.month(work);
-      b.ingest(work);
-      b.bills(work);
-      for (int namespaces : new int[] {1000, 2000, 4000}) {
-        b.metrics(work, namespaces);
+      for (String figure : figures.isEmpty() ? FIGURES : figures) {
+        switch (figure) {
+          case "parse" -> b.parse(Files.readAllBytes(capture), work);
+          case "month" -> b.month(work);
+          case "ingest" -> b.ingest(work);
+          case "bills" -> b.bills(work);
+          case "metrics" -> {
+            for (int namespaces : new int[] {1000, 2000, 4000}) {
+              b.metrics(work, namespaces);
+            }
+          }
+          case "growth" -> b.growth(work);
+          default -> b.churn(work);
+        }
       }
-      b.growth(work);
     } finally {
       try (var files = Files.walk(work)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
     b.print();
@@ -209,6 +232,28 @@ public final class Bench {
           f("Prometheus %.2f CPU s, %d MiB", r.theirsCpuPerRound(), r.theirsRssBytes() >> 20),
           f("%.1f%% of a core at 30 s (target <= 20%%, 256 MiB)", 100 * r.oursCpuPerRound() / 30));
     }
+  }
+
+  /** Figure 7: a month of pod churn, day 30 against day 1 of the same run. */
+  private void churn(Path work) throws Exception {
+    Path jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    if (!jar.toString().endsWith(".jar")) {
+      row("pod churn", "skipped: run from chargeback.jar", "", "");
+      return;
+    }
+    ChurnBench.Result r = ChurnBench.run(jar, work);
+    row(
+        f("churn %,d pods/day, 1 h each, day 30", ChurnBench.PODS_PER_DAY),
+        f("%.2f CPU s/round, RSS %d MiB", r.cpuDay30(), r.rssDay30() >> 20),
+        f("day 1: %.2f CPU s, %d MiB", r.cpuDay1(), r.rssDay1() >> 20),
+        f(
+            "%.2fx CPU, %.2fx RSS (target flat, <= 256 MiB)",
+            r.cpuDay30() / r.cpuDay1(), (double) r.rssDay30() / r.rssDay1()));
+    row(
+        "  retention at day 30, store",
+        f("%.1f s, %d MB SST", r.retentionSeconds(), r.storeBytes() >> 20),
+        f("29 days stored in %.0f s", r.fillSeconds()),
+        "");
   }
 
   /** Figure 6: figure 2 over 7 days at ×1, ×2 and ×4 namespaces, imported from Prometheus. */

@@ -52,7 +52,7 @@ final class IngestBench {
   }
 
   /** CPU seconds and resident bytes of a process, from /proc. */
-  private static double cpuSeconds(long pid) throws IOException {
+  static double cpuSeconds(long pid) throws IOException {
     Path proc = Path.of("/proc/" + pid + "/stat");
     if (!Files.exists(proc)) {
       throw new IOException("process " + pid + " exited");
@@ -62,7 +62,7 @@ final class IngestBench {
     return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) TICKS;
   }
 
-  private static long rss(long pid) throws IOException {
+  static long rss(long pid) throws IOException {
     for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
       if (l.startsWith("VmRSS:")) {
         return Long.parseLong(l.replaceAll("\\D", "")) * 1024;

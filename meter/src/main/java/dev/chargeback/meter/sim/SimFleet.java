@@ -160,12 +160,12 @@ public final class SimFleet {
     return out.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  private static void family(StringBuilder out, String name, String type) {
+  static void family(StringBuilder out, String name, String type) {
     out.append("# HELP ").append(name).append(" cAdvisor metric.\n");
     out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
   }
 
-  private static void line(StringBuilder out, String name, String labels, double v, long ms) {
+  static void line(StringBuilder out, String name, String labels, double v, long ms) {
     out.append(name).append(labels).append(' ').append(v);
     if (ms != Long.MIN_VALUE) {
       out.append(' ').append(ms);

@@ -1,0 +1,186 @@
+package dev.chargeback.exporter.bench;
+
+import dev.chargeback.meter.exposition.Format;
+import dev.chargeback.meter.exposition.ParserLimits;
+import dev.chargeback.meter.scrape.Meter;
+import dev.chargeback.meter.scrape.Target;
+import dev.chargeback.meter.sim.SimChurn;
+import dev.chargeback.meter.store.RocksKeyValueStore;
+import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.time.BillingCalendar;
+import dev.chargeback.meter.time.Granularity;
+import dev.chargeback.meter.usage.PodDirectory;
+import dev.chargeback.meter.usage.SourceRole;
+import dev.chargeback.meter.usage.Usage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Pod churn over a month: 100,000 new pods a day, each a unique workload living an hour, on 20
+ * kubelets (about 4,200 pods alive at any time). In a JVM bounded as the chart bounds the meter,
+ * the same meter code meters live rounds at day 1, then a month of history is stored as live
+ * metering would have stored it, retention runs, and live rounds are metered again at day 30. CPU
+ * per round and resident memory at day 30 against day 1 (the reference in the same run) say whether
+ * the meter's cost grows with history.
+ */
+final class ChurnBench {
+  static final int PODS_PER_DAY = 100_000;
+  static final int NODES = 20;
+  private static final long HOUR = 3_600_000L;
+  private static final long DAY = 24 * HOUR;
+  private static final long STEP = 30_000;
+  private static final int WARMUP = 10;
+  private static final int MEASURED = 20;
+  private static final int FILL_PART = 2_000;
+
+  /** The chart's meter JVM (values.yaml meter.javaOptions). */
+  private static final List<String> CHART_JVM =
+      List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=32m");
+
+  /** What the month cost. */
+  record Result(
+      double cpuDay1,
+      long rssDay1,
+      double cpuDay30,
+      long rssDay30,
+      double retentionSeconds,
+      double fillSeconds,
+      long storeBytes) {}
+
+  private ChurnBench() {}
+
+  /** Runs the month in a child JVM started from {@code jar}. */
+  static Result run(Path jar, Path work) throws Exception {
+    Path dir = Files.createDirectories(work.resolve("churn"));
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(CHART_JVM);
+    command.addAll(
+        List.of(
+            "--enable-native-access=ALL-UNNAMED",
+            "-cp",
+            jar.toString(),
+            ChurnBench.class.getName(),
+            dir.resolve("data").toString()));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("MALLOC_ARENA_MAX", "2");
+    Path log = dir.resolve("churn.log");
+    Process p = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    if (!p.waitFor(60, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IOException("the churn month failed: " + Files.readString(log));
+    }
+    String line =
+        Files.readAllLines(log).stream()
+            .filter(l -> l.startsWith("CHURN "))
+            .findFirst()
+            .orElseThrow(() -> new IOException("no result in " + log));
+    String[] f = line.split(" ");
+    return new Result(
+        Double.parseDouble(f[1]),
+        Long.parseLong(f[2]),
+        Double.parseDouble(f[3]),
+        Long.parseLong(f[4]),
+        Double.parseDouble(f[5]),
+        Double.parseDouble(f[6]),
+        Long.parseLong(f[7]));
+  }
+
+  /** The child: {@code ChurnBench DATA_DIR}; prints one {@code CHURN …} line. */
+  public static void main(String[] args) throws Exception {
+    long pid = ProcessHandle.current().pid();
+    long epoch = System.currentTimeMillis() / HOUR * HOUR - 30 * DAY;
+    // Pods began an hour before the month, so the first round sees as many as any other.
+    SimChurn churn = new SimChurn(epoch - HOUR, PODS_PER_DAY, 3600, NODES);
+    AtomicLong now = new AtomicLong(epoch);
+    InstantSource clock = () -> Instant.ofEpochMilli(now.get());
+    Map<Granularity, Duration> retention =
+        Map.of(
+            Granularity.FIVE_MINUTES, Duration.ofDays(8),
+            Granularity.HOUR, Duration.ofDays(100),
+            Granularity.DAY, Duration.ofDays(3650));
+    RocksKeyValueStore kv = RocksKeyValueStore.openPrimary(Path.of(args[0]), true);
+    try (RollupStore store = new RollupStore(kv, new BillingCalendar(ZoneOffset.UTC))) {
+      store.retain(retention, clock);
+      Meter meter =
+          new Meter(store, ParserLimits.DEFAULT, new PodDirectory(), Duration.ofSeconds(150));
+      double[] day1 = rounds(meter, churn, "day1", epoch, now, pid);
+
+      long fillStart = System.nanoTime();
+      for (long h = epoch + HOUR; h < epoch + 29 * DAY; h += HOUR) {
+        now.set(h + HOUR);
+        // An hour of ~8,000 unique workloads in parts: the first marks the hour, the rest add.
+        List<Usage> hour = churn.usage(h, h + HOUR);
+        for (int from = 0; from < hour.size(); from += FILL_PART) {
+          List<Usage> part = hour.subList(from, Math.min(hour.size(), from + FILL_PART));
+          if (from == 0) {
+            store.applyImported(h, part);
+          } else {
+            store.appendImported(h, part);
+          }
+        }
+      }
+      double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
+
+      now.set(epoch + 29 * DAY);
+      long retentionStart = System.nanoTime();
+      meter.expire(now.get(), retention);
+      double retentionSeconds = (System.nanoTime() - retentionStart) / 1e9;
+
+      double[] day30 = rounds(meter, churn, "day30", epoch + 29 * DAY, now, pid);
+      kv.flush();
+      System.out.printf(
+          Locale.ROOT,
+          "CHURN %.4f %d %.4f %d %.3f %.1f %d%n",
+          day1[0],
+          (long) day1[1],
+          day30[0],
+          (long) day30[1],
+          retentionSeconds,
+          fillSeconds,
+          kv.sstBytes());
+    }
+  }
+
+  /** CPU seconds per round and peak RSS of live rounds from {@code start}, after a warm-up. */
+  private static double[] rounds(
+      Meter meter, SimChurn churn, String phase, long start, AtomicLong now, long pid)
+      throws Exception {
+    List<Target> kubelets = new ArrayList<>();
+    for (int n = 0; n < NODES; n++) {
+      kubelets.add(
+          Target.of(
+              SourceRole.CADVISOR, URI.create("http://" + phase + "/node-" + n), "node-" + n));
+    }
+    double cpu0 = 0;
+    long peak = 0;
+    for (int r = 0; r < WARMUP + MEASURED; r++) {
+      if (r == WARMUP) {
+        cpu0 = IngestBench.cpuSeconds(pid);
+      }
+      long t = start + r * STEP;
+      now.set(t);
+      for (int n = 0; n < NODES; n++) {
+        meter.ingest(
+            kubelets.get(n), new ByteArrayInputStream(churn.cadvisor(n, t)), Format.TEXT, t);
+      }
+      if (r >= WARMUP) {
+        peak = Math.max(peak, IngestBench.rss(pid));
+      }
+    }
+    return new double[] {(IngestBench.cpuSeconds(pid) - cpu0) / MEASURED, peak};
+  }
+}

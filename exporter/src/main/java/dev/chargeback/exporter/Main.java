@@ -1,26 +1,26 @@
 package dev.chargeback.exporter;
 
-import dev.chargeback.exporter.bench.Bench;
 import dev.chargeback.exporter.role.BackupCommand;
 import dev.chargeback.exporter.role.BillCommand;
 import dev.chargeback.exporter.role.ImportCommand;
 import dev.chargeback.exporter.role.RepriceCommand;
 import dev.chargeback.exporter.role.Roles;
-import dev.chargeback.meter.bill.BillException;
 import dev.chargeback.meter.config.ChargebackConfig;
-import dev.chargeback.meter.config.ConfigException;
 import dev.chargeback.meter.config.ConfigLoader;
-import dev.chargeback.meter.price.PriceBookException;
-import dev.chargeback.meter.store.StoreException;
-import java.nio.file.Path;
+import java.io.PrintStream;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
+import org.slf4j.LoggerFactory;
 
 /**
- * {@code chargeback <role> [flags]}: parses the configuration and starts a role. Broken
- * configuration or an unusable store exits with status 1 and a one-line reason.
+ * {@code chargeback <role> [flags]}: looks the role up in a table, loads the configuration (checked
+ * whole before anything binds a port or opens the store) and runs it. Broken configuration or an
+ * unusable store exits with status 1 and a one-line reason.
  */
 public final class Main {
   private static final String USAGE =
@@ -32,21 +32,60 @@ public final class Main {
         standalone  meter and exporter in one process: --target cadvisor=URL
                     [--target node-exporter=URL] [--target kube-state-metrics=URL]
                     [--scrape-interval 30s]
-        meter       the only writer: scrapes targets into the store (health on :9467)
+        meter       the only writer: scrapes targets into the store (health on :9467, admin on
+                    127.0.0.1:9468)
         exporter    read-only: serves /metrics, /bill and /api/v1 from the meter's store (:9466)
         bill        one bill to a file: --ns NS [--month YYYY-MM] [-o FILE] [--format pdf|json|csv]
         reprice     change prices already in force (--prices FILE), on a stopped meter's data
         import      history from an OpenMetrics file or a Prometheus-compatible API (import --help)
         backup      a consistent copy of the store: --to DIR (through the running meter, if any)
         restore     a backup as the data directory of a stopped meter: --from DIR --data DIR
-        bench       print the benchmark table ([--capture FILE] [--figures churn,ingest,...],
-                    run from the repository)
 
       Every key of the configuration file is also a flag (--scrape-interval, --max-gap,
       --billing.time-zone, ...) and an environment variable (CHARGEBACK_SCRAPE_INTERVAL, ...).
       """;
 
+  /** A command that runs to its end: its exit status. */
+  @FunctionalInterface
+  private interface Command {
+    int run(ChargebackConfig config, Map<String, String> flags, PrintStream out) throws Exception;
+  }
+
+  /** A role's own flags (besides the configuration's) and what it does. */
+  private record Once(Set<String> flags, Command command) {}
+
+  private static final Map<String, Once> COMMANDS = new LinkedHashMap<>();
+
+  private static final Map<String, Function<ChargebackConfig, Roles.Running>> SERVERS =
+      new LinkedHashMap<>();
+
+  static {
+    COMMANDS.put(
+        "bill",
+        new Once(BillCommand.FLAGS, (c, f, out) -> print(out, BillCommand.run(c, f).toString())));
+    COMMANDS.put(
+        "reprice",
+        new Once(
+            Set.of(),
+            (c, f, out) -> {
+              RepriceCommand.run(c, out);
+              return 0;
+            }));
+    COMMANDS.put("import", new Once(ImportCommand.FLAGS, ImportCommand::run));
+    COMMANDS.put("backup", new Once(BackupCommand.FLAGS, BackupCommand::backup));
+    COMMANDS.put("restore", new Once(BackupCommand.FLAGS, BackupCommand::restore));
+    SERVERS.put("demo", Roles::demo);
+    SERVERS.put("standalone", Roles::standalone);
+    SERVERS.put("meter", Roles::meter);
+    SERVERS.put("exporter", Roles::exporter);
+  }
+
   private Main() {}
+
+  private static int print(PrintStream out, String line) {
+    out.println(line);
+    return 0;
+  }
 
   public static void main(String[] args) {
     if (args.length == 0 || Set.of("help", "-h", "--help").contains(args[0])) {
@@ -55,79 +94,45 @@ public final class Main {
     }
     String role = args[0];
     List<String> flags = Arrays.asList(args).subList(1, args.length);
-    Roles.Running running;
-    try {
-      if (role.equals("bench")) {
-        ConfigLoader.Loaded loaded =
-            ConfigLoader.load(flags, Set.of("capture", "figures"), System.getenv());
-        String figures = loaded.roleFlags().getOrDefault("figures", "");
-        Bench.run(
-            Path.of(
-                loaded
-                    .roleFlags()
-                    .getOrDefault(
-                        "capture",
-                        "meter/src/test/resources/fixtures/kubelet-1.35-containerd-cadvisor.prom")),
-            figures.isBlank() ? List.of() : List.of(figures.split(",")),
-            System.out);
-        return;
-      }
-      if (role.equals("reprice")) {
-        RepriceCommand.run(
-            ConfigLoader.load(flags, Set.of(), System.getenv()).config(), System.out);
-        return;
-      }
-      if (role.equals("import")) {
-        if (flags.contains("--help") || flags.contains("-h")) {
-          System.out.print(ImportCommand.HELP);
-          return;
-        }
-        ConfigLoader.Loaded loaded = ConfigLoader.load(flags, ImportCommand.FLAGS, System.getenv());
-        int status = ImportCommand.run(loaded.config(), loaded.roleFlags(), System.out);
-        System.out.flush();
-        if (status != 0) {
-          System.exit(status);
-        }
-        return;
-      }
-      if (role.equals("backup") || role.equals("restore")) {
-        ConfigLoader.Loaded loaded = ConfigLoader.load(flags, BackupCommand.FLAGS, System.getenv());
-        int status =
-            role.equals("backup")
-                ? BackupCommand.backup(loaded.config(), loaded.roleFlags(), System.out)
-                : BackupCommand.restore(loaded.config(), loaded.roleFlags(), System.out);
-        System.out.flush();
-        if (status != 0) {
-          System.exit(status);
-        }
-        return;
-      }
-      if (role.equals("bill")) {
-        ConfigLoader.Loaded loaded = ConfigLoader.load(flags, BillCommand.FLAGS, System.getenv());
-        System.out.println(BillCommand.run(loaded.config(), loaded.roleFlags()));
-        return;
-      }
-      ChargebackConfig config = ConfigLoader.load(flags, Set.of(), System.getenv()).config();
-      running =
-          switch (role) {
-            case "demo" -> Roles.demo(config);
-            case "standalone" -> Roles.standalone(config);
-            case "meter" -> Roles.meter(config);
-            case "exporter" -> Roles.exporter(config);
-            default ->
-                throw new ConfigException("unknown role '" + role + "' (see chargeback help)");
-          };
-    } catch (ConfigException | StoreException | PriceBookException | BillException e) {
-      System.err.println("chargeback: " + e.getMessage());
-      System.exit(1);
-      return;
-    } catch (Exception e) {
-      System.err.println("chargeback: " + e.getMessage());
-      System.exit(1);
+    if (role.equals("import") && (flags.contains("--help") || flags.contains("-h"))) {
+      System.out.print(ImportCommand.HELP);
       return;
     }
-    org.slf4j.LoggerFactory.getLogger(Main.class)
-        .info("{} serving HTTP on port {}", role, running.port());
+    Roles.Running running;
+    try {
+      Once once = COMMANDS.get(role);
+      if (once != null) {
+        ConfigLoader.Loaded loaded = ConfigLoader.load(flags, once.flags(), System.getenv());
+        int status = once.command().run(loaded.config(), loaded.roleFlags(), System.out);
+        System.out.flush();
+        if (status != 0) {
+          System.exit(status);
+        }
+        return;
+      }
+      Function<ChargebackConfig, Roles.Running> server = SERVERS.get(role);
+      if (server == null) {
+        fail("unknown role '" + role + "' (see chargeback help)");
+        return;
+      }
+      running = server.apply(ConfigLoader.load(flags, Set.of(), System.getenv()).config());
+    } catch (Exception e) {
+      // ConfigException, StoreException, PriceBookException, BillException: the reason is the
+      // message; anything else is reported the same way, without a stack trace.
+      fail(e.getMessage());
+      return;
+    }
+    LoggerFactory.getLogger(Main.class).info("{} serving HTTP on port {}", role, running.port());
+    awaitShutdown(running);
+  }
+
+  private static void fail(String reason) {
+    System.err.println("chargeback: " + reason);
+    System.exit(1);
+  }
+
+  /** Serves until the JVM is asked to stop (SIGTERM, Ctrl-C), then stops the role in order. */
+  private static void awaitShutdown(Roles.Running running) {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -135,7 +140,7 @@ public final class Main {
                 () -> {
                   try {
                     running.close();
-                  } catch (Exception e) {
+                  } catch (RuntimeException e) {
                     System.err.println("chargeback: error while stopping: " + e.getMessage());
                   }
                   stopped.countDown();

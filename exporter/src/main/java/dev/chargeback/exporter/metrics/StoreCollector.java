@@ -2,6 +2,7 @@ package dev.chargeback.exporter.metrics;
 
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceVersion;
+import dev.chargeback.meter.store.Coverage;
 import dev.chargeback.meter.store.DataVolume;
 import dev.chargeback.meter.store.Rollup;
 import dev.chargeback.meter.store.RollupStore;
@@ -151,7 +152,7 @@ public final class StoreCollector implements MultiCollector {
                 "Share of the month to date in which the kubelets were scraped without a gap"
                     + " longer than maxGap, 0 to 1.");
     long[] range = store.calendar().month(store.calendar().monthOf(clock.instant()));
-    double covered = coverage(range[0], clock.millis() / 1000);
+    double covered = Coverage.ratio(store, range[0], range[1], clock.millis() / 1000);
     java.util.Set<String> namespaces = new java.util.TreeSet<>();
     List<RollupKey> costKeys = new java.util.ArrayList<>();
     for (Rollup r : totals.values()) {
@@ -217,20 +218,6 @@ public final class StoreCollector implements MultiCollector {
       baseline = b;
     }
     return b.before();
-  }
-
-  /** Covered share of [from, to): the kubelet targets' covered seconds, averaged. */
-  private double coverage(long from, long to) {
-    double period = to - from;
-    double seconds = 0;
-    int targets = 0;
-    for (RollupKey key : store.totals(Scope.CLUSTER).keySet()) {
-      if (key.resource() == Resource.COVERED && key.owner().startsWith("cadvisor:")) {
-        seconds += store.sum(Granularity.DAY, key, from, to + 86400);
-        targets++;
-      }
-    }
-    return targets == 0 || period <= 0 ? 0 : Math.min(1, seconds / targets / period);
   }
 
   private void price(MetricSnapshots.Builder out) {

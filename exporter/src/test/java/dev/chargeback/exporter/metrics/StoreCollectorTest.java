@@ -1,7 +1,9 @@
 package dev.chargeback.exporter.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import dev.chargeback.meter.bill.Biller;
 import dev.chargeback.meter.price.PriceBookLoader;
 import dev.chargeback.meter.store.MemoryKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
@@ -14,6 +16,7 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.YearMonth;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
@@ -80,5 +83,45 @@ class StoreCollectorTest {
     cost("a", "2026-12-01T00:10:00Z", 3);
     assertThat(gauge("chargeback_cost_per_namespace", "a")).isEqualTo(3);
     assertThat(gauge("chargeback_cost", "a")).isEqualTo(115);
+  }
+
+  /**
+   * The bill and the metric computed coverage apart: the metric left imported hours out, and the
+   * bill added a kubelet's covered seconds to a ratio (any live coverage read 100%).
+   */
+  @Test
+  void coverageIsTheBillsAfterAnImport() {
+    // A kubelet scraped for six hours, and a whole day imported from Prometheus.
+    long scraped = Instant.parse("2026-11-10T06:00:00Z").toEpochMilli();
+    store.apply(
+        new Ingest(
+            "cadvisor:node-1",
+            scraped,
+            scraped - 6 * 3_600_000L,
+            6 * 3_600_000L,
+            List.of(new Usage("a", "", "", Resource.CPU, scraped - 1000, scraped, 1)),
+            Map.of(),
+            List.of(),
+            1));
+    long imported = Instant.parse("2026-11-05T00:00:00Z").toEpochMilli();
+    for (int h = 0; h < 24; h++) {
+      long hour = imported + h * 3_600_000L;
+      store.applyImported(
+          hour, List.of(new Usage("a", "", "", Resource.CPU, hour, hour + 3_600_000L, 10)));
+    }
+    cost("a", "2026-11-10T05:00:00Z", 5);
+    double metric = gauge("chargeback_coverage_ratio", "a");
+    double bill =
+        new Biller(store, PriceBookLoader.defaults(), () -> Instant.ofEpochMilli(now.get()))
+            .bill("a", YearMonth.of(2026, 11))
+            .coverage();
+    double expected =
+        (6 + 24)
+            * 3600.0
+            / Duration.between(
+                    Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-11-20T12:00:00Z"))
+                .toSeconds();
+    assertThat(metric).isCloseTo(expected, within(1e-9));
+    assertThat(bill).isEqualTo(metric);
   }
 }

@@ -5,6 +5,7 @@ import dev.chargeback.meter.price.IdlePolicy;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceVersion;
 import dev.chargeback.meter.price.Prices;
+import dev.chargeback.meter.store.Coverage;
 import dev.chargeback.meter.store.Rollup;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
@@ -257,7 +258,7 @@ public final class Biller {
         total,
         List.copyOf(daily),
         topWorkloads(namespace, from, to, minor),
-        coverage(from, to),
+        Coverage.ratio(store, from, to, clock.millis() / 1000),
         List.copyOf(notes),
         List.copyOf(perVersion.keySet()),
         store.namespaceLabels(namespace, month));
@@ -397,25 +398,6 @@ public final class Biller {
       keys.addAll(store.sumsByOwner(Granularity.DAY, Scope.WORKLOAD, namespace, from, to).keySet());
     }
     return store.rollups(Granularity.DAY, keys, from, to);
-  }
-
-  /** Share of [from, to) (up to now) the kubelets were scraped within maxGap, averaged. */
-  private double coverage(long from, long to) {
-    double period = Math.min(to, clock.millis() / 1000.0) - from;
-    if (period <= 0) {
-      return 0;
-    }
-    double covered = 0;
-    int targets = 0;
-    for (RollupKey key : store.totals(Scope.CLUSTER).keySet()) {
-      if (key.resource() == Resource.COVERED && key.owner().startsWith("cadvisor:")) {
-        covered += store.sum(Granularity.DAY, key, from, to);
-        targets++;
-      }
-    }
-    // Imported hours are whole: they count once, beside the kubelets' average.
-    double imported = store.importedSeconds(from, (long) Math.ceil(from + period));
-    return Math.min(1, (targets == 0 ? 0 : covered / targets) + imported / period);
   }
 
   /** Deterministic: the same namespace and month always get the same number. */

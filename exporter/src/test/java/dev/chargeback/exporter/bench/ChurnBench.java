@@ -62,8 +62,8 @@ final class ChurnBench {
 
   private ChurnBench() {}
 
-  /** Runs the month in a child JVM started from {@code jar}. */
-  static Result run(Path jar, Path work) throws Exception {
+  /** Runs the month in a child JVM on this JVM's classpath (the bench's). */
+  static Result run(Path work) throws Exception {
     Path dir = Files.createDirectories(work.resolve("churn"));
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
@@ -72,7 +72,7 @@ final class ChurnBench {
         List.of(
             "--enable-native-access=ALL-UNNAMED",
             "-cp",
-            jar.toString(),
+            System.getProperty("java.class.path"),
             ChurnBench.class.getName(),
             dir.resolve("data").toString()));
     ProcessBuilder builder = new ProcessBuilder(command);

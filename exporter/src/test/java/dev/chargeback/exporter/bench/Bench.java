@@ -38,21 +38,46 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * Prints one table: for each figure our median, a reference measured in the same run, and the
- * ratio. {@code chargeback bench [--capture FILE]}; the capture defaults to the kubelet 1.35
- * fixture in the repository.
+ * ratio. Not part of chargeback.jar: {@code ./mvnw -B -q package -DskipTests -Pbench} runs it on
+ * the test classpath, with {@code -Dbench.args="--figures churn,ingest --capture FILE"}; the
+ * capture defaults to the kubelet 1.35 fixture in the repository, and the processes it measures run
+ * the freshly built chargeback.jar ({@code --jar}).
  */
 public final class Bench {
   private final PrintStream out;
+  private final Path jar;
   private final List<String[]> rows = new ArrayList<>();
 
-  private Bench(PrintStream out) {
+  private Bench(PrintStream out, Path jar) {
     this.out = out;
+    this.jar = jar;
+  }
+
+  /** {@code Bench [--capture FILE] [--figures a,b] [--jar chargeback.jar]}. */
+  public static void main(String[] args) throws Exception {
+    Map<String, String> flags = new HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      if (!List.of("--capture", "--figures", "--jar").contains(args[i])) {
+        throw new IllegalArgumentException("unknown flag " + args[i]);
+      }
+      flags.put(args[i], args[i + 1]);
+    }
+    String figures = flags.getOrDefault("--figures", "");
+    run(
+        Path.of(
+            flags.getOrDefault(
+                "--capture",
+                "meter/src/test/resources/fixtures/kubelet-1.35-containerd-cadvisor.prom")),
+        Path.of(flags.getOrDefault("--jar", "exporter/target/chargeback.jar")),
+        figures.isBlank() ? List.of() : List.of(figures.split(",")),
+        System.out);
   }
 
   /** The figures, by the names {@code --figures} takes. */
@@ -64,14 +89,18 @@ public final class Bench {
    *
    * @param figures names from {@link #FIGURES}
    */
-  public static void run(Path capture, List<String> figures, PrintStream out) throws Exception {
+  public static void run(Path capture, Path jar, List<String> figures, PrintStream out)
+      throws Exception {
     for (String f : figures) {
       if (!FIGURES.contains(f)) {
         throw new IllegalArgumentException(
             "flag --figures: unknown figure '" + f + "' (" + String.join(", ", FIGURES) + ")");
       }
     }
-    Bench b = new Bench(out);
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalArgumentException("flag --jar: no chargeback.jar at " + jar);
+    }
+    Bench b = new Bench(out, jar);
     Path work = Files.createTempDirectory("chargeback-bench");
     try {
       for (String figure : figures.isEmpty() ? FIGURES : figures) {
@@ -218,11 +247,6 @@ public final class Bench {
 
   /** Figure 3: live ingest of simulated kubelets, against Prometheus scraping the same. */
   private void ingest(Path work) throws Exception {
-    Path jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    if (!jar.toString().endsWith(".jar")) {
-      row("live ingest", "skipped: run from chargeback.jar", "", "");
-      return;
-    }
     for (int nodes : new int[] {50, 100, 200}) {
       IngestBench.Result r = IngestBench.run(nodes, 5, jar, work);
       int containers = nodes * SimFleet.CONTAINERS_PER_NODE;
@@ -236,12 +260,7 @@ public final class Bench {
 
   /** Figure 7: a month of pod churn, day 30 against day 1 of the same run. */
   private void churn(Path work) throws Exception {
-    Path jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    if (!jar.toString().endsWith(".jar")) {
-      row("pod churn", "skipped: run from chargeback.jar", "", "");
-      return;
-    }
-    ChurnBench.Result r = ChurnBench.run(jar, work);
+    ChurnBench.Result r = ChurnBench.run(work);
     row(
         f("churn %,d pods/day, 1 h each, day 30", ChurnBench.PODS_PER_DAY),
         f("%.2f CPU s/round, RSS %d MiB", r.cpuDay30(), r.rssDay30() >> 20),

@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -192,7 +193,7 @@ public final class BillRoutes {
     YearMonth month = month(ctx);
     store.catchUp();
     long[] range = store.calendar().month(month);
-    List<RollupKey> keys = new java.util.ArrayList<>();
+    List<RollupKey> keys = new ArrayList<>();
     for (String ns : visibleNamespaces(ctx)) {
       for (Resource r : Resource.METERED) {
         keys.add(new RollupKey(Scope.NAMESPACE, ns, "", r));

@@ -15,12 +15,19 @@ import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The billing metrics, read from the store's all-time totals at every scrape: counters that never
@@ -153,8 +160,8 @@ public final class StoreCollector implements MultiCollector {
                     + " longer than maxGap, 0 to 1.");
     long[] range = store.calendar().month(store.calendar().monthOf(clock.instant()));
     double covered = Coverage.ratio(store, range[0], range[1], clock.millis() / 1000);
-    java.util.Set<String> namespaces = new java.util.TreeSet<>();
-    List<RollupKey> costKeys = new java.util.ArrayList<>();
+    Set<String> namespaces = new TreeSet<>();
+    List<RollupKey> costKeys = new ArrayList<>();
     for (Rollup r : totals.values()) {
       if (r.key().resource().isCost()) {
         costKeys.add(r.key());
@@ -210,7 +217,7 @@ public final class StoreCollector implements MultiCollector {
         || now - b.computedMillis() > BASELINE_MAX_AGE_MILLIS
         || !b.before().keySet().containsAll(keys)) {
       Map<RollupKey, Double> monthToDate = store.sums(Granularity.DAY, keys, month[0], month[1]);
-      Map<RollupKey, Double> before = new java.util.HashMap<>(keys.size() * 2);
+      Map<RollupKey, Double> before = new HashMap<>(keys.size() * 2);
       for (RollupKey key : keys) {
         before.put(key, totals.get(key).sum() - monthToDate.get(key));
       }
@@ -226,8 +233,7 @@ public final class StoreCollector implements MultiCollector {
             .name("chargeback_price")
             .help(
                 "Unit prices of the price book version in force today, per unit, in the currency.");
-    PriceVersion v =
-        book.at(java.time.LocalDate.ofInstant(clock.instant(), store.calendar().zone()));
+    PriceVersion v = book.at(LocalDate.ofInstant(clock.instant(), store.calendar().zone()));
     if (v != null) {
       String currency = book.currency().getCurrencyCode();
       Object[][] rows = {
@@ -243,7 +249,7 @@ public final class StoreCollector implements MultiCollector {
                 .labels(
                     Labels.of(
                         "currency", currency, "resource", (String) row[0], "unit", (String) row[1]))
-                .value(((java.math.BigDecimal) row[2]).doubleValue())
+                .value(((BigDecimal) row[2]).doubleValue())
                 .build());
       }
     }
@@ -278,8 +284,7 @@ public final class StoreCollector implements MultiCollector {
             .help("Failed scrapes per target (unreachable, HTTP error, timeout, malformed body).");
     // Every known target, at 0 when healthy: a series that appears only on the first failure
     // makes increase() miss that failure.
-    Map<String, Long> failed =
-        new java.util.TreeMap<>(store.metaLongs(RollupStore.META_SCRAPE_ERRORS));
+    Map<String, Long> failed = new TreeMap<>(store.metaLongs(RollupStore.META_SCRAPE_ERRORS));
     store.targets().forEach(t -> failed.putIfAbsent(t, 0L));
     failed.forEach(
         (target, n) ->

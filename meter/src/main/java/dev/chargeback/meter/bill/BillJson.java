@@ -1,5 +1,6 @@
 package dev.chargeback.meter.bill;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -59,7 +60,7 @@ public final class BillJson {
   public static byte[] render(Bill bill) {
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(tree(bill));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }
   }

@@ -4,6 +4,7 @@ import java.awt.Color;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.DecimalFormat;
@@ -110,11 +111,6 @@ public final class BillPdf {
     } catch (IOException | DocumentException e) {
       throw new IllegalArgumentException("cannot load font " + ttf + ": " + e.getMessage(), e);
     }
-  }
-
-  /** Whether the text font can show Hangul (false on the Helvetica fallback). */
-  public boolean embedsFont() {
-    return regular.getFontType() != BaseFont.FONT_TYPE_T1;
   }
 
   public byte[] render(Bill bill) {
@@ -560,26 +556,23 @@ public final class BillPdf {
   }
 
   private static String decimal(double v) {
-    return number(BigDecimal.valueOf(v).setScale(v >= 100 ? 0 : 2, java.math.RoundingMode.HALF_UP));
+    return number(BigDecimal.valueOf(v).setScale(v >= 100 ? 0 : 2, RoundingMode.HALF_UP));
   }
 
   private static String percent(double share) {
-    return BigDecimal.valueOf(share * 100)
-            .setScale(1, java.math.RoundingMode.HALF_UP)
-            .toPlainString()
-        + "%";
+    return BigDecimal.valueOf(share * 100).setScale(1, RoundingMode.HALF_UP).toPlainString() + "%";
   }
 
   private static String compact(double v) {
     if (v >= 1000) {
       return BigDecimal.valueOf(v / 1000)
-              .setScale(1, java.math.RoundingMode.HALF_UP)
+              .setScale(1, RoundingMode.HALF_UP)
               .stripTrailingZeros()
               .toPlainString()
           + "k";
     }
     return BigDecimal.valueOf(v)
-        .setScale(v >= 10 ? 0 : 2, java.math.RoundingMode.HALF_UP)
+        .setScale(v >= 10 ? 0 : 2, RoundingMode.HALF_UP)
         .stripTrailingZeros()
         .toPlainString();
   }

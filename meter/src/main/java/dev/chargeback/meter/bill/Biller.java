@@ -4,6 +4,7 @@ import dev.chargeback.meter.price.Basis;
 import dev.chargeback.meter.price.IdlePolicy;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceVersion;
+import dev.chargeback.meter.price.PricedResource;
 import dev.chargeback.meter.price.Prices;
 import dev.chargeback.meter.store.Coverage;
 import dev.chargeback.meter.store.Rollup;
@@ -27,10 +28,12 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Prices a namespace's month from its daily rollups: each local day with the price version in force
@@ -38,8 +41,6 @@ import java.util.TreeSet;
  * and amounts once, to the currency's minor unit, so every printed line checks out.
  */
 public final class Biller {
-  static final double GIB = 1024.0 * 1024 * 1024;
-
   /** The pseudo-namespace that carries idle cost under the {@code separate} policy. */
   public static final String IDLE = "_idle";
 
@@ -57,29 +58,30 @@ public final class Biller {
 
   /** A billable resource: the line's name and unit, how to read its quantity and price. */
   private enum Line {
-    CPU("cpu", "core-hours", 3600, Prices::cpuCoreHour),
-    MEMORY("memory", "GiB-hours", 3600 * GIB, Prices::memoryGibHour),
-    NETWORK_RECEIVE("network_receive", "GiB", GIB, Prices::networkReceiveGib),
-    NETWORK_TRANSMIT("network_transmit", "GiB", GIB, Prices::networkTransmitGib),
-    STORAGE("storage", "GiB-hours", 3600 * GIB, Prices::storageGibHour),
+    CPU(PricedResource.CPU),
+    MEMORY(PricedResource.MEMORY),
+    NETWORK_RECEIVE(PricedResource.NETWORK_RECEIVE),
+    NETWORK_TRANSMIT(PricedResource.NETWORK_TRANSMIT),
+    STORAGE(PricedResource.STORAGE),
     /** A share of the node CPU capacity nobody used (idle policy share or separate). */
-    IDLE_CPU("idle_cpu", "core-hours", 3600, Prices::cpuCoreHour),
-    IDLE_MEMORY("idle_memory", "GiB-hours", 3600 * GIB, Prices::memoryGibHour);
+    IDLE_CPU("idle_cpu", PricedResource.CPU),
+    IDLE_MEMORY("idle_memory", PricedResource.MEMORY);
 
     final String name;
     final String unit;
     final double divisor;
-    final java.util.function.Function<Prices, BigDecimal> price;
+    final Function<Prices, BigDecimal> price;
 
-    Line(
-        String name,
-        String unit,
-        double divisor,
-        java.util.function.Function<Prices, BigDecimal> price) {
+    Line(PricedResource priced) {
+      this(priced.label, priced);
+    }
+
+    /** A line priced as {@code priced}, under its own name. */
+    Line(String name, PricedResource priced) {
       this.name = name;
-      this.unit = unit;
-      this.divisor = divisor;
-      this.price = price;
+      this.unit = priced.unit;
+      this.divisor = priced.unitsPerPrice;
+      this.price = priced.price;
     }
   }
 
@@ -192,7 +194,7 @@ public final class Biller {
       if (v.basis() != Basis.USAGE && !requests) {
         notes.add(
             "basis "
-                + v.basis().name().toLowerCase(java.util.Locale.ROOT)
+                + v.basis().name().toLowerCase(Locale.ROOT)
                 + " needs kube-state-metrics requests, none were metered: billed on usage");
         break;
       }
@@ -306,7 +308,8 @@ public final class Biller {
       return unused;
     }
     double cpuPrice = v.prices().cpuCoreHour().doubleValue() / 3600;
-    double memPrice = v.prices().memoryGibHour().doubleValue() / 3600 / GIB;
+    double memPrice =
+        v.prices().memoryGibHour().doubleValue() / PricedResource.MEMORY.unitsPerPrice;
     double mine =
         days.get(Resource.CPU).getOrDefault(day, 0.0) * cpuPrice
             + days.get(Resource.MEMORY).getOrDefault(day, 0.0) * memPrice;

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -168,7 +169,7 @@ public final class ConfigLoader {
                     "CHARGEBACK_"
                         + key.replaceAll("([a-z])([A-Z])", "$1_$2")
                             .replace('.', '_')
-                            .toUpperCase(java.util.Locale.ROOT),
+                            .toUpperCase(Locale.ROOT),
                     key);
               }
             });

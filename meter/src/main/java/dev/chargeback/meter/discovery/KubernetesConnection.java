@@ -1,10 +1,14 @@
 package dev.chargeback.meter.discovery;
 
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -30,12 +34,12 @@ public final class KubernetesConnection {
     };
   }
 
-  private static java.util.List<Path> defaultKubeconfig(Map<String, String> env) {
+  private static List<Path> defaultKubeconfig(Map<String, String> env) {
     String list = env.get("KUBECONFIG");
     if (list != null && !list.isBlank()) {
-      return java.util.Arrays.stream(list.split(java.io.File.pathSeparator)).map(Path::of).toList();
+      return Arrays.stream(list.split(File.pathSeparator)).map(Path::of).toList();
     }
-    return java.util.List.of(Path.of(System.getProperty("user.home"), ".kube", "config"));
+    return List.of(Path.of(System.getProperty("user.home"), ".kube", "config"));
   }
 
   /** A client for {@code kubeconfig} (a file), or auto-configured when blank. */
@@ -44,7 +48,7 @@ public final class KubernetesConnection {
     if (kubeconfig.isBlank()) {
       config = Config.autoConfigure(null);
     } else {
-      config = Config.fromKubeconfig(null, new java.io.File(kubeconfig));
+      config = Config.fromKubeconfig(null, new File(kubeconfig));
     }
     return new KubernetesClientBuilder().withConfig(config).build();
   }
@@ -57,10 +61,10 @@ public final class KubernetesConnection {
     Config base =
         kubeconfig.isBlank()
             ? Config.autoConfigure(null)
-            : Config.fromKubeconfig(null, new java.io.File(kubeconfig));
+            : Config.fromKubeconfig(null, new File(kubeconfig));
     return new KubernetesClientBuilder()
         .withConfig(
-            new io.fabric8.kubernetes.client.ConfigBuilder(base)
+            new ConfigBuilder(base)
                 .withConnectionTimeout(3_000)
                 .withRequestTimeout(5_000)
                 .withRequestRetryBackoffLimit(1)

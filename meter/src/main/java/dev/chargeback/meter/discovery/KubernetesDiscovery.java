@@ -27,9 +27,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,7 +90,7 @@ public final class KubernetesDiscovery implements AutoCloseable {
           r -> Thread.ofPlatform().daemon().name("kubernetes-discovery").unstarted(r));
   private final AtomicBoolean pending = new AtomicBoolean();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
-  private final Map<String, String> watchFailures = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, String> watchFailures = new ConcurrentHashMap<>();
   private SharedIndexInformer<Node> nodes;
   private SharedIndexInformer<Pod> pods;
   private SharedIndexInformer<Namespace> namespaces;
@@ -183,7 +185,7 @@ public final class KubernetesDiscovery implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
-      String why = e instanceof java.util.concurrent.TimeoutException ? "no answer" : reason(e);
+      String why = e instanceof TimeoutException ? "no answer" : reason(e);
       listener.apiError(why);
       if (!apiDown) {
         apiDown = true;

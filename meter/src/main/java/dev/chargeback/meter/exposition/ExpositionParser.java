@@ -1,8 +1,10 @@
 package dev.chargeback.meter.exposition;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Reads Prometheus text format 0.0.4 and OpenMetrics 1.0 from bytes, one line at a time, in a
@@ -35,7 +37,7 @@ public final class ExpositionParser {
   /** Parses a body held in memory. */
   public long parse(byte[] body, Format format, SampleSink sink) throws ExpositionException {
     try {
-      return parse(new java.io.ByteArrayInputStream(body), format, sink);
+      return parse(new ByteArrayInputStream(body), format, sink);
     } catch (IOException e) {
       throw new IllegalStateException("reading a byte array cannot fail", e);
     }
@@ -97,7 +99,7 @@ public final class ExpositionParser {
           start = 0;
         }
         if (filled == data.length) {
-          data = java.util.Arrays.copyOf(data, Math.min(data.length * 2, max + 1));
+          data = Arrays.copyOf(data, Math.min(data.length * 2, max + 1));
         }
         scan = filled;
         int n = in.read(data, filled, data.length - filled);
@@ -281,7 +283,7 @@ public final class ExpositionParser {
         }
         // An OpenMetrics exemplar ("# {…} v") may follow; it is not usage.
       }
-      String[] sorted = java.util.Arrays.copyOf(pairs, 2 * count);
+      String[] sorted = Arrays.copyOf(pairs, 2 * count);
       String duplicate = Labels.sortPairs(sorted, count);
       if (duplicate != null) {
         throw error("duplicate label " + duplicate);

@@ -17,18 +17,12 @@ import java.util.List;
  * {@code max} accrues on usage, the bill applies it per day).
  */
 public final class CostAccrual {
-  private static final double GIB = 1024.0 * 1024 * 1024;
-
   private final PriceBook book;
   private final BillingCalendar calendar;
 
   public CostAccrual(PriceBook book, BillingCalendar calendar) {
     this.book = book;
     this.calendar = calendar;
-  }
-
-  public PriceBook book() {
-    return book;
   }
 
   /** The cost increments of {@code usages}: one per priced usage, same span and owner. */
@@ -53,31 +47,9 @@ public final class CostAccrual {
       if (cost == null) {
         continue;
       }
-      Prices p = version.pricesFor(u.namespace());
-      double unitsPerPrice;
-      BigDecimal price;
-      switch (cost) {
-        case COST_CPU -> {
-          unitsPerPrice = 3600;
-          price = p.cpuCoreHour();
-        }
-        case COST_MEMORY -> {
-          unitsPerPrice = 3600 * GIB;
-          price = p.memoryGibHour();
-        }
-        case COST_NETWORK_RECEIVE -> {
-          unitsPerPrice = GIB;
-          price = p.networkReceiveGib();
-        }
-        case COST_NETWORK_TRANSMIT -> {
-          unitsPerPrice = GIB;
-          price = p.networkTransmitGib();
-        }
-        default -> {
-          unitsPerPrice = 3600 * GIB;
-          price = p.storageGibHour();
-        }
-      }
+      PricedResource priced = PricedResource.ofCost(cost);
+      double unitsPerPrice = priced.unitsPerPrice;
+      BigDecimal price = priced.price.apply(version.pricesFor(u.namespace()));
       double keep = 1 - version.discountFor(u.namespace()).doubleValue();
       double amount = u.amount() / unitsPerPrice * price.doubleValue() * keep;
       if (amount != 0) {

@@ -9,6 +9,7 @@ import dev.chargeback.meter.config.ConfigLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -59,9 +60,7 @@ public final class PriceBookLoader {
   /** The price book shipped with chargeback (KRW). */
   public static PriceBook defaults() {
     try (InputStream in = PriceBookLoader.class.getResourceAsStream("default-prices.yaml")) {
-      return parse(
-          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
-          "default price book");
+      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "default price book");
     } catch (IOException e) {
       throw new IllegalStateException("the built-in price book is missing", e);
     }

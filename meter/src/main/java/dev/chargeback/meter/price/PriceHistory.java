@@ -6,7 +6,9 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Keeps price versions that are in force immutable. The writer records each version once it is in
@@ -23,9 +25,9 @@ public final class PriceHistory {
     Map<String, String> out = new LinkedHashMap<>();
     out.put("currency", book.currency().getCurrencyCode());
     prices(out, "prices.", v.prices());
-    out.put("basis", v.basis().name().toLowerCase(java.util.Locale.ROOT));
+    out.put("basis", v.basis().name().toLowerCase(Locale.ROOT));
     out.put("taxRate", plain(v.taxRate()));
-    out.put("idle", v.idle().name().toLowerCase(java.util.Locale.ROOT));
+    out.put("idle", v.idle().name().toLowerCase(Locale.ROOT));
     v.namespaces()
         .forEach(
             (ns, t) -> {
@@ -76,7 +78,7 @@ public final class PriceHistory {
    */
   public static List<String> changes(RollupStore store, PriceBook book, LocalDate today) {
     List<String> out = new ArrayList<>();
-    java.util.TreeMap<String, String> recorded = recorded(store);
+    TreeMap<String, String> recorded = recorded(store);
     Map<String, PriceVersion> current = new LinkedHashMap<>();
     book.versions().forEach(v -> current.put(v.effectiveFrom().toString(), v));
     for (Map.Entry<String, String> e : recorded.entrySet()) {
@@ -112,8 +114,8 @@ public final class PriceHistory {
     return keys;
   }
 
-  private static java.util.TreeMap<String, String> recorded(RollupStore store) {
-    java.util.TreeMap<String, String> out = new java.util.TreeMap<>();
+  private static TreeMap<String, String> recorded(RollupStore store) {
+    TreeMap<String, String> out = new TreeMap<>();
     store.metaStrings(PREFIX).forEach(out::put);
     return out;
   }

@@ -1,12 +1,15 @@
 package dev.chargeback.meter.sim;
 
+import dev.chargeback.meter.price.PricedResource;
 import dev.chargeback.meter.usage.Resource;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -16,7 +19,7 @@ import java.util.TreeSet;
  * endpoints would answer at any instant and says what usage that implies.
  */
 public final class SimCluster {
-  private static final double GIB = 1024.0 * 1024 * 1024;
+  private static final double GIB = PricedResource.GIB;
   private static final double MIB = 1024.0 * 1024;
 
   /** Long-running pods started here: 2020-01-01T00:00:00Z. */
@@ -226,7 +229,7 @@ public final class SimCluster {
 
   /** The simulated namespaces' team and cost-centre labels, as a cluster's would carry them. */
   public Map<String, Map<String, String>> namespaceLabels() {
-    Map<String, Map<String, String>> out = new java.util.TreeMap<>();
+    Map<String, Map<String, String>> out = new TreeMap<>();
     for (String ns : namespaces()) {
       out.put(
           ns,
@@ -282,7 +285,7 @@ public final class SimCluster {
 
   /** The pods that exist at {@code millis}. */
   public List<Pod> pods(long millis) {
-    Set<Pod> out = new java.util.LinkedHashSet<>();
+    Set<Pod> out = new LinkedHashSet<>();
     for (SimContainer c : containers(millis / 1000.0, millis / 1000.0)) {
       if (c.startSeconds() <= millis / 1000.0 && c.endSeconds() > millis / 1000.0) {
         out.add(

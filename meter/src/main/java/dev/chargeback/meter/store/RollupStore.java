@@ -1,5 +1,7 @@
 package dev.chargeback.meter.store;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chargeback.meter.time.BillingCalendar;
 import dev.chargeback.meter.time.Granularity;
 import dev.chargeback.meter.usage.Ingest;
@@ -8,17 +10,28 @@ import dev.chargeback.meter.usage.Resource;
 import dev.chargeback.meter.usage.RollupKey;
 import dev.chargeback.meter.usage.Scope;
 import dev.chargeback.meter.usage.Usage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.YearMonth;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Usage rollups over a {@link KeyValueStore}. The writer applies one {@link Ingest} per scrape as
@@ -44,10 +57,8 @@ public final class RollupStore implements AutoCloseable {
   /** An hour's source: imported (OpenMetrics file or a Prometheus-compatible API). */
   public static final String IMPORTED = "imported";
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
-  private static final com.fasterxml.jackson.core.type.TypeReference<TreeMap<String, String>>
-      STRING_MAP = new com.fasterxml.jackson.core.type.TypeReference<>() {};
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<TreeMap<String, String>> STRING_MAP = new TypeReference<>() {};
   private static final String META_WATERMARK = "target/last_scrape/";
 
   private static final Granularity[] GRANULARITIES = Granularity.values();
@@ -78,12 +89,12 @@ public final class RollupStore implements AutoCloseable {
       };
 
   /** Per granularity, how long buckets are kept; null keeps everything. */
-  private volatile Map<Granularity, java.time.Duration> retention;
+  private volatile Map<Granularity, Duration> retention;
 
-  private volatile java.time.InstantSource clock = java.time.InstantSource.system();
+  private volatile InstantSource clock = InstantSource.system();
 
   /** Each hour's source (epoch hour → live or imported); the writer's own record. */
-  private final java.util.concurrent.ConcurrentNavigableMap<Long, String> hourSources;
+  private final ConcurrentNavigableMap<Long, String> hourSources;
 
   private volatile boolean anyImported;
 
@@ -113,18 +124,17 @@ public final class RollupStore implements AutoCloseable {
    * Buckets older than their granularity's retention are not written at all (a replay or an import
    * of old history would otherwise write 5-minute buckets only for expiry to delete them).
    */
-  public void retain(
-      Map<Granularity, java.time.Duration> retention, java.time.InstantSource clock) {
+  public void retain(Map<Granularity, Duration> retention, InstantSource clock) {
     this.retention = Map.copyOf(retention);
     this.clock = clock;
   }
 
   private long[] cutoffs() {
     long[] cut = new long[GRANULARITIES.length];
-    Map<Granularity, java.time.Duration> r = retention;
+    Map<Granularity, Duration> r = retention;
     long now = clock.millis() / 1000;
     for (Granularity g : GRANULARITIES) {
-      java.time.Duration keep = r == null ? null : r.get(g);
+      Duration keep = r == null ? null : r.get(g);
       cut[g.ordinal()] = keep == null ? Long.MIN_VALUE : now - keep.toSeconds();
     }
     return cut;
@@ -287,8 +297,8 @@ public final class RollupStore implements AutoCloseable {
   }
 
   /** Every hour with a source, by start (epoch millis). */
-  public java.util.NavigableMap<Long, String> hourSources() {
-    java.util.TreeMap<Long, String> out = new java.util.TreeMap<>();
+  public NavigableMap<Long, String> hourSources() {
+    TreeMap<Long, String> out = new TreeMap<>();
     hourSources.forEach((h, src) -> out.put(h * HOUR_MILLIS, src));
     return out;
   }
@@ -306,8 +316,8 @@ public final class RollupStore implements AutoCloseable {
         hourKey(first),
         hourKey(last + 1),
         (k, v) -> {
-          if (IMPORTED.equals(new String(v, java.nio.charset.StandardCharsets.UTF_8))) {
-            String digits = new String(k, java.nio.charset.StandardCharsets.UTF_8);
+          if (IMPORTED.equals(new String(v, StandardCharsets.UTF_8))) {
+            String digits = new String(k, StandardCharsets.UTF_8);
             long start = Long.parseLong(digits.substring(digits.length() - 12)) * 3600;
             seconds[0] +=
                 Math.max(0, Math.min(toSeconds, start + 3600) - Math.max(fromSeconds, start));
@@ -322,16 +332,15 @@ public final class RollupStore implements AutoCloseable {
   }
 
   private static byte[] hourKey(long hour) {
-    return Keys.meta(META_HOUR_SOURCE + String.format(java.util.Locale.ROOT, "%012d", hour));
+    return Keys.meta(META_HOUR_SOURCE + String.format(Locale.ROOT, "%012d", hour));
   }
 
   private static Write hourMark(long hour, String source) {
-    return new Write.Put(
-        Family.META, hourKey(hour), source.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return new Write.Put(Family.META, hourKey(hour), source.getBytes(StandardCharsets.UTF_8));
   }
 
-  private java.util.concurrent.ConcurrentNavigableMap<Long, String> loadHourSources() {
-    var out = new java.util.concurrent.ConcurrentSkipListMap<Long, String>();
+  private ConcurrentNavigableMap<Long, String> loadHourSources() {
+    var out = new ConcurrentSkipListMap<Long, String>();
     metaStrings(META_HOUR_SOURCE).forEach((h, src) -> out.put(Long.parseLong(h), src));
     return out;
   }
@@ -344,7 +353,7 @@ public final class RollupStore implements AutoCloseable {
     if (!anyImported) {
       return usages;
     }
-    java.util.function.Predicate<String> skip = IMPORTED::equals;
+    Predicate<String> skip = IMPORTED::equals;
     List<Usage> out = new ArrayList<>(usages.size());
     for (Usage u : usages) {
       long first = hourOf(u.fromMillis());
@@ -685,7 +694,7 @@ public final class RollupStore implements AutoCloseable {
   }
 
   /** Every target that was ever scraped successfully, by name. */
-  public java.util.Set<String> targets() {
+  public Set<String> targets() {
     return metaLongs(META_WATERMARK).keySet();
   }
 
@@ -708,11 +717,10 @@ public final class RollupStore implements AutoCloseable {
 
   /** Meta entries whose key starts with {@code prefix}, as text, keyed by the rest. */
   public Map<String, String> metaStrings(String prefix) {
-    return metaByPrefix(prefix, v -> new String(v, java.nio.charset.StandardCharsets.UTF_8));
+    return metaByPrefix(prefix, v -> new String(v, StandardCharsets.UTF_8));
   }
 
-  private <T> Map<String, T> metaByPrefix(
-      String prefix, java.util.function.Function<byte[], T> decode) {
+  private <T> Map<String, T> metaByPrefix(String prefix, Function<byte[], T> decode) {
     Map<String, T> out = new TreeMap<>();
     byte[] p = Keys.meta(prefix);
     kv.scan(
@@ -721,7 +729,7 @@ public final class RollupStore implements AutoCloseable {
         Keys.prefixEnd(p),
         (k, v) -> {
           out.put(
-              new String(k, p.length, k.length - p.length, java.nio.charset.StandardCharsets.UTF_8),
+              new String(k, p.length, k.length - p.length, StandardCharsets.UTF_8),
               decode.apply(v));
           return true;
         });
@@ -734,16 +742,13 @@ public final class RollupStore implements AutoCloseable {
 
   public String metaString(String key) {
     byte[] v = kv.get(Family.META, Keys.meta(key));
-    return v == null ? null : new String(v, java.nio.charset.StandardCharsets.UTF_8);
+    return v == null ? null : new String(v, StandardCharsets.UTF_8);
   }
 
   public void putMetaString(String key, String value) {
     write(
         List.of(
-            new Write.Put(
-                Family.META,
-                Keys.meta(key),
-                value.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+            new Write.Put(Family.META, Keys.meta(key), value.getBytes(StandardCharsets.UTF_8))));
   }
 
   /**
@@ -772,7 +777,7 @@ public final class RollupStore implements AutoCloseable {
     }
     try {
       return JSON.readValue(latest, STRING_MAP);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new StoreException("unreadable labels of namespace " + namespace + ": " + latest, e);
     }
   }
@@ -780,7 +785,7 @@ public final class RollupStore implements AutoCloseable {
   private static String json(Object value) {
     try {
       return JSON.writeValueAsString(value);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalStateException(e);
     }
   }
@@ -789,7 +794,7 @@ public final class RollupStore implements AutoCloseable {
    * Records the billing zone on first start. A later change applies to new data only; the previous
    * zone is returned so the caller can say so (null when unchanged).
    */
-  public String fixZone(java.time.ZoneId zone) {
+  public String fixZone(ZoneId zone) {
     String stored = metaString(META_ZONE);
     if (zone.getId().equals(stored)) {
       return null;

@@ -124,12 +124,4 @@ public final class Accountant {
     ingest.seriesDeletes().forEach(series::remove);
     lastScrapeMillis = Math.max(lastScrapeMillis, ingest.scrapeMillis());
   }
-
-  public String target() {
-    return target;
-  }
-
-  public long lastScrapeMillis() {
-    return lastScrapeMillis;
-  }
 }

@@ -1,5 +1,6 @@
 package dev.chargeback.meter.usage;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -27,7 +28,7 @@ public record Ingest(
     if (more.isEmpty()) {
       return this;
     }
-    List<Usage> all = new java.util.ArrayList<>(usages.size() + more.size());
+    List<Usage> all = new ArrayList<>(usages.size() + more.size());
     all.addAll(usages);
     all.addAll(more);
     return new Ingest(

@@ -1,5 +1,7 @@
 package dev.chargeback.meter.usage;
 
+import java.util.List;
+
 /**
  * What a rollup measures. The {@link #code} is stored in keys and must never change; the {@link
  * #label} is the {@code resource} label value of exported metrics.
@@ -26,9 +28,8 @@ public enum Resource {
   private static final Resource[] BY_CODE = new Resource[16];
 
   /** What is metered per namespace: usage and requests (not capacity, coverage or cost). */
-  public static final java.util.List<Resource> METERED =
-      java.util.List.of(
-          CPU, MEMORY, NETWORK_RECEIVE, NETWORK_TRANSMIT, STORAGE, REQUEST_CPU, REQUEST_MEMORY);
+  public static final List<Resource> METERED =
+      List.of(CPU, MEMORY, NETWORK_RECEIVE, NETWORK_TRANSMIT, STORAGE, REQUEST_CPU, REQUEST_MEMORY);
 
   static {
     for (Resource r : values()) {

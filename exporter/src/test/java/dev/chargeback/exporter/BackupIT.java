@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.price.PriceBookLoader;
+import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.sim.SimCluster;
 import dev.chargeback.meter.sim.SimReplay;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
-import dev.chargeback.meter.usage.Scope;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.util.Map;

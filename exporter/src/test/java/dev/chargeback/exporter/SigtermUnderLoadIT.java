@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Percentage.withPercentage;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.RollupKey;
+import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.sim.SimFleet;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.Rollup;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
-import dev.chargeback.meter.usage.Resource;
-import dev.chargeback.meter.usage.RollupKey;
-import dev.chargeback.meter.usage.Scope;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

@@ -3,13 +3,13 @@ package dev.chargeback.exporter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chargeback.exporter.sim.SimEndpoints;
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.RollupKey;
+import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.sim.SimCluster;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
-import dev.chargeback.meter.usage.Resource;
-import dev.chargeback.meter.usage.RollupKey;
-import dev.chargeback.meter.usage.Scope;
 import io.javalin.Javalin;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -2,14 +2,14 @@ package dev.chargeback.exporter.metrics;
 
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceVersion;
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.RollupKey;
+import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.store.Coverage;
 import dev.chargeback.meter.store.DataVolume;
 import dev.chargeback.meter.store.Rollup;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.Granularity;
-import dev.chargeback.meter.usage.Resource;
-import dev.chargeback.meter.usage.RollupKey;
-import dev.chargeback.meter.usage.Scope;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;

@@ -2,6 +2,7 @@ package dev.chargeback.exporter.bench;
 
 import dev.chargeback.meter.exposition.Format;
 import dev.chargeback.meter.exposition.ParserLimits;
+import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.scrape.Meter;
 import dev.chargeback.meter.scrape.Target;
 import dev.chargeback.meter.sim.SimChurn;
@@ -11,7 +12,6 @@ import dev.chargeback.meter.time.BillingCalendar;
 import dev.chargeback.meter.time.Granularity;
 import dev.chargeback.meter.usage.PodDirectory;
 import dev.chargeback.meter.usage.SourceRole;
-import dev.chargeback.meter.usage.Usage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;

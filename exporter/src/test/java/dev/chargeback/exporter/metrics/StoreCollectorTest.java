@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.chargeback.meter.bill.Biller;
 import dev.chargeback.meter.price.PriceBookLoader;
+import dev.chargeback.meter.rollup.Ingest;
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.store.MemoryKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
-import dev.chargeback.meter.usage.Ingest;
-import dev.chargeback.meter.usage.Resource;
-import dev.chargeback.meter.usage.Usage;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;

@@ -1,7 +1,7 @@
 package dev.chargeback.meter.history;
 
-import dev.chargeback.meter.usage.Resource;
-import dev.chargeback.meter.usage.Usage;
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.Usage;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

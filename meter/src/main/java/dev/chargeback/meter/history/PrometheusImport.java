@@ -2,9 +2,9 @@ package dev.chargeback.meter.history;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chargeback.meter.price.CostAccrual;
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.store.RollupStore;
-import dev.chargeback.meter.usage.Resource;
-import dev.chargeback.meter.usage.Usage;
 import dev.chargeback.meter.usage.Workloads;
 import java.time.Instant;
 import java.util.ArrayList;

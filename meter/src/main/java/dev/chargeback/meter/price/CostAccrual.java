@@ -1,8 +1,8 @@
 package dev.chargeback.meter.price;
 
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.time.BillingCalendar;
-import dev.chargeback.meter.usage.Resource;
-import dev.chargeback.meter.usage.Usage;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;

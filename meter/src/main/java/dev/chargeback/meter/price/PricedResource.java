@@ -1,6 +1,6 @@
 package dev.chargeback.meter.price;
 
-import dev.chargeback.meter.usage.Resource;
+import dev.chargeback.meter.rollup.Resource;
 import java.math.BigDecimal;
 import java.util.function.Function;
 

@@ -1,7 +1,7 @@
 package dev.chargeback.meter.sim;
 
 import dev.chargeback.meter.price.PricedResource;
-import dev.chargeback.meter.usage.Resource;
+import dev.chargeback.meter.rollup.Resource;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

@@ -1,7 +1,7 @@
 package dev.chargeback.meter.store;
 
+import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.time.BillingCalendar;
-import dev.chargeback.meter.usage.Usage;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.YearMonth;

@@ -1,9 +1,9 @@
 package dev.chargeback.meter.store;
 
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.RollupKey;
+import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.time.Granularity;
-import dev.chargeback.meter.usage.Resource;
-import dev.chargeback.meter.usage.RollupKey;
-import dev.chargeback.meter.usage.Scope;
 
 /**
  * The data coverage of a period, computed once for bills and for {@code chargeback_coverage_ratio}

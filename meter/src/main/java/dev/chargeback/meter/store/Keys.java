@@ -1,8 +1,8 @@
 package dev.chargeback.meter.store;
 
-import dev.chargeback.meter.usage.Resource;
-import dev.chargeback.meter.usage.RollupKey;
-import dev.chargeback.meter.usage.Scope;
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.RollupKey;
+import dev.chargeback.meter.rollup.Scope;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.YearMonth;

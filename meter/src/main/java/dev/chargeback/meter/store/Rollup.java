@@ -1,6 +1,6 @@
 package dev.chargeback.meter.store;
 
-import dev.chargeback.meter.usage.RollupKey;
+import dev.chargeback.meter.rollup.RollupKey;
 
 /**
  * One bucket of a rollup series.

@@ -1,5 +1,8 @@
 package dev.chargeback.meter.usage;
 
+import dev.chargeback.meter.rollup.Ingest;
+import dev.chargeback.meter.rollup.Point;
+import dev.chargeback.meter.rollup.Usage;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.chargeback.meter.usage;
 
 import dev.chargeback.meter.exposition.Labels;
 import dev.chargeback.meter.exposition.Sample;
+import dev.chargeback.meter.rollup.Resource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

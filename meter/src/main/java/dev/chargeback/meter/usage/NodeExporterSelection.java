@@ -1,6 +1,7 @@
 package dev.chargeback.meter.usage;
 
 import dev.chargeback.meter.exposition.Sample;
+import dev.chargeback.meter.rollup.Resource;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

@@ -1,5 +1,7 @@
 package dev.chargeback.meter.usage;
 
+import dev.chargeback.meter.rollup.Resource;
+
 /**
  * One billable series' sample, selected from a scrape and ready for accounting.
  *

@@ -3,13 +3,13 @@ package dev.chargeback.meter.bill;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chargeback.meter.price.PriceBookLoader;
+import dev.chargeback.meter.rollup.Ingest;
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.store.InstrumentedKeyValueStore;
 import dev.chargeback.meter.store.MemoryKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
-import dev.chargeback.meter.usage.Ingest;
-import dev.chargeback.meter.usage.Resource;
-import dev.chargeback.meter.usage.Usage;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDate;

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceBookLoader;
+import dev.chargeback.meter.rollup.Ingest;
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.store.MemoryKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
-import dev.chargeback.meter.usage.Ingest;
-import dev.chargeback.meter.usage.Resource;
-import dev.chargeback.meter.usage.Usage;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.InstantSource;

@@ -3,9 +3,9 @@ package dev.chargeback.meter.price;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.time.BillingCalendar;
-import dev.chargeback.meter.usage.Resource;
-import dev.chargeback.meter.usage.Usage;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.List;

@@ -2,9 +2,9 @@ package dev.chargeback.meter.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chargeback.meter.usage.Resource;
-import dev.chargeback.meter.usage.RollupKey;
-import dev.chargeback.meter.usage.Scope;
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.RollupKey;
+import dev.chargeback.meter.rollup.Scope;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

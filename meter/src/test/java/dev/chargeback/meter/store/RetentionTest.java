@@ -3,12 +3,12 @@ package dev.chargeback.meter.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
+import dev.chargeback.meter.rollup.Ingest;
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.RollupKey;
+import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.time.BillingCalendar;
 import dev.chargeback.meter.time.Granularity;
-import dev.chargeback.meter.usage.Ingest;
-import dev.chargeback.meter.usage.Resource;
-import dev.chargeback.meter.usage.RollupKey;
-import dev.chargeback.meter.usage.Usage;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;

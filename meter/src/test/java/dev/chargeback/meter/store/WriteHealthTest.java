@@ -3,12 +3,12 @@ package dev.chargeback.meter.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chargeback.meter.rollup.Ingest;
+import dev.chargeback.meter.rollup.Point;
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.RollupKey;
+import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.time.BillingCalendar;
-import dev.chargeback.meter.usage.Ingest;
-import dev.chargeback.meter.usage.Point;
-import dev.chargeback.meter.usage.Resource;
-import dev.chargeback.meter.usage.RollupKey;
-import dev.chargeback.meter.usage.Usage;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -79,7 +79,7 @@ class WriteHealthTest {
   }
 
   private double cpu() {
-    return store.totals(dev.chargeback.meter.usage.Scope.NAMESPACE).get(CPU).sum();
+    return store.totals(dev.chargeback.meter.rollup.Scope.NAMESPACE).get(CPU).sum();
   }
 
   @Test

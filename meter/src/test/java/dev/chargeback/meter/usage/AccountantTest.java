@@ -3,6 +3,9 @@ package dev.chargeback.meter.usage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.chargeback.meter.rollup.Ingest;
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.Usage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

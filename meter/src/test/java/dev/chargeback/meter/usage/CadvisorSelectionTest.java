@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.chargeback.meter.exposition.ExpositionParser;
 import dev.chargeback.meter.exposition.Format;
 import dev.chargeback.meter.exposition.ParserLimits;
+import dev.chargeback.meter.rollup.Resource;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

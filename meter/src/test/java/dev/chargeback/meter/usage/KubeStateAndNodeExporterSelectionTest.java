@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chargeback.meter.exposition.ExpositionParser;
 import dev.chargeback.meter.exposition.Format;
 import dev.chargeback.meter.exposition.ParserLimits;
+import dev.chargeback.meter.rollup.Resource;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Map;

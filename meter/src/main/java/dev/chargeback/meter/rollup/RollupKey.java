@@ -1,4 +1,4 @@
-package dev.chargeback.meter.usage;
+package dev.chargeback.meter.rollup;
 
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package dev.chargeback.meter.usage;
+package dev.chargeback.meter.rollup;
 
 /** Whose usage a rollup sums. The code is stored in keys and must never change. */
 public enum Scope {

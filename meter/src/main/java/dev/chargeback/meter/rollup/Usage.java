@@ -1,4 +1,4 @@
-package dev.chargeback.meter.usage;
+package dev.chargeback.meter.rollup;
 
 /**
  * An exact amount of usage that accrued evenly over {@code [fromMillis, toMillis]}; the store

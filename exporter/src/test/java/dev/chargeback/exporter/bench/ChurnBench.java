@@ -44,7 +44,7 @@ final class ChurnBench {
   private static final long STEP = 30_000;
   private static final int WARMUP = 10;
   private static final int MEASURED = 20;
-  private static final int FILL_PART = 2_000;
+  private static final int FILL_PART = 100_000;
 
   /** The chart's meter JVM (values.yaml meter.javaOptions). */
   private static final List<String> CHART_JVM =
@@ -62,47 +62,66 @@ final class ChurnBench {
 
   private ChurnBench() {}
 
-  /** Runs the month in a child JVM on this JVM's classpath (the bench's). */
+  /**
+   * Runs the month in child JVMs on this JVM's classpath (the bench's): day 1 on an empty store and
+   * day 30 on a month-old one, each in a JVM bounded as the chart's meter; the month in between is
+   * stored by a JVM with room to spare, since only the meter's own cost is measured.
+   */
   static Result run(Path work) throws Exception {
     Path dir = Files.createDirectories(work.resolve("churn"));
+    long epoch = System.currentTimeMillis() / HOUR * HOUR - 30 * DAY;
+    String[] day1 = child(dir, CHART_JVM, "day1", dir.resolve("fresh"), epoch);
+    String[] fill = child(dir, List.of("-Xmx1g"), "fill", dir.resolve("month"), epoch);
+    String[] day30 = child(dir, CHART_JVM, "day30", dir.resolve("month"), epoch);
+    return new Result(
+        Double.parseDouble(day1[0]),
+        Long.parseLong(day1[1]),
+        Double.parseDouble(day30[0]),
+        Long.parseLong(day30[1]),
+        Double.parseDouble(day30[2]),
+        Double.parseDouble(fill[0]),
+        Long.parseLong(day30[3]));
+  }
+
+  /** Runs one phase in a child JVM; returns the numbers of its {@code CHURN} line. */
+  private static String[] child(Path dir, List<String> jvm, String phase, Path data, long epoch)
+      throws Exception {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(CHART_JVM);
+    command.addAll(jvm);
     command.addAll(
         List.of(
             "--enable-native-access=ALL-UNNAMED",
             "-cp",
             System.getProperty("java.class.path"),
             ChurnBench.class.getName(),
-            dir.resolve("data").toString()));
+            phase,
+            data.toString(),
+            String.valueOf(epoch)));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("MALLOC_ARENA_MAX", "2");
-    Path log = dir.resolve("churn.log");
+    Path log = dir.resolve(phase + ".log");
     Process p = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
     if (!p.waitFor(60, TimeUnit.MINUTES) || p.exitValue() != 0) {
       p.destroyForcibly();
-      throw new IOException("the churn month failed: " + Files.readString(log));
+      throw new IOException("the churn phase " + phase + " failed: " + Files.readString(log));
     }
     String line =
         Files.readAllLines(log).stream()
             .filter(l -> l.startsWith("CHURN "))
             .findFirst()
             .orElseThrow(() -> new IOException("no result in " + log));
-    String[] f = line.split(" ");
-    return new Result(
-        Double.parseDouble(f[1]),
-        Long.parseLong(f[2]),
-        Double.parseDouble(f[3]),
-        Long.parseLong(f[4]),
-        Double.parseDouble(f[5]),
-        Double.parseDouble(f[6]),
-        Long.parseLong(f[7]));
+    return line.substring("CHURN ".length()).split(" ");
   }
 
-  /** The child: {@code ChurnBench DATA_DIR}; prints one {@code CHURN …} line. */
+  /**
+   * A phase: {@code ChurnBench day1|fill|day30 DATA_DIR EPOCH_MILLIS}; prints one {@code CHURN …}
+   * line.
+   */
   public static void main(String[] args) throws Exception {
+    String phase = args[0];
+    long epoch = Long.parseLong(args[2]);
     long pid = ProcessHandle.current().pid();
-    long epoch = System.currentTimeMillis() / HOUR * HOUR - 30 * DAY;
     // Pods began an hour before the month, so the first round sees as many as any other.
     SimChurn churn = new SimChurn(epoch - HOUR, PODS_PER_DAY, 3600, NODES);
     AtomicLong now = new AtomicLong(epoch);
@@ -112,46 +131,51 @@ final class ChurnBench {
             Granularity.FIVE_MINUTES, Duration.ofDays(8),
             Granularity.HOUR, Duration.ofDays(100),
             Granularity.DAY, Duration.ofDays(3650));
-    RocksKeyValueStore kv = RocksKeyValueStore.openPrimary(Path.of(args[0]), true);
+    RocksKeyValueStore kv = RocksKeyValueStore.openPrimary(Path.of(args[1]), true);
     try (RollupStore store = new RollupStore(kv, new BillingCalendar(ZoneOffset.UTC))) {
       store.retain(retention, clock);
       Meter meter =
           new Meter(store, ParserLimits.DEFAULT, new PodDirectory(), Duration.ofSeconds(150));
-      double[] day1 = rounds(meter, churn, "day1", epoch, now, pid);
-
-      long fillStart = System.nanoTime();
-      for (long h = epoch + HOUR; h < epoch + 29 * DAY; h += HOUR) {
-        now.set(h + HOUR);
-        // An hour of ~8,000 unique workloads in parts: the first marks the hour, the rest add.
-        List<Usage> hour = churn.usage(h, h + HOUR);
-        for (int from = 0; from < hour.size(); from += FILL_PART) {
-          List<Usage> part = hour.subList(from, Math.min(hour.size(), from + FILL_PART));
-          if (from == 0) {
-            store.applyImported(h, part);
-          } else {
-            store.appendImported(h, part);
+      switch (phase) {
+        case "day1" -> {
+          double[] r = rounds(meter, churn, "day1", epoch, now, pid);
+          System.out.printf(Locale.ROOT, "CHURN %.4f %d%n", r[0], (long) r[1]);
+        }
+        case "fill" -> {
+          // Days 1 to 29 as metering stored them: per hour, every pod's usage; with the clock at
+          // day 29, 5-minute buckets only for the last 8 days (retention took the rest).
+          now.set(epoch + 29 * DAY);
+          long start = System.nanoTime();
+          for (long h = epoch; h < epoch + 29 * DAY; h += HOUR) {
+            List<Usage> hour = churn.usage(h, h + HOUR);
+            for (int from = 0; from < hour.size(); from += FILL_PART) {
+              List<Usage> part = hour.subList(from, Math.min(hour.size(), from + FILL_PART));
+              if (from == 0) {
+                store.applyImported(h, part);
+              } else {
+                store.appendImported(h, part);
+              }
+            }
           }
+          kv.flush();
+          System.out.printf(Locale.ROOT, "CHURN %.1f%n", (System.nanoTime() - start) / 1e9);
+        }
+        default -> {
+          now.set(epoch + 29 * DAY);
+          long start = System.nanoTime();
+          meter.expire(now.get(), retention);
+          double retentionSeconds = (System.nanoTime() - start) / 1e9;
+          double[] r = rounds(meter, churn, "day30", epoch + 29 * DAY, now, pid);
+          kv.flush();
+          System.out.printf(
+              Locale.ROOT,
+              "CHURN %.4f %d %.3f %d%n",
+              r[0],
+              (long) r[1],
+              retentionSeconds,
+              kv.sstBytes());
         }
       }
-      double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
-
-      now.set(epoch + 29 * DAY);
-      long retentionStart = System.nanoTime();
-      meter.expire(now.get(), retention);
-      double retentionSeconds = (System.nanoTime() - retentionStart) / 1e9;
-
-      double[] day30 = rounds(meter, churn, "day30", epoch + 29 * DAY, now, pid);
-      kv.flush();
-      System.out.printf(
-          Locale.ROOT,
-          "CHURN %.4f %d %.4f %d %.3f %.1f %d%n",
-          day1[0],
-          (long) day1[1],
-          day30[0],
-          (long) day30[1],
-          retentionSeconds,
-          fillSeconds,
-          kv.sstBytes());
     }
   }
 

@@ -147,7 +147,7 @@ class StandaloneIT {
               .sum();
       String hostname = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
       assertThat(nodes.keySet()).anyMatch(k -> k.owner().equals(hostname));
-      long seconds = store.metaLong("health/last_ingest_ms") / 1000;
+      long seconds = store.meta().number("health/last_ingest_ms") / 1000;
       assertThat(seconds).isPositive();
       int cores = Runtime.getRuntime().availableProcessors();
       assertThat(coreSeconds).isGreaterThan(cores * 2.0);

@@ -257,7 +257,7 @@ public final class StoreCollector implements MultiCollector {
   }
 
   private void health(MetricSnapshots.Builder out) {
-    long lastIngest = store.metaLong(RollupStore.META_LAST_INGEST);
+    long lastIngest = store.meta().number(RollupStore.META_LAST_INGEST);
     boolean up = lastIngest > 0 && clock.millis() - lastIngest <= staleAfter.toMillis();
     out.metricSnapshot(
         gauge(
@@ -275,7 +275,7 @@ public final class StoreCollector implements MultiCollector {
             .help("Billable samples the meter has ingested.")
             .dataPoint(
                 CounterSnapshot.CounterDataPointSnapshot.builder()
-                    .value(store.metaLong(RollupStore.META_SAMPLES))
+                    .value(store.meta().number(RollupStore.META_SAMPLES))
                     .build())
             .build());
     CounterSnapshot.Builder errors =
@@ -284,7 +284,7 @@ public final class StoreCollector implements MultiCollector {
             .help("Failed scrapes per target (unreachable, HTTP error, timeout, malformed body).");
     // Every known target, at 0 when healthy: a series that appears only on the first failure
     // makes increase() miss that failure.
-    Map<String, Long> failed = new TreeMap<>(store.metaLongs(RollupStore.META_SCRAPE_ERRORS));
+    Map<String, Long> failed = new TreeMap<>(store.meta().numbers(RollupStore.META_SCRAPE_ERRORS));
     store.targets().forEach(t -> failed.putIfAbsent(t, 0L));
     failed.forEach(
         (target, n) ->

@@ -331,7 +331,7 @@ public final class Roles {
     YearMonth firstMonth =
         YearMonth.from(Instant.ofEpochMilli(from).atZone(writer.store().calendar().zone()));
     sim.namespaceLabels()
-        .forEach((ns, labels) -> writer.store().recordNamespaceLabels(ns, firstMonth, labels));
+        .forEach((ns, labels) -> writer.store().labels().record(ns, firstMonth, labels));
     Javalin http =
         HttpApi.start(
             c.listenOr(EXPORTER_LISTEN),

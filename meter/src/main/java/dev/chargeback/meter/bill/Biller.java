@@ -263,7 +263,7 @@ public final class Biller {
         Coverage.ratio(store, from, to, clock.millis() / 1000),
         List.copyOf(notes),
         List.copyOf(perVersion.keySet()),
-        store.namespaceLabels(namespace, month));
+        store.labels().at(namespace, month));
   }
 
   private static BigDecimal zero(int minor) {

@@ -116,7 +116,7 @@ public final class PriceHistory {
 
   private static TreeMap<String, String> recorded(RollupStore store) {
     TreeMap<String, String> out = new TreeMap<>();
-    store.metaStrings(PREFIX).forEach(out::put);
+    store.meta().texts(PREFIX).forEach(out::put);
     return out;
   }
 
@@ -142,14 +142,14 @@ public final class PriceHistory {
     Map<String, String> recorded = recorded(store);
     for (String day : recorded.keySet()) {
       if (book.versions().stream().noneMatch(v -> v.effectiveFrom().toString().equals(day))) {
-        store.deleteMeta(PREFIX + day);
+        store.meta().delete(PREFIX + day);
       }
     }
     for (PriceVersion v : book.versions()) {
       if (!v.effectiveFrom().isAfter(today)) {
         String text = text(canonical(book, v));
         if (!text.equals(recorded.get(v.effectiveFrom().toString()))) {
-          store.putMetaString(PREFIX + v.effectiveFrom(), text);
+          store.meta().put(PREFIX + v.effectiveFrom(), text);
         }
       }
     }

@@ -170,8 +170,7 @@ public final class MeterRuntime implements AutoCloseable {
             () -> {
               // A new month keeps the namespaces' labels on its bills.
               YearMonth month = YearMonth.now(store.calendar().zone());
-              namespaceLabels.forEach(
-                  (ns, labels) -> store.recordNamespaceLabels(ns, month, labels));
+              namespaceLabels.forEach((ns, labels) -> store.labels().record(ns, month, labels));
               meter.expire(clock.millis(), retention);
             },
             this::countFailure));
@@ -264,7 +263,7 @@ public final class MeterRuntime implements AutoCloseable {
       public void namespaceLabels(String namespace, Map<String, String> labels) {
         namespaceLabels.put(namespace, labels);
         try {
-          store.recordNamespaceLabels(namespace, YearMonth.now(zone), labels);
+          store.labels().record(namespace, YearMonth.now(zone), labels);
         } catch (StoreException e) {
           // The store logs failing writes; the hourly rewrite stores the labels later.
         }

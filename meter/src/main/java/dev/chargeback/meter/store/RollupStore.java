@@ -1,7 +1,5 @@
 package dev.chargeback.meter.store;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chargeback.meter.rollup.Ingest;
 import dev.chargeback.meter.rollup.Point;
 import dev.chargeback.meter.rollup.Resource;
@@ -10,7 +8,6 @@ import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.time.BillingCalendar;
 import dev.chargeback.meter.time.Granularity;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +27,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -47,7 +43,6 @@ public final class RollupStore implements AutoCloseable {
   public static final String META_SCRAPE_ERRORS = "health/scrape_errors/";
   public static final String META_WRITE_ERRORS = "health/write_errors";
   public static final String META_ZONE = "billing/time_zone";
-  private static final String META_NAMESPACE_LABELS = "namespace/labels/";
   private static final String META_HOUR_SOURCE = "source/hour/";
   private static final long HOUR_MILLIS = 3_600_000;
 
@@ -57,8 +52,6 @@ public final class RollupStore implements AutoCloseable {
   /** An hour's source: imported (OpenMetrics file or a Prometheus-compatible API). */
   public static final String IMPORTED = "imported";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final TypeReference<TreeMap<String, String>> STRING_MAP = new TypeReference<>() {};
   private static final String META_WATERMARK = "target/last_scrape/";
 
   private static final Granularity[] GRANULARITIES = Granularity.values();
@@ -100,9 +93,14 @@ public final class RollupStore implements AutoCloseable {
 
   private final ActiveWorkloads active;
 
+  private final Meta meta;
+  private final NamespaceLabels labels;
+
   public RollupStore(KeyValueStore kv, BillingCalendar calendar) {
     this.kv = kv;
     this.calendar = calendar;
+    this.meta = new Meta(kv, this::write);
+    this.labels = new NamespaceLabels(meta);
     this.hourSources = loadHourSources();
     this.anyImported = hourSources.containsValue(IMPORTED);
     this.active = new ActiveWorkloads(kv, calendar);
@@ -138,6 +136,16 @@ public final class RollupStore implements AutoCloseable {
       cut[g.ordinal()] = keep == null ? Long.MIN_VALUE : now - keep.toSeconds();
     }
     return cut;
+  }
+
+  /** Named values: health counters, settings, price versions. */
+  public Meta meta() {
+    return meta;
+  }
+
+  /** Namespaces' labels per month. */
+  public NamespaceLabels labels() {
+    return labels;
   }
 
   public BillingCalendar calendar() {
@@ -214,7 +222,7 @@ public final class RollupStore implements AutoCloseable {
         new Write.Put(
             Family.META,
             Keys.meta(META_SAMPLES),
-            Keys.longValue(metaLong(META_SAMPLES) + ingest.samples())));
+            Keys.longValue(meta.number(META_SAMPLES) + ingest.samples())));
     write(writes);
     remember(
         updated,
@@ -341,7 +349,7 @@ public final class RollupStore implements AutoCloseable {
 
   private ConcurrentNavigableMap<Long, String> loadHourSources() {
     var out = new ConcurrentSkipListMap<Long, String>();
-    metaStrings(META_HOUR_SOURCE).forEach((h, src) -> out.put(Long.parseLong(h), src));
+    meta.texts(META_HOUR_SOURCE).forEach((h, src) -> out.put(Long.parseLong(h), src));
     return out;
   }
 
@@ -453,7 +461,7 @@ public final class RollupStore implements AutoCloseable {
           new Write.Put(
               Family.META,
               Keys.meta(META_WRITE_ERRORS),
-              Keys.longValue(metaLong(META_WRITE_ERRORS) + unrecorded)));
+              Keys.longValue(meta.number(META_WRITE_ERRORS) + unrecorded)));
     }
     try {
       kv.write(batch);
@@ -476,13 +484,14 @@ public final class RollupStore implements AutoCloseable {
 
   /** Failed store writes since metering began: stored ones plus this process's unstored ones. */
   public long writeErrors() {
-    return metaLong(META_WRITE_ERRORS) + writeHealth.unrecorded();
+    return meta.number(META_WRITE_ERRORS) + writeHealth.unrecorded();
   }
 
   /** Counts a failed scrape of {@code target} (read by the exporter's health metrics). */
   public synchronized void recordScrapeError(String target) {
     String key = META_SCRAPE_ERRORS + target;
-    write(List.of(new Write.Put(Family.META, Keys.meta(key), Keys.longValue(metaLong(key) + 1))));
+    write(
+        List.of(new Write.Put(Family.META, Keys.meta(key), Keys.longValue(meta.number(key) + 1))));
   }
 
   private static Family family(Granularity g) {
@@ -695,7 +704,7 @@ public final class RollupStore implements AutoCloseable {
 
   /** Every target that was ever scraped successfully, by name. */
   public Set<String> targets() {
-    return metaLongs(META_WATERMARK).keySet();
+    return meta.numbers(META_WATERMARK).keySet();
   }
 
   /** A target's last successful scrape (epoch ms), or {@link Long#MIN_VALUE}. */
@@ -704,102 +713,16 @@ public final class RollupStore implements AutoCloseable {
     return v == null ? Long.MIN_VALUE : Keys.decodeLong(v);
   }
 
-  /** A meta counter or timestamp, 0 when absent. */
-  public long metaLong(String key) {
-    byte[] v = kv.get(Family.META, Keys.meta(key));
-    return v == null ? 0 : Keys.decodeLong(v);
-  }
-
-  /** Meta entries whose key starts with {@code prefix}, as longs, keyed by the rest. */
-  public Map<String, Long> metaLongs(String prefix) {
-    return metaByPrefix(prefix, Keys::decodeLong);
-  }
-
-  /** Meta entries whose key starts with {@code prefix}, as text, keyed by the rest. */
-  public Map<String, String> metaStrings(String prefix) {
-    return metaByPrefix(prefix, v -> new String(v, StandardCharsets.UTF_8));
-  }
-
-  private <T> Map<String, T> metaByPrefix(String prefix, Function<byte[], T> decode) {
-    Map<String, T> out = new TreeMap<>();
-    byte[] p = Keys.meta(prefix);
-    kv.scan(
-        Family.META,
-        p,
-        Keys.prefixEnd(p),
-        (k, v) -> {
-          out.put(
-              new String(k, p.length, k.length - p.length, StandardCharsets.UTF_8),
-              decode.apply(v));
-          return true;
-        });
-    return out;
-  }
-
-  public void deleteMeta(String key) {
-    write(List.of(new Write.Delete(Family.META, Keys.meta(key))));
-  }
-
-  public String metaString(String key) {
-    byte[] v = kv.get(Family.META, Keys.meta(key));
-    return v == null ? null : new String(v, StandardCharsets.UTF_8);
-  }
-
-  public void putMetaString(String key, String value) {
-    write(
-        List.of(
-            new Write.Put(Family.META, Keys.meta(key), value.getBytes(StandardCharsets.UTF_8))));
-  }
-
-  /**
-   * Records a namespace's chosen labels (e.g. {@code team}, {@code cost-center}) as they are in
-   * {@code month}, so each month's bill shows the labels of that month.
-   */
-  public void recordNamespaceLabels(String namespace, YearMonth month, Map<String, String> labels) {
-    String key = META_NAMESPACE_LABELS + namespace + "/" + month;
-    String value = json(new TreeMap<>(labels));
-    if (!value.equals(metaString(key))) {
-      putMetaString(key, value);
-    }
-  }
-
-  /** A namespace's labels in {@code month}: that month's, else the latest before it, else none. */
-  public Map<String, String> namespaceLabels(String namespace, YearMonth month) {
-    Map<String, String> byMonth = metaStrings(META_NAMESPACE_LABELS + namespace + "/");
-    String latest = null;
-    for (Map.Entry<String, String> e : byMonth.entrySet()) {
-      if (e.getKey().compareTo(month.toString()) <= 0) {
-        latest = e.getValue();
-      }
-    }
-    if (latest == null) {
-      return Map.of();
-    }
-    try {
-      return JSON.readValue(latest, STRING_MAP);
-    } catch (IOException e) {
-      throw new StoreException("unreadable labels of namespace " + namespace + ": " + latest, e);
-    }
-  }
-
-  private static String json(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /**
    * Records the billing zone on first start. A later change applies to new data only; the previous
    * zone is returned so the caller can say so (null when unchanged).
    */
   public String fixZone(ZoneId zone) {
-    String stored = metaString(META_ZONE);
+    String stored = meta.text(META_ZONE);
     if (zone.getId().equals(stored)) {
       return null;
     }
-    putMetaString(META_ZONE, zone.getId());
+    meta.put(META_ZONE, zone.getId());
     return stored;
   }
 

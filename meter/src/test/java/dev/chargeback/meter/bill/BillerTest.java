@@ -72,24 +72,27 @@ class BillerTest {
 
   @Test
   void namespaceLabelsOfTheBilledMonthArePrinted() {
-    store.recordNamespaceLabels("team-a", YearMonth.of(2026, 9), Map.of("team", "payments"));
-    store.recordNamespaceLabels(
-        "team-a", YearMonth.of(2026, 11), Map.of("team", "checkout", "cost-center", "CC-2"));
+    store.labels().record("team-a", YearMonth.of(2026, 9), Map.of("team", "payments"));
+    store
+        .labels()
+        .record(
+            "team-a", YearMonth.of(2026, 11), Map.of("team", "checkout", "cost-center", "CC-2"));
     Biller biller = biller(PriceBookLoader.parse(BOOK, "test"), "2026-11-05T00:00:00Z");
     // October has no record of its own: September's labels were still in force.
     Bill october = biller.bill("team-a", YearMonth.of(2026, 10));
     assertThat(october.labels()).containsExactly(Map.entry("team", "payments"));
     assertThat(BillJson.tree(october).get("labels").toString())
         .isEqualTo("{\"team\":\"payments\"}");
-    assertThat(store.namespaceLabels("team-a", YearMonth.of(2026, 11)))
+    assertThat(store.labels().at("team-a", YearMonth.of(2026, 11)))
         .containsExactly(Map.entry("cost-center", "CC-2"), Map.entry("team", "checkout"));
-    assertThat(store.namespaceLabels("team-b", YearMonth.of(2026, 10))).isEmpty();
+    assertThat(store.labels().at("team-b", YearMonth.of(2026, 10))).isEmpty();
   }
 
   @Test
   void csvQuotesCellsNeutralisesFormulasAndCarriesTheLabels() {
-    store.recordNamespaceLabels(
-        "team-a", YearMonth.of(2026, 10), Map.of("team", "pay,ments \"A\"", "@owner", "x"));
+    store
+        .labels()
+        .record("team-a", YearMonth.of(2026, 10), Map.of("team", "pay,ments \"A\"", "@owner", "x"));
     Bill bill =
         biller(PriceBookLoader.parse(BOOK, "test"), "2026-11-05T00:00:00Z")
             .bill("team-a", YearMonth.of(2026, 10));

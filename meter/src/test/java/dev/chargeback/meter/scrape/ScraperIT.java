@@ -284,7 +284,8 @@ class ScraperIT {
     loop.scrapeOnce(target("/unauthorized"));
     loop.scrapeOnce(target("/unauthorized"));
     assertThat(loop.errors()).containsValue(2L);
-    assertThat(meter.store().metaLongs(dev.chargeback.meter.store.RollupStore.META_SCRAPE_ERRORS))
+    assertThat(
+            meter.store().meta().numbers(dev.chargeback.meter.store.RollupStore.META_SCRAPE_ERRORS))
         .containsValue(2L);
   }
 }

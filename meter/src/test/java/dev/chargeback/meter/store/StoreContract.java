@@ -230,7 +230,7 @@ abstract class StoreContract {
     assertThat(store.sum(Granularity.HOUR, ns, 0, Long.MAX_VALUE / 2)).isEqualTo(10_000);
     assertThat(store.series("t")).hasSize(10).containsEntry("s9", new Point(9, t + 300_000));
     assertThat(store.lastScrape("t")).isEqualTo(t + 300_000);
-    assertThat(store.metaLong(RollupStore.META_SAMPLES)).isEqualTo(10);
+    assertThat(store.meta().number(RollupStore.META_SAMPLES)).isEqualTo(10);
     RollupKey covered = new RollupKey(Scope.CLUSTER, "t", "", Resource.COVERED);
     assertThat(store.totals(Scope.CLUSTER).get(covered).sum()).isEqualTo(300);
     // A restarted writer reads stored values, not a stale cache.
@@ -296,7 +296,7 @@ abstract class StoreContract {
   void scrapeErrorsAreCountedPerTarget() {
     store.recordScrapeError("cadvisor:http://x");
     store.recordScrapeError("cadvisor:http://x");
-    assertThat(store.metaLongs(RollupStore.META_SCRAPE_ERRORS))
+    assertThat(store.meta().numbers(RollupStore.META_SCRAPE_ERRORS))
         .containsExactly(Map.entry("cadvisor:http://x", 2L));
   }
 

@@ -103,14 +103,14 @@ class WriteHealthTest {
         .contains("No space left on device")
         .endsWith("metering resumes by itself when the store can write again");
     assertThat(store.writeErrors()).isEqualTo(2);
-    assertThat(store.metaLong(RollupStore.META_WRITE_ERRORS)).isZero();
+    assertThat(store.meta().number(RollupStore.META_WRITE_ERRORS)).isZero();
 
     kv.full = false;
     store.apply(scrape(T + 60_000, 3.0));
     assertThat(cpu()).isEqualTo(4.5);
     assertThat(store.writeHealth().failing()).isFalse();
     assertThat(store.writeHealth().problem()).isNull();
-    assertThat(store.metaLong(RollupStore.META_WRITE_ERRORS))
+    assertThat(store.meta().number(RollupStore.META_WRITE_ERRORS))
         .as("stored with the first successful batch")
         .isEqualTo(2);
     assertThat(store.writeErrors()).isEqualTo(2);

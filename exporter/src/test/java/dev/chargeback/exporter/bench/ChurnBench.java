@@ -89,6 +89,11 @@ final class ChurnBench {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.addAll(jvm);
+    String nmt = System.getenv("CHARGEBACK_BENCH_NMT");
+    if (nmt != null && phase.equals("day30")) {
+      command.add("-XX:NativeMemoryTracking=summary");
+      command.add("-Dchurn.nmt=" + nmt);
+    }
     command.addAll(
         List.of(
             "--enable-native-access=ALL-UNNAMED",
@@ -166,6 +171,7 @@ final class ChurnBench {
           meter.expire(now.get(), retention);
           double retentionSeconds = (System.nanoTime() - start) / 1e9;
           double[] r = rounds(meter, churn, "day30", epoch + 29 * DAY, now, pid);
+          nativeMemory(pid);
           kv.flush();
           System.out.printf(
               Locale.ROOT,
@@ -177,6 +183,24 @@ final class ChurnBench {
         }
       }
     }
+  }
+
+  /**
+   * Where the day-30 child's resident memory goes, when the bench runs with {@code
+   * CHARGEBACK_BENCH_NMT=FILE}: the child then runs with Native Memory Tracking and writes its
+   * summary to FILE.
+   */
+  private static void nativeMemory(long pid) throws Exception {
+    String file = System.getProperty("churn.nmt");
+    if (file == null) {
+      return;
+    }
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    new ProcessBuilder(jcmd.toString(), String.valueOf(pid), "VM.native_memory", "summary")
+        .redirectErrorStream(true)
+        .redirectOutput(Path.of(file).toFile())
+        .start()
+        .waitFor(60, TimeUnit.SECONDS);
   }
 
   /** CPU seconds per round and peak RSS of live rounds from {@code start}, after a warm-up. */

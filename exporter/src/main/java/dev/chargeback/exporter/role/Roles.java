@@ -6,7 +6,8 @@ import dev.chargeback.exporter.http.BillRoutes;
 import dev.chargeback.exporter.http.HttpApi;
 import dev.chargeback.exporter.http.Readiness;
 import dev.chargeback.exporter.http.Tls;
-import dev.chargeback.exporter.metrics.StoreCollector;
+import dev.chargeback.exporter.metrics.BillingCollector;
+import dev.chargeback.exporter.metrics.HealthCollector;
 import dev.chargeback.exporter.sim.SimEndpoints;
 import dev.chargeback.meter.bill.BillPdf;
 import dev.chargeback.meter.bill.Biller;
@@ -134,10 +135,10 @@ public final class Roles {
   private static PrometheusRegistry registry(RollupStore store, ChargebackConfig c) {
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
+    registry.register(new BillingCollector(store, priceBook(c), InstantSource.system()));
     registry.register(
-        new StoreCollector(
+        new HealthCollector(
             store,
-            priceBook(c),
             InstantSource.system(),
             c.scrapeInterval().multipliedBy(5),
             version(),

@@ -1,6 +1,7 @@
 package dev.chargeback.exporter.bench;
 
-import dev.chargeback.exporter.metrics.StoreCollector;
+import dev.chargeback.exporter.metrics.BillingCollector;
+import dev.chargeback.exporter.metrics.HealthCollector;
 import dev.chargeback.meter.bill.Bill;
 import dev.chargeback.meter.bill.BillPdf;
 import dev.chargeback.meter.bill.Biller;
@@ -385,13 +386,9 @@ public final class Bench {
       PrometheusRegistry full = new PrometheusRegistry();
       JvmMetrics.builder().register(full);
       full.register(
-          new StoreCollector(
-              store,
-              PriceBookLoader.defaults(),
-              InstantSource.system(),
-              Duration.ofMinutes(5),
-              "bench",
-              work));
+          new BillingCollector(store, PriceBookLoader.defaults(), InstantSource.system()));
+      full.register(
+          new HealthCollector(store, InstantSource.system(), Duration.ofMinutes(5), "bench", work));
       PrometheusRegistry jvm = new PrometheusRegistry();
       JvmMetrics.builder().register(jvm);
       ExpositionFormats formats = ExpositionFormats.init();

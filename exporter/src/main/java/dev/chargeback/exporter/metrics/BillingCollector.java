@@ -6,7 +6,6 @@ import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.RollupKey;
 import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.store.Coverage;
-import dev.chargeback.meter.store.DataVolume;
 import dev.chargeback.meter.store.Rollup;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.Granularity;
@@ -16,8 +15,6 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.math.BigDecimal;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.time.InstantSource;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -26,15 +23,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The billing metrics, read from the store's all-time totals at every scrape: counters that never
- * go down (also across restarts and retention), one series per namespace, no timestamps. The
- * meter's health comes from the store's meta family, where the meter writes it.
+ * The billing metrics, read from the store's all-time totals at every scrape: cost and usage
+ * counters that never go down (also across restarts and retention), month-to-date cost, coverage
+ * and prices; one series per namespace, no timestamps. The meter's health is {@link
+ * HealthCollector}'s.
  */
-public final class StoreCollector implements MultiCollector {
+public final class BillingCollector implements MultiCollector {
   /** The usage counters: metric name (without {@code _total}) and HELP per resource. */
   private static final Map<Resource, String[]> USAGE = new EnumMap<>(Resource.class);
 
@@ -86,28 +83,14 @@ public final class StoreCollector implements MultiCollector {
   private final RollupStore store;
   private final PriceBook book;
   private final InstantSource clock;
-  private final Duration staleAfter;
-  private final String version;
-  private final Path data;
 
   /**
    * @param book prices for {@code chargeback_price} and the currency label
-   * @param staleAfter the meter counts as down when its last ingest is older than this
-   * @param data the store's directory, whose volume's space is published; null for none
    */
-  public StoreCollector(
-      RollupStore store,
-      PriceBook book,
-      InstantSource clock,
-      Duration staleAfter,
-      String version,
-      Path data) {
+  public BillingCollector(RollupStore store, PriceBook book, InstantSource clock) {
     this.store = store;
     this.book = book;
     this.clock = clock;
-    this.staleAfter = staleAfter;
-    this.version = version;
-    this.data = data;
   }
 
   @Override
@@ -130,7 +113,6 @@ public final class StoreCollector implements MultiCollector {
       }
       out.metricSnapshot(counter.build());
     }
-    health(out);
     return out.build();
   }
 
@@ -254,88 +236,5 @@ public final class StoreCollector implements MultiCollector {
       }
     }
     out.metricSnapshot(price.build());
-  }
-
-  private void health(MetricSnapshots.Builder out) {
-    long lastIngest = store.meta().number(RollupStore.META_LAST_INGEST);
-    boolean up = lastIngest > 0 && clock.millis() - lastIngest <= staleAfter.toMillis();
-    out.metricSnapshot(
-        gauge(
-            "chargeback_meter_up",
-            "1 when the meter ingested a scrape recently (within 5 scrape intervals), else 0.",
-            up ? 1 : 0));
-    out.metricSnapshot(
-        gauge(
-            "chargeback_meter_last_ingest_timestamp_seconds",
-            "Unix time of the sample time of the meter's last stored scrape.",
-            lastIngest / 1000.0));
-    out.metricSnapshot(
-        CounterSnapshot.builder()
-            .name("chargeback_meter_samples_ingested")
-            .help("Billable samples the meter has ingested.")
-            .dataPoint(
-                CounterSnapshot.CounterDataPointSnapshot.builder()
-                    .value(store.meta().number(RollupStore.META_SAMPLES))
-                    .build())
-            .build());
-    CounterSnapshot.Builder errors =
-        CounterSnapshot.builder()
-            .name("chargeback_meter_scrape_errors")
-            .help("Failed scrapes per target (unreachable, HTTP error, timeout, malformed body).");
-    // Every known target, at 0 when healthy: a series that appears only on the first failure
-    // makes increase() miss that failure.
-    Map<String, Long> failed = new TreeMap<>(store.meta().numbers(RollupStore.META_SCRAPE_ERRORS));
-    store.targets().forEach(t -> failed.putIfAbsent(t, 0L));
-    failed.forEach(
-        (target, n) ->
-            errors.dataPoint(
-                CounterSnapshot.CounterDataPointSnapshot.builder()
-                    .labels(Labels.of("target", target))
-                    .value(n)
-                    .build()));
-    out.metricSnapshot(errors.build());
-    out.metricSnapshot(
-        CounterSnapshot.builder()
-            .name("chargeback_meter_write_errors")
-            .help(
-                "Store writes that failed (a full disk, an I/O error); none was applied, and the"
-                    + " first scrape stored afterwards covers the gap.")
-            .dataPoint(
-                CounterSnapshot.CounterDataPointSnapshot.builder()
-                    .value(store.writeErrors())
-                    .build())
-            .build());
-    DataVolume volume = data == null ? null : DataVolume.of(data);
-    if (volume != null) {
-      out.metricSnapshot(
-          gauge(
-              "chargeback_store_volume_free_bytes",
-              "Bytes free on the volume holding the store; at 0 the meter cannot write, and it"
-                  + " resumes by itself when space returns.",
-              volume.freeBytes()));
-      out.metricSnapshot(
-          gauge(
-              "chargeback_store_volume_capacity_bytes",
-              "Size of the volume holding the store.",
-              volume.capacityBytes()));
-    }
-    out.metricSnapshot(
-        GaugeSnapshot.builder()
-            .name("chargeback_build_info")
-            .help("chargeback's version; the value is always 1.")
-            .dataPoint(
-                GaugeSnapshot.GaugeDataPointSnapshot.builder()
-                    .labels(Labels.of("version", version))
-                    .value(1)
-                    .build())
-            .build());
-  }
-
-  private static GaugeSnapshot gauge(String name, String help, double value) {
-    return GaugeSnapshot.builder()
-        .name(name)
-        .help(help)
-        .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(value).build())
-        .build();
   }
 }

@@ -23,19 +23,14 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-class StoreCollectorTest {
+class BillingCollectorTest {
   private final RollupStore store =
       new RollupStore(new MemoryKeyValueStore(), new BillingCalendar(ZoneId.of("UTC")));
   private final AtomicLong now =
       new AtomicLong(Instant.parse("2026-11-20T12:00:00Z").toEpochMilli());
-  private final StoreCollector collector =
-      new StoreCollector(
-          store,
-          PriceBookLoader.defaults(),
-          () -> Instant.ofEpochMilli(now.get()),
-          Duration.ofMinutes(5),
-          "test",
-          null);
+  private final BillingCollector collector =
+      new BillingCollector(
+          store, PriceBookLoader.defaults(), () -> Instant.ofEpochMilli(now.get()));
 
   private void cost(String ns, String at, double amount) {
     long t = Instant.parse(at).toEpochMilli();

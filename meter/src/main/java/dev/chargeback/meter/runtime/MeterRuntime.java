@@ -171,7 +171,7 @@ public final class MeterRuntime implements AutoCloseable {
               // A new month keeps the namespaces' labels on its bills.
               YearMonth month = YearMonth.now(store.calendar().zone());
               namespaceLabels.forEach((ns, labels) -> store.labels().record(ns, month, labels));
-              meter.expire(clock.millis(), retention);
+              meter.expire(clock.millis(), retention, RollupStore.EXPIRY_SERIES_PER_RUN);
             },
             this::countFailure));
     if (!config.prometheus().url().isBlank()) {

@@ -115,10 +115,20 @@ public final class Meter {
     store.recordScrapeError(target.name());
   }
 
-  /** Drops buckets older than the retention of each granularity. */
+  /** Drops buckets older than the retention of each granularity, in one whole pass. */
   public void expire(long nowMillis, Map<Granularity, Duration> retention) {
     for (Map.Entry<Granularity, Duration> e : retention.entrySet()) {
       store.expire(e.getKey(), (nowMillis - e.getValue().toMillis()) / 1000);
+    }
+  }
+
+  /**
+   * Drops buckets older than the retention of each granularity, visiting at most {@code maxSeries}
+   * series of each from where the previous call stopped (bounded work per run).
+   */
+  public void expire(long nowMillis, Map<Granularity, Duration> retention, int maxSeries) {
+    for (Map.Entry<Granularity, Duration> e : retention.entrySet()) {
+      store.expire(e.getKey(), (nowMillis - e.getValue().toMillis()) / 1000, maxSeries);
     }
   }
 }

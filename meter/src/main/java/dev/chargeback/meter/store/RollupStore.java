@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Predicate;
@@ -535,19 +536,36 @@ public final class RollupStore implements AutoCloseable {
   /** Deletes written at once by retention: bounded memory however many series exist. */
   static final int EXPIRY_BATCH = 4096;
 
-  /**
-   * Removes buckets of {@code g} that start before {@code cutoffSeconds}, for every series. The
-   * walk visits one key per series (its oldest bucket) and deletes only where that is too old, in
-   * batches of {@link #EXPIRY_BATCH}; ingest runs between batches. Its work grows with the series
-   * within retention, not with the history: a series whose buckets all expired is not visited
-   * again.
-   */
+  /** Series one retention run visits at most per family: its work is bounded however many. */
+  public static final int EXPIRY_SERIES_PER_RUN = 250_000;
+
+  /** Where each family's retention walk resumes (the retention thread's own). */
+  private final Map<Family, byte[]> expiryCursor = new ConcurrentHashMap<>();
+
+  /** Removes buckets of {@code g} that start before {@code cutoffSeconds}, in one whole pass. */
   public void expire(Granularity g, long cutoffSeconds) {
+    expiryCursor.remove(family(g));
+    expire(g, cutoffSeconds, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Removes buckets of {@code g} that start before {@code cutoffSeconds}, visiting at most {@code
+   * maxSeries} series from where the previous run stopped. The walk visits one key per series (its
+   * oldest bucket) and deletes only where that is too old, in batches of {@link #EXPIRY_BATCH};
+   * ingest runs between batches. Under pod churn a family holds millions of series; each run then
+   * does a bounded part, and a pass takes several runs (an old bucket outlives its retention by at
+   * most that long).
+   *
+   * @return whether this run finished a pass over the family (the next one starts over)
+   */
+  public boolean expire(Granularity g, long cutoffSeconds, int maxSeries) {
     Family f = family(g);
     List<Write> batch = new ArrayList<>(EXPIRY_BATCH);
+    int[] visited = {0};
+    byte[][] stoppedAt = {null};
     kv.seekEach(
         f,
-        new byte[0],
+        expiryCursor.getOrDefault(f, new byte[0]),
         (k, v) -> {
           byte[] prefix = Arrays.copyOf(k, k.length - 8);
           if (Keys.decodeBucket(k) < cutoffSeconds) {
@@ -560,7 +578,12 @@ public final class RollupStore implements AutoCloseable {
               batch.clear();
             }
           }
-          return Keys.prefixEnd(prefix);
+          byte[] next = Keys.prefixEnd(prefix);
+          if (++visited[0] >= maxSeries && next != null) {
+            stoppedAt[0] = next;
+            return null;
+          }
+          return next;
         });
     if (!batch.isEmpty()) {
       deleteExpired(batch);
@@ -570,6 +593,12 @@ public final class RollupStore implements AutoCloseable {
       // cached sums only take room.
       remember(Map.of(), () -> cache.keySet().removeIf(b -> b.family() == f));
     }
+    if (stoppedAt[0] == null) {
+      expiryCursor.remove(f);
+      return true;
+    }
+    expiryCursor.put(f, stoppedAt[0]);
+    return false;
   }
 
   private synchronized void deleteExpired(List<Write> deletes) {

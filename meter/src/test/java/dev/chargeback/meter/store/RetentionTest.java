@@ -61,4 +61,41 @@ class RetentionTest {
     // Hourly buckets are another granularity: untouched.
     assertThat(store.sum(Granularity.HOUR, old, 0, end)).isEqualTo(1.0);
   }
+
+  @Test
+  void aBoundedRunVisitsAtMostItsShareAndPassesResume() {
+    InstrumentedKeyValueStore kv = new InstrumentedKeyValueStore(new MemoryKeyValueStore());
+    RollupStore store = new RollupStore(kv, new BillingCalendar(ZoneOffset.UTC));
+    long start = 1_700_000_000_000L / HOUR * HOUR;
+    List<Usage> usages = new ArrayList<>();
+    for (int w = 0; w < 10_000; w++) {
+      usages.add(new Usage("ci", "Pod/step-" + w, "", Resource.CPU, start, start + HOUR, 1));
+    }
+    store.apply(new Ingest("t", start + HOUR, start, 0, usages, Map.of(), List.of(), 0));
+    long cutoff = (start + 2 * HOUR) / 1000; // everything is old
+    int runs = 0;
+    boolean done = false;
+    while (!done) {
+      long before = kv.reads.get();
+      done = store.expire(Granularity.FIVE_MINUTES, cutoff, 3_000);
+      assertThat(kv.reads.get() - before)
+          .as("keys visited in run %d", runs)
+          .isLessThanOrEqualTo(3_000);
+      runs++;
+    }
+    // 10,000 workloads, a namespace and the cluster: four runs of at most 3,000 series.
+    assertThat(runs).isEqualTo(4);
+    long end = (start + HOUR) / 1000;
+    assertThat(
+            store.rollups(
+                Granularity.FIVE_MINUTES,
+                RollupKey.workload("ci", "Pod/step-9999", Resource.CPU),
+                0,
+                end))
+        .isEmpty();
+    assertThat(
+            store.rollups(
+                Granularity.FIVE_MINUTES, RollupKey.namespace("ci", Resource.CPU), 0, end))
+        .isEmpty();
+  }
 }

@@ -184,6 +184,12 @@ class DiskFullIT {
       try {
         kubelets.awaitScrapes("full", 6);
         kubelets.clock.release();
+        // Metered before the volume fills: a bill exists (released time had to pass first).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (get(url + "/bill?ns=default&format=json").statusCode() != 200) {
+          assertThat(System.nanoTime()).as("default metered").isLessThan(deadline);
+          Thread.sleep(200);
+        }
         Path filler = fill(volume);
         ChargebackProcess.awaitLog(standalone, log, "writes to the store fail:");
         Thread.sleep(3000);

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -89,7 +90,12 @@ public final class KubernetesDiscovery implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().daemon().name("kubernetes-discovery").unstarted(r));
   private final AtomicBoolean pending = new AtomicBoolean();
-  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private final List<SharedIndexInformer<?>> informers = new CopyOnWriteArrayList<>();
+
+  // A relist in progress (scheduler thread only), and the old informers it replaces.
+  private boolean relisting;
+  private boolean podsSyncedBefore;
+  private volatile List<SharedIndexInformer<?>> retired = List.of();
   private final Map<String, String> watchFailures = new ConcurrentHashMap<>();
   private SharedIndexInformer<Node> nodes;
   private SharedIndexInformer<Pod> pods;
@@ -114,16 +120,46 @@ public final class KubernetesDiscovery implements AutoCloseable {
 
   /** Starts watching; returns at once (an unreachable API server is retried in the background). */
   public void start() {
+    startInformers();
+    long probe = settings.probeInterval().toMillis();
+    scheduler.scheduleWithFixedDelay(this::probe, 0, probe, TimeUnit.MILLISECONDS);
+  }
+
+  /** Creates and starts the informers (each lists, then watches). */
+  private void startInformers() {
     replicaSets = watch(client.apps().replicaSets().inAnyNamespace().runnableInformer(0));
     jobs = watch(client.batch().v1().jobs().inAnyNamespace().runnableInformer(0));
     namespaces = watch(client.namespaces().runnableInformer(0));
     nodes = watch(client.nodes().runnableInformer(0));
     pods = watch(client.pods().inAnyNamespace().runnableInformer(0));
-    for (SharedIndexInformer<?> informer : informers) {
+    for (SharedIndexInformer<?> informer :
+        List.<SharedIndexInformer<?>>of(replicaSets, jobs, namespaces, nodes, pods)) {
       informer.start();
     }
-    long probe = settings.probeInterval().toMillis();
-    scheduler.scheduleWithFixedDelay(this::probe, 0, probe, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * After an outage, lists everything again with new informers. A watch resumed from the version it
+   * had before the outage can miss what changed meanwhile: an API server that compacted that
+   * history answers 410, and a server that keeps none says nothing at all. Until the new nodes (and
+   * pods, if they had synced) have synced, what was published stands.
+   */
+  private void relist() {
+    List<SharedIndexInformer<?>> old = List.copyOf(informers);
+    informers.removeAll(old);
+    podsSyncedBefore = pods.hasSynced();
+    startInformers();
+    retired = old;
+    relisting = true;
+  }
+
+  /** Ends a relist once its informers have synced, stopping the old ones. */
+  private void finishRelist() {
+    if (relisting && nodes.hasSynced() && (!podsSyncedBefore || pods.hasSynced())) {
+      retired.forEach(SharedIndexInformer::stop);
+      retired = List.of();
+      relisting = false;
+    }
   }
 
   private <T extends HasMetadata> SharedIndexInformer<T> watch(SharedIndexInformer<T> informer) {
@@ -178,7 +214,8 @@ public final class KubernetesDiscovery implements AutoCloseable {
       }
       if (apiDown) {
         apiDown = false;
-        LOG.info("Kubernetes API server reachable again");
+        LOG.info("Kubernetes API server reachable again; listing everything again");
+        relist();
       }
     } catch (Exception e) {
       if (e instanceof InterruptedException) {
@@ -202,6 +239,10 @@ public final class KubernetesDiscovery implements AutoCloseable {
   private void refresh() {
     pending.set(false);
     try {
+      finishRelist();
+      if (relisting) {
+        return;
+      }
       refreshPods();
       refreshNamespaceLabels();
       List<Target> targets = targets();
@@ -422,5 +463,6 @@ public final class KubernetesDiscovery implements AutoCloseable {
     for (SharedIndexInformer<?> informer : informers) {
       informer.stop();
     }
+    retired.forEach(SharedIndexInformer::stop);
   }
 }

@@ -39,6 +39,7 @@ import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,18 +157,31 @@ public final class Roles {
    * loopback only.
    */
   public static Running meter(ChargebackConfig c) {
+    return writer(
+        c,
+        METER_LISTEN,
+        w ->
+            HttpApi.start(
+                c.listenOr(METER_LISTEN),
+                null,
+                null,
+                () -> Readiness.ready(notes(w.store(), c)),
+                cfg -> {}));
+  }
+
+  /**
+   * A writer role: the store's writer, its main HTTP server and its loopback admin endpoints,
+   * started in that order (configuration checked first); what started is stopped if a later part
+   * fails (a port taken).
+   */
+  private static Running writer(
+      ChargebackConfig c, String defaultListen, Function<MeterRuntime, Javalin> http) {
     List<Target> targets = staticTargets(c);
     MeterRuntime writer = new MeterRuntime(c, true);
     List<Javalin> servers = new ArrayList<>();
     try {
-      servers.add(
-          HttpApi.start(
-              c.listenOr(METER_LISTEN),
-              null,
-              null,
-              () -> Readiness.ready(notes(writer.store(), c)),
-              cfg -> {}));
-      servers.add(admin(writer, c, METER_LISTEN));
+      servers.add(http.apply(writer));
+      servers.add(admin(writer, c, defaultListen));
     } catch (RuntimeException e) {
       servers.forEach(Javalin::stop);
       writer.close();
@@ -284,25 +298,16 @@ public final class Roles {
    * on loopback, as the meter's do.
    */
   public static Running standalone(ChargebackConfig c) {
-    List<Target> targets = staticTargets(c);
-    MeterRuntime writer = new MeterRuntime(c, true);
-    List<Javalin> servers = new ArrayList<>();
-    try {
-      servers.add(
-          HttpApi.start(
-              c.listenOr(EXPORTER_LISTEN),
-              null,
-              registry(writer.store(), c),
-              () -> Readiness.ready(notes(writer.store(), c)),
-              billing(writer.store(), c)));
-      servers.add(admin(writer, c, EXPORTER_LISTEN));
-    } catch (RuntimeException e) {
-      servers.forEach(Javalin::stop);
-      writer.close();
-      throw e;
-    }
-    writer.start(targets, InstantSource.system(), System.getenv(), true);
-    return serving(servers, writer::close);
+    return writer(
+        c,
+        EXPORTER_LISTEN,
+        w ->
+            HttpApi.start(
+                c.listenOr(EXPORTER_LISTEN),
+                null,
+                registry(w.store(), c),
+                () -> Readiness.ready(notes(w.store(), c)),
+                billing(w.store(), c)));
   }
 
   /**

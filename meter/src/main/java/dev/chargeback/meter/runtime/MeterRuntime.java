@@ -52,7 +52,6 @@ public final class MeterRuntime implements AutoCloseable {
   private final RollupStore store;
   private final Meter meter;
   private final CostAccrual accrual;
-  private final PriceBook priceBook;
   private final ChargebackConfig config;
 
   /** The pseudo-target whose scrape errors count failed Kubernetes API calls. */
@@ -96,8 +95,9 @@ public final class MeterRuntime implements AutoCloseable {
           previous,
           calendar.zone());
     }
+    PriceBook priceBook;
     try {
-      this.priceBook = PriceBookLoader.loadOrDefaults(config.prices());
+      priceBook = PriceBookLoader.loadOrDefaults(config.prices());
       // Prices in force are immutable: a changed book is refused before anything is metered.
       PriceHistory.enforce(store, priceBook, LocalDate.now(calendar.zone()));
     } catch (RuntimeException e) {
@@ -115,10 +115,6 @@ public final class MeterRuntime implements AutoCloseable {
 
   public CostAccrual accrual() {
     return accrual;
-  }
-
-  public PriceBook priceBook() {
-    return priceBook;
   }
 
   /** Each granularity's retention, from the configuration. */

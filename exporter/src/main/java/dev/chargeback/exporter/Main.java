@@ -131,17 +131,44 @@ public final class Main {
     System.exit(1);
   }
 
-  /** Serves until the JVM is asked to stop (SIGTERM, Ctrl-C), then stops the role in order. */
+  /** How long an orderly stop may take before the process exits anyway. */
+  private static final long STOP_WAIT_MILLIS = 30_000;
+
+  /**
+   * Serves until the JVM is asked to stop (SIGTERM, Ctrl-C), then stops the role in order. The stop
+   * is bounded: past {@link #STOP_WAIT_MILLIS} the process exits without closing the store, which
+   * then recovers from its log as after a crash (every scrape is one atomic batch), rather than
+   * outliving Kubernetes' grace period.
+   */
   private static void awaitShutdown(Roles.Running running) {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  Thread closer =
+                      Thread.ofPlatform()
+                          .name("stop")
+                          .daemon()
+                          .start(
+                              () -> {
+                                try {
+                                  running.close();
+                                } catch (RuntimeException e) {
+                                  System.err.println(
+                                      "chargeback: error while stopping: " + e.getMessage());
+                                }
+                              });
                   try {
-                    running.close();
-                  } catch (RuntimeException e) {
-                    System.err.println("chargeback: error while stopping: " + e.getMessage());
+                    closer.join(STOP_WAIT_MILLIS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  if (closer.isAlive()) {
+                    System.err.println(
+                        "chargeback: still stopping after "
+                            + STOP_WAIT_MILLIS / 1000
+                            + " s; exiting (the store recovers from its log, as after a crash)");
                   }
                   stopped.countDown();
                 }));

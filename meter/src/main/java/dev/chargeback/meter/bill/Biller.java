@@ -338,7 +338,13 @@ public final class Biller {
     }
     Resource request = line == Line.CPU ? Resource.REQUEST_CPU : Resource.REQUEST_MEMORY;
     double requested = days.get(request).getOrDefault(day, 0.0);
-    return basis == Basis.REQUEST ? requested : Math.max(used, requested);
+    if (basis == Basis.REQUEST) {
+      return requested;
+    }
+    // Basis max as metered per container and interval; a day metered before that was (or
+    // imported without it) falls back to the namespace's day, which can only bill less.
+    Double billable = days.get(usage.billable()).get(day);
+    return billable != null ? billable : Math.max(used, requested);
   }
 
   private List<Bill.WorkloadCost> topWorkloads(String namespace, long from, long to, int minor) {

@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * Reads usage hour by hour from a Prometheus-compatible query API: step-aligned hourly range
  * queries ({@code [1h]} windows evaluated at each hour's end, cache friendly for query frontends),
  * at most a day per query, aggregated by pod and then by workload (owners from {@code
- * kube_pod_owner} when present). Each hour is written whole or not at all; failed hours are listed
- * and left for the next run.
+ * kube_pod_owner} when present). With requests, basis {@code max}'s quantity is taken per container
+ * and hour, the finest the source offers (live metering takes it per scrape interval). Each hour is
+ * written whole or not at all; failed hours are listed and left for the next run.
  */
 public final class PrometheusImport {
   private static final Logger LOG = LoggerFactory.getLogger(PrometheusImport.class);
@@ -43,13 +44,13 @@ public final class PrometheusImport {
           new Query(
               Resource.CPU,
               Kind.INCREASE,
-              "sum by (namespace, pod) (increase(container_cpu_usage_seconds_total{"
+              "sum by (namespace, pod, container) (increase(container_cpu_usage_seconds_total{"
                   + APP
                   + "}[1h]))"),
           new Query(
               Resource.MEMORY,
               Kind.GAUGE,
-              "sum by (namespace, pod) (sum_over_time(container_memory_working_set_bytes{"
+              "sum by (namespace, pod, container) (sum_over_time(container_memory_working_set_bytes{"
                   + APP
                   + "}[1h]))"),
           new Query(
@@ -71,11 +72,15 @@ public final class PrometheusImport {
           new Query(
               Resource.REQUEST_CPU,
               Kind.GAUGE,
-              "sum by (namespace, pod) (sum_over_time(kube_pod_container_resource_requests{resource=\"cpu\"}[1h]))"),
+              "sum by (namespace, pod, container) (sum_over_time(kube_pod_container_resource_requests{resource=\"cpu\"}[1h]))"),
           new Query(
               Resource.REQUEST_MEMORY,
               Kind.GAUGE,
-              "sum by (namespace, pod) (sum_over_time(kube_pod_container_resource_requests{resource=\"memory\"}[1h]))"));
+              "sum by (namespace, pod, container) (sum_over_time(kube_pod_container_resource_requests{resource=\"memory\"}[1h]))"));
+
+  /** What is kept per container and hour for basis {@code max}: usage, then request. */
+  private static final List<Resource> CONTAINER_SLOTS =
+      List.of(Resource.CPU, Resource.MEMORY, Resource.REQUEST_CPU, Resource.REQUEST_MEMORY);
 
   /** Samples per hour of the densest series: the engine's scrape interval is an hour / that. */
   private static final String SAMPLES_PER_HOUR =
@@ -165,9 +170,13 @@ public final class PrometheusImport {
     return all;
   }
 
-  /** Adds one series of {@code q}'s answer to the hourly sums per namespace and workload. */
+  /**
+   * Adds one series of {@code q}'s answer to the hourly sums per namespace and workload, and a
+   * container's CPU, memory and requests to its hour's {@link #CONTAINER_SLOTS}.
+   */
   private static void add(
       Map<Long, Map<List<String>, double[]>> sums,
+      Map<Long, Map<List<String>, double[]>> containers,
       Query q,
       JsonNode series,
       Map<String, String> owners,
@@ -192,8 +201,51 @@ public final class PrometheusImport {
                 .computeIfAbsent(List.of(ns, workload, q.resource().name()), k -> new double[1])[
                 0] +=
             value;
+        int slot = CONTAINER_SLOTS.indexOf(q.resource());
+        if (slot >= 0) {
+          containers.computeIfAbsent(hour, h -> new HashMap<>())
+                  .computeIfAbsent(
+                      List.of(ns, workload, pod, m.path("container").asText()),
+                      k -> new double[CONTAINER_SLOTS.size()])[slot] +=
+              value;
+        }
       }
     }
+  }
+
+  /**
+   * Basis {@code max}'s quantity, when requests were metered: per container and hour, the larger of
+   * its usage and its request, summed per namespace and workload; a container that did not run (no
+   * usage) bills nothing, as live.
+   */
+  private static void billable(
+      Map<Long, Map<List<String>, double[]>> sums,
+      Map<Long, Map<List<String>, double[]>> containers) {
+    boolean requests =
+        containers.values().stream()
+            .flatMap(byContainer -> byContainer.values().stream())
+            .anyMatch(v -> v[2] > 0 || v[3] > 0);
+    if (!requests) {
+      return;
+    }
+    containers.forEach(
+        (hour, byContainer) ->
+            byContainer.forEach(
+                (k, v) -> {
+                  if (v[0] == 0 && v[1] == 0) {
+                    return; // not running that hour: live metering bills no request either
+                  }
+                  for (int slot = 0; slot < 2; slot++) {
+                    double quantity = Math.max(v[slot], v[slot + 2]);
+                    if (quantity > 0) {
+                      String billable = CONTAINER_SLOTS.get(slot).billable().name();
+                      sums.computeIfAbsent(hour, h -> new HashMap<>())
+                              .computeIfAbsent(
+                                  List.of(k.get(0), k.get(1), billable), x -> new double[1])[0] +=
+                          quantity;
+                    }
+                  }
+                }));
   }
 
   /** Usage per hour in [from, to), from one query per resource (at most a day). */
@@ -241,10 +293,16 @@ public final class PrometheusImport {
                   m.path("pod").asText()));
         });
     Map<Long, Map<List<String>, double[]>> sums = new TreeMap<>();
+    Map<Long, Map<List<String>, double[]>> containers = new HashMap<>();
     for (Query q : QUERIES) {
       api.queryRange(
-          q.promql(), start, end, 3600, series -> add(sums, q, series, owners, interval));
+          q.promql(),
+          start,
+          end,
+          3600,
+          series -> add(sums, containers, q, series, owners, interval));
     }
+    billable(sums, containers);
     Map<Long, List<Usage>> out = new TreeMap<>();
     sums.forEach(
         (hour, byKey) -> {

@@ -13,8 +13,8 @@ import java.util.List;
  * Prices usage as it is metered, so the cost accrued since metering began is a stored total (for
  * {@code chargeback_cost_total}) and a month's cost is a handful of daily rollups. An increment is
  * priced with the version in force on its local day, after the namespace's discount and before tax;
- * CPU and memory follow the version's basis (usage, or requests when the basis is {@code request};
- * {@code max} accrues on usage, the bill applies it per day).
+ * CPU and memory follow the version's basis: usage, requests, or for {@code max} the billable
+ * quantity metered per container (usage when no requests are metered), as the bill prices them.
  */
 public final class CostAccrual {
   private final PriceBook book;
@@ -28,6 +28,12 @@ public final class CostAccrual {
   /** The cost increments of {@code usages}: one per priced usage, same span and owner. */
   public List<Usage> costs(List<Usage> usages) {
     List<Usage> out = new ArrayList<>();
+    boolean billable =
+        usages.stream()
+            .anyMatch(
+                u ->
+                    u.resource() == Resource.BILLABLE_CPU
+                        || u.resource() == Resource.BILLABLE_MEMORY);
     LocalDate lastDay = null;
     PriceVersion version = null;
     for (Usage u : usages) {
@@ -43,7 +49,7 @@ public final class CostAccrual {
       if (version == null) {
         continue;
       }
-      Resource cost = costOf(u.resource(), version.basis());
+      Resource cost = costOf(u.resource(), version.basis(), billable);
       if (cost == null) {
         continue;
       }
@@ -61,13 +67,19 @@ public final class CostAccrual {
     return out;
   }
 
-  private static Resource costOf(Resource r, Basis basis) {
-    boolean onRequests = basis == Basis.REQUEST;
+  /**
+   * The cost that {@code r} accrues into under {@code basis}, or null; {@code billable} says
+   * whether basis {@code max} quantities were metered beside the usage.
+   */
+  private static Resource costOf(Resource r, Basis basis, boolean billable) {
+    Basis cpuAndMemory = basis == Basis.MAX && !billable ? Basis.USAGE : basis;
     return switch (r) {
-      case CPU -> onRequests ? null : Resource.COST_CPU;
-      case MEMORY -> onRequests ? null : Resource.COST_MEMORY;
-      case REQUEST_CPU -> onRequests ? Resource.COST_CPU : null;
-      case REQUEST_MEMORY -> onRequests ? Resource.COST_MEMORY : null;
+      case CPU -> cpuAndMemory == Basis.USAGE ? Resource.COST_CPU : null;
+      case MEMORY -> cpuAndMemory == Basis.USAGE ? Resource.COST_MEMORY : null;
+      case REQUEST_CPU -> cpuAndMemory == Basis.REQUEST ? Resource.COST_CPU : null;
+      case REQUEST_MEMORY -> cpuAndMemory == Basis.REQUEST ? Resource.COST_MEMORY : null;
+      case BILLABLE_CPU -> cpuAndMemory == Basis.MAX ? Resource.COST_CPU : null;
+      case BILLABLE_MEMORY -> cpuAndMemory == Basis.MAX ? Resource.COST_MEMORY : null;
       case NETWORK_RECEIVE -> Resource.COST_NETWORK_RECEIVE;
       case NETWORK_TRANSMIT -> Resource.COST_NETWORK_TRANSMIT;
       case STORAGE -> Resource.COST_STORAGE;

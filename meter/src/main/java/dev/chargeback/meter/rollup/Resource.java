@@ -23,13 +23,29 @@ public enum Resource {
   COST_MEMORY(12, "memory", "currency"),
   COST_NETWORK_RECEIVE(13, "network_receive", "currency"),
   COST_NETWORK_TRANSMIT(14, "network_transmit", "currency"),
-  COST_STORAGE(15, "storage", "currency");
+  COST_STORAGE(15, "storage", "currency"),
+  /**
+   * What basis {@code max} bills: per container and interval between samples, the larger of its
+   * usage and its request over that interval. Metered when requests are; it cannot be rebuilt from
+   * the usage and request rollups, which sum over containers first.
+   */
+  BILLABLE_CPU(16, "billable_cpu", "core-seconds"),
+  BILLABLE_MEMORY(17, "billable_memory", "byte-seconds");
 
-  private static final Resource[] BY_CODE = new Resource[16];
+  private static final Resource[] BY_CODE = new Resource[18];
 
   /** What is metered per namespace: usage and requests (not capacity, coverage or cost). */
   public static final List<Resource> METERED =
-      List.of(CPU, MEMORY, NETWORK_RECEIVE, NETWORK_TRANSMIT, STORAGE, REQUEST_CPU, REQUEST_MEMORY);
+      List.of(
+          CPU,
+          MEMORY,
+          NETWORK_RECEIVE,
+          NETWORK_TRANSMIT,
+          STORAGE,
+          REQUEST_CPU,
+          REQUEST_MEMORY,
+          BILLABLE_CPU,
+          BILLABLE_MEMORY);
 
   static {
     for (Resource r : values()) {
@@ -50,6 +66,15 @@ public enum Resource {
   /** Whether this is an accrued cost (its label names the resource the cost is for). */
   public boolean isCost() {
     return code >= COST_CPU.code && code <= COST_STORAGE.code;
+  }
+
+  /** The basis-{@code max} quantity metered beside this usage, or null (only CPU and memory). */
+  public Resource billable() {
+    return switch (this) {
+      case CPU -> BILLABLE_CPU;
+      case MEMORY -> BILLABLE_MEMORY;
+      default -> null;
+    };
   }
 
   public static Resource ofCode(int code) {

@@ -19,6 +19,10 @@ import java.util.Map;
  * short-lived containers are billed; otherwise its first sample is only a baseline. Gauges
  * integrate by trapezoid between samples at most {@code maxGapMillis} apart; a longer gap is not
  * integrated. Samples not newer than the last are ignored.
+ *
+ * <p>When requests are metered, a container's CPU and memory also give the quantity basis {@code
+ * max} bills: per interval between its samples, the larger of its usage and its request over the
+ * interval (a container idle under its request pays the request, a busy one its usage).
  */
 public final class Accountant {
   private final String target;
@@ -51,6 +55,7 @@ public final class Accountant {
       scrapeTime = Math.max(scrapeTime, r.timestampMillis());
     }
     List<Usage> usages = new ArrayList<>();
+    Map<String, Billable> billable = new HashMap<>();
     Map<String, Point> puts = new HashMap<>(readings.size() * 2);
     for (Reading r : readings) {
       if (Double.isNaN(r.value()) || Double.isInfinite(r.value())) {
@@ -63,6 +68,17 @@ public final class Accountant {
       puts.put(r.seriesId(), new Point(r.value(), r.timestampMillis()));
       Usage u = last == null ? first(r) : next(r, last);
       if (u != null && u.amount() != 0) {
+        usages.add(u);
+      }
+      if (u != null && !Double.isNaN(r.request())) {
+        billable
+            .computeIfAbsent(r.container() + '\u0000' + r.resource().code, k -> new Billable(r))
+            .add(u);
+      }
+    }
+    for (Billable b : billable.values()) {
+      Usage u = b.usage();
+      if (u.amount() != 0) {
         usages.add(u);
       }
     }
@@ -119,6 +135,39 @@ public final class Accountant {
         fromMillis,
         r.timestampMillis(),
         amount);
+  }
+
+  /**
+   * One container's usage of CPU or memory in a scrape (its per-CPU rows summed), and its request.
+   */
+  private static final class Billable {
+    private final Reading reading;
+    private double used;
+    private long from = Long.MAX_VALUE;
+    private long to = Long.MIN_VALUE;
+
+    Billable(Reading reading) {
+      this.reading = reading;
+    }
+
+    void add(Usage u) {
+      used += u.amount();
+      from = Math.min(from, u.fromMillis());
+      to = Math.max(to, u.toMillis());
+    }
+
+    /** max(usage, request × interval), as the resource's billable quantity. */
+    Usage usage() {
+      double requested = reading.request() * ((to - from) / 1000.0);
+      return new Usage(
+          reading.namespace(),
+          reading.workload(),
+          reading.node(),
+          reading.resource().billable(),
+          from,
+          to,
+          Math.max(used, requested));
+    }
   }
 
   /** Makes a stored {@link Ingest} the new state. */

@@ -157,16 +157,22 @@ final class CadvisorSelection implements Selection {
   private Reading reading(Sample s, Reading.Kind kind, Resource resource, long scrapeMillis) {
     Labels l = s.labels();
     String ns = l.get("namespace");
+    String pod = pod(l);
     Double start = startById.get(l.get("id"));
+    // CPU and memory rows are application containers': basis max compares each with its request.
+    double request =
+        resource.billable() == null ? Double.NaN : pods.request(ns, pod, container(l), resource);
     return new Reading(
         s.name() + l,
         kind,
         resource,
         ns,
-        pods.workload(ns, pod(l)),
+        pods.workload(ns, pod),
         node,
         s.value(),
         s.hasTimestamp() ? s.timestampMillis() : scrapeMillis,
-        start == null ? Double.NaN : start);
+        start == null ? Double.NaN : start,
+        Double.isNaN(request) ? "" : ns + '/' + pod + '/' + container(l),
+        request);
   }
 }

@@ -40,7 +40,21 @@ final class KubeStateSelection implements Selection {
               l.get("host_network").equals("true")));
     } else if (!l.get("namespace").isEmpty()) {
       gauges.add(s);
+      Resource request = s.name().equals(REQUESTS) ? request(l) : null;
+      if (request != null) {
+        Resource of = request == Resource.REQUEST_CPU ? Resource.CPU : Resource.MEMORY;
+        pods.putRequest(l.get("namespace"), l.get("pod"), l.get("container"), of, s.value());
+      }
     }
+  }
+
+  /** The request resource of a {@code kube_pod_container_resource_requests} row, or null. */
+  private static Resource request(Labels l) {
+    return switch (l.get("resource")) {
+      case "cpu" -> Resource.REQUEST_CPU;
+      case "memory" -> Resource.REQUEST_MEMORY;
+      default -> null;
+    };
   }
 
   @Override
@@ -55,12 +69,7 @@ final class KubeStateSelection implements Selection {
         resource = Resource.STORAGE;
         workload = "PersistentVolumeClaim/" + l.get("persistentvolumeclaim");
       } else {
-        resource =
-            switch (l.get("resource")) {
-              case "cpu" -> Resource.REQUEST_CPU;
-              case "memory" -> Resource.REQUEST_MEMORY;
-              default -> null;
-            };
+        resource = request(l);
         if (resource == null) {
           continue;
         }

@@ -3,6 +3,7 @@ package dev.chargeback.meter.usage;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.chargeback.meter.rollup.Resource;
 import java.time.Duration;
 
 /**
@@ -27,6 +28,8 @@ public final class PodDirectory {
   public record Pod(String workload, boolean hostNetwork) {}
 
   private final Cache<String, Pod> pods;
+  private final Cache<String, Double> requests;
+  private volatile boolean requestsMetered;
 
   public PodDirectory() {
     this(Ticker.systemTicker());
@@ -37,6 +40,13 @@ public final class PodDirectory {
     this.pods =
         Caffeine.newBuilder()
             .maximumSize(MAX_PODS)
+            .expireAfterAccess(IDLE)
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .build();
+    this.requests =
+        Caffeine.newBuilder()
+            .maximumSize(4 * MAX_PODS)
             .expireAfterAccess(IDLE)
             .ticker(ticker)
             .executor(Runnable::run)
@@ -61,6 +71,30 @@ public final class PodDirectory {
   public String workload(String namespace, String pod) {
     Pod info = get(namespace, pod);
     return info != null ? info.workload() : Workloads.fromPodName(pod);
+  }
+
+  /** Records a container's request of CPU (cores) or memory (bytes), as kube-state-metrics said. */
+  public void putRequest(
+      String namespace, String pod, String container, Resource resource, double value) {
+    requestsMetered = true;
+    requests.put(requestKey(namespace, pod, container, resource), value);
+  }
+
+  /**
+   * A container's request of CPU or memory: NaN while requests are not metered (no
+   * kube-state-metrics told any), 0 when this container's is not known.
+   */
+  public double request(String namespace, String pod, String container, Resource resource) {
+    if (!requestsMetered) {
+      return Double.NaN;
+    }
+    Double value = requests.getIfPresent(requestKey(namespace, pod, container, resource));
+    return value == null ? 0 : value;
+  }
+
+  private static String requestKey(
+      String namespace, String pod, String container, Resource resource) {
+    return namespace + '/' + pod + '/' + container + '/' + resource.code;
   }
 
   /** Pods held now (approximate: expired entries leave lazily). */

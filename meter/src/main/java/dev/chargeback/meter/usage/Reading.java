@@ -8,6 +8,10 @@ import dev.chargeback.meter.rollup.Resource;
  * @param seriesId the series' full identity (metric name and every label): the cgroup {@code id}
  *     holds the pod UID, so a pod re-created under the same name is a new series
  * @param startSeconds the container's start time ({@code container_start_time_seconds}), or NaN
+ * @param container the container this is the usage of ({@code namespace/pod/container}), when basis
+ *     {@code max} is metered for it; else empty
+ * @param request the container's request (cores or bytes) when requests are metered: 0 when none is
+ *     known; NaN when requests are not metered or the reading is no container's CPU or memory
  */
 public record Reading(
     String seriesId,
@@ -18,7 +22,34 @@ public record Reading(
     String node,
     double value,
     long timestampMillis,
-    double startSeconds) {
+    double startSeconds,
+    String container,
+    double request) {
+
+  /** A reading without a container request. */
+  public Reading(
+      String seriesId,
+      Kind kind,
+      Resource resource,
+      String namespace,
+      String workload,
+      String node,
+      double value,
+      long timestampMillis,
+      double startSeconds) {
+    this(
+        seriesId,
+        kind,
+        resource,
+        namespace,
+        workload,
+        node,
+        value,
+        timestampMillis,
+        startSeconds,
+        "",
+        Double.NaN);
+  }
 
   /** How samples of a series turn into usage. */
   public enum Kind {

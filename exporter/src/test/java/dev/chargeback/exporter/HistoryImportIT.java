@@ -15,6 +15,7 @@ import dev.chargeback.meter.rollup.RollupKey;
 import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.sim.SimHistory;
+import dev.chargeback.meter.store.HourSources;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
@@ -254,7 +255,7 @@ class HistoryImportIT {
             Map.of(),
             List.of(),
             1));
-    assertThat(resumed.hourSource(liveHour)).isEqualTo(RollupStore.LIVE);
+    assertThat(resumed.hours().of(liveHour)).isEqualTo(HourSources.LIVE);
     ImportReport firstDay = importFrom(resumed, api(prometheusUrl), START, START + DAY);
     assertThat(firstDay.written()).hasSize(24);
     ImportReport rest = importFrom(resumed, api(prometheusUrl), START, END);
@@ -353,7 +354,7 @@ class HistoryImportIT {
         .asString()
         .startsWith(Instant.ofEpochMilli(START + DAY).toString());
     assertThat(report.summary()).contains("24 failed").contains("run the same import again");
-    assertThat(store.hourSource(START + DAY + 3_600_000)).isNull();
+    assertThat(store.hours().of(START + DAY + 3_600_000)).isNull();
 
     ImportReport unreachable =
         importFrom(store("down"), api("http://127.0.0.1:1"), START, START + DAY);

@@ -46,7 +46,7 @@ public final class HealthCollector implements MultiCollector {
   }
 
   private void health(MetricSnapshots.Builder out) {
-    long lastIngest = store.meta().number(RollupStore.META_LAST_INGEST);
+    long lastIngest = store.health().lastIngestMillis();
     boolean up = lastIngest > 0 && clock.millis() - lastIngest <= staleAfter.toMillis();
     out.metricSnapshot(
         gauge(
@@ -64,7 +64,7 @@ public final class HealthCollector implements MultiCollector {
             .help("Billable samples the meter has ingested.")
             .dataPoint(
                 CounterSnapshot.CounterDataPointSnapshot.builder()
-                    .value(store.meta().number(RollupStore.META_SAMPLES))
+                    .value(store.health().samples())
                     .build())
             .build());
     CounterSnapshot.Builder errors =
@@ -73,8 +73,8 @@ public final class HealthCollector implements MultiCollector {
             .help("Failed scrapes per target (unreachable, HTTP error, timeout, malformed body).");
     // Every known target, at 0 when healthy: a series that appears only on the first failure
     // makes increase() miss that failure.
-    Map<String, Long> failed = new TreeMap<>(store.meta().numbers(RollupStore.META_SCRAPE_ERRORS));
-    store.targets().forEach(t -> failed.putIfAbsent(t, 0L));
+    Map<String, Long> failed = new TreeMap<>(store.health().scrapeErrors());
+    store.series().targets().forEach(t -> failed.putIfAbsent(t, 0L));
     failed.forEach(
         (target, n) ->
             errors.dataPoint(
@@ -91,7 +91,7 @@ public final class HealthCollector implements MultiCollector {
                     + " first scrape stored afterwards covers the gap.")
             .dataPoint(
                 CounterSnapshot.CounterDataPointSnapshot.builder()
-                    .value(store.writeErrors())
+                    .value(store.health().writeErrors())
                     .build())
             .build());
     DataVolume volume = data == null ? null : DataVolume.of(data);

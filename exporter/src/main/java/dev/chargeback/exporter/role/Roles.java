@@ -281,7 +281,7 @@ public final class Roles {
    */
   private static List<String> notes(RollupStore store, ChargebackConfig c) {
     List<String> notes = new ArrayList<>(2);
-    String writes = store.writeHealth().problem();
+    String writes = store.health().writes().problem();
     if (writes != null) {
       notes.add(writes);
     }
@@ -321,7 +321,7 @@ public final class Roles {
     List<Target> replayTargets = SimReplay.targets(sim, "http://replay/sim");
     long now = clock.millis();
     long step = Duration.ofMinutes(30).toMillis();
-    long last = writer.store().lastScrape(replayTargets.get(0).name());
+    long last = writer.store().series().lastScrape(replayTargets.get(0).name());
     long from = last == Long.MIN_VALUE ? now - Duration.ofDays(35).toMillis() : last + step;
     from = Math.floorDiv(from, step) * step;
     if (from < now) {

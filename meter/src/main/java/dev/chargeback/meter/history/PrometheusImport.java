@@ -116,7 +116,7 @@ public final class PrometheusImport {
       long chunkEnd = Math.min(end, Math.floorDiv(chunk, DAY) * DAY + DAY);
       List<Long> open = new ArrayList<>();
       for (long h = chunk; h < chunkEnd; h += HOUR) {
-        if (store.hourSource(h) != null) {
+        if (store.hours().of(h) != null) {
           report.alreadyOwned.add(h);
         } else {
           open.add(h);

@@ -83,8 +83,8 @@ public final class Meter {
                       name,
                       maxGapMillis,
                       seriesTtlMillis,
-                      store.series(name),
-                      store.lastScrape(name)));
+                      store.series().of(name),
+                      store.series().lastScrape(name)));
       try {
         Ingest ingest = accountant.account(readings, scrapeMillis);
         if (accrual != null) {

@@ -151,7 +151,7 @@ public final class ScrapeLoop implements AutoCloseable {
 
   /** Failing store writes are logged once by the store, not once per scrape of every target. */
   private boolean storeFailing() {
-    return meter.store().writeHealth().failing();
+    return meter.store().health().writes().failing();
   }
 
   /** Failed scrapes per target since start. */

@@ -31,7 +31,8 @@ public final class Coverage {
       }
     }
     // Imported hours are whole: they count once, beside the kubelets' average.
-    double imported = store.importedSeconds(fromSeconds, (long) Math.ceil(fromSeconds + period));
+    double imported =
+        store.hours().importedSeconds(fromSeconds, (long) Math.ceil(fromSeconds + period));
     return Math.min(1, ((kubelets == 0 ? 0 : covered / kubelets) + imported) / period);
   }
 }

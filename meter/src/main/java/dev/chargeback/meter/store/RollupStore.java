@@ -1,16 +1,13 @@
 package dev.chargeback.meter.store;
 
 import dev.chargeback.meter.rollup.Ingest;
-import dev.chargeback.meter.rollup.Point;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.RollupKey;
 import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.time.BillingCalendar;
 import dev.chargeback.meter.time.Granularity;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
 import java.time.YearMonth;
 import java.time.ZoneId;
@@ -20,15 +17,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentNavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.function.Predicate;
 
 /**
  * Usage rollups over a {@link KeyValueStore}. The writer applies one {@link Ingest} per scrape as
@@ -37,23 +28,7 @@ import java.util.function.Predicate;
  * Readers ask for buckets, sums and totals.
  */
 public final class RollupStore implements AutoCloseable {
-  /** Meta keys the meter maintains and the exporter publishes. */
-  public static final String META_LAST_INGEST = "health/last_ingest_ms";
-
-  public static final String META_SAMPLES = "health/samples_ingested";
-  public static final String META_SCRAPE_ERRORS = "health/scrape_errors/";
-  public static final String META_WRITE_ERRORS = "health/write_errors";
-  public static final String META_ZONE = "billing/time_zone";
-  private static final String META_HOUR_SOURCE = "source/hour/";
-  private static final long HOUR_MILLIS = 3_600_000;
-
-  /** An hour's source: metered live from the targets. */
-  public static final String LIVE = "live";
-
-  /** An hour's source: imported (OpenMetrics file or a Prometheus-compatible API). */
-  public static final String IMPORTED = "imported";
-
-  private static final String META_WATERMARK = "target/last_scrape/";
+  private static final String META_ZONE = "billing/time_zone";
 
   private static final Granularity[] GRANULARITIES = Granularity.values();
 
@@ -69,7 +44,6 @@ public final class RollupStore implements AutoCloseable {
 
   private final KeyValueStore kv;
   private final BillingCalendar calendar;
-  private final WriteHealth writeHealth = new WriteHealth();
 
   /** The writer's recent rollup values, so increments do not read RocksDB each time. */
   private final Map<Bytes, double[]> cache =
@@ -85,25 +59,31 @@ public final class RollupStore implements AutoCloseable {
   /** Per granularity, how long buckets are kept; null keeps everything. */
   private volatile Map<Granularity, Duration> retention;
 
-  private volatile InstantSource clock = InstantSource.system();
-
-  /** Each hour's source (epoch hour → live or imported); the writer's own record. */
-  private final ConcurrentNavigableMap<Long, String> hourSources;
-
-  private volatile boolean anyImported;
-
-  private final ActiveWorkloads active;
+  private volatile InstantSource clock;
 
   private final Meta meta;
   private final NamespaceLabels labels;
+  private final HourSources hours;
+  private final SeriesState series;
+  private final StoreHealth health;
+  private final ActiveWorkloads active;
 
   public RollupStore(KeyValueStore kv, BillingCalendar calendar) {
+    this(kv, calendar, InstantSource.system());
+  }
+
+  /**
+   * A store whose present (the month the index starts, a write's time) is read from {@code clock}.
+   */
+  public RollupStore(KeyValueStore kv, BillingCalendar calendar, InstantSource clock) {
     this.kv = kv;
     this.calendar = calendar;
+    this.clock = clock;
     this.meta = new Meta(kv, this::write);
     this.labels = new NamespaceLabels(meta);
-    this.hourSources = loadHourSources();
-    this.anyImported = hourSources.containsValue(IMPORTED);
+    this.hours = new HourSources(kv, meta);
+    this.series = new SeriesState(kv, meta);
+    this.health = new StoreHealth(meta);
     this.active = new ActiveWorkloads(kv, calendar);
     if (kv.writable()) {
       boolean[] hasData = {false};
@@ -115,7 +95,7 @@ public final class RollupStore implements AutoCloseable {
             hasData[0] = true;
             return false;
           });
-      active.start(hasData[0], calendar.monthOf(Instant.now()));
+      active.start(hasData[0], calendar.monthOf(clock.instant()));
     }
   }
 
@@ -149,6 +129,21 @@ public final class RollupStore implements AutoCloseable {
     return labels;
   }
 
+  /** Each hour's source: live or imported. */
+  public HourSources hours() {
+    return hours;
+  }
+
+  /** Each target's last samples and scrape. */
+  public SeriesState series() {
+    return series;
+  }
+
+  /** Health counters and whether writes succeed. */
+  public StoreHealth health() {
+    return health;
+  }
+
   public BillingCalendar calendar() {
     return calendar;
   }
@@ -170,7 +165,7 @@ public final class RollupStore implements AutoCloseable {
    * one source).
    */
   public synchronized void apply(Ingest ingest) {
-    List<Usage> usages = withoutImportedHours(ingest.usages());
+    List<Usage> usages = hours.withoutImported(ingest.usages());
     Map<Bytes, double[]> increments = increments(usages);
     if (ingest.coveredMillis() > 0) {
       RollupKey covered = new RollupKey(Scope.CLUSTER, ingest.target(), "", Resource.COVERED);
@@ -191,44 +186,14 @@ public final class RollupStore implements AutoCloseable {
     Set<String> activeIds = new HashSet<>();
     writes.addAll(active.entries(usages, activeIds));
     List<Long> newHours = new ArrayList<>();
-    for (Usage u : usages) {
-      for (long h = hourOf(u.fromMillis());
-          h <= hourOf(Math.max(u.fromMillis(), u.toMillis() - 1));
-          h++) {
-        if (!hourSources.containsKey(h) && !newHours.contains(h)) {
-          newHours.add(h);
-          writes.add(hourMark(h, LIVE));
-        }
-      }
-    }
-    for (Map.Entry<String, Point> e : ingest.seriesPuts().entrySet()) {
-      writes.add(
-          new Write.Put(
-              Family.SERIES,
-              Keys.seriesState(ingest.target(), e.getKey()),
-              Keys.pointValue(e.getValue().value(), e.getValue().timestampMillis())));
-    }
-    for (String id : ingest.seriesDeletes()) {
-      writes.add(new Write.Delete(Family.SERIES, Keys.seriesState(ingest.target(), id)));
-    }
-    writes.add(
-        new Write.Put(
-            Family.META,
-            Keys.meta(META_WATERMARK + ingest.target()),
-            Keys.longValue(ingest.scrapeMillis())));
-    writes.add(
-        new Write.Put(
-            Family.META, Keys.meta(META_LAST_INGEST), Keys.longValue(ingest.scrapeMillis())));
-    writes.add(
-        new Write.Put(
-            Family.META,
-            Keys.meta(META_SAMPLES),
-            Keys.longValue(meta.number(META_SAMPLES) + ingest.samples())));
+    writes.addAll(hours.liveMarks(usages, newHours));
+    writes.addAll(SeriesState.writes(ingest));
+    writes.addAll(health.ingested(ingest));
     write(writes);
     remember(
         updated,
         () -> {
-          newHours.forEach(h -> hourSources.put(h, LIVE));
+          newHours.forEach(h -> hours.remember(h, HourSources.LIVE));
           active.written(activeIds);
         });
   }
@@ -251,9 +216,7 @@ public final class RollupStore implements AutoCloseable {
   private synchronized void forgetMemory() {
     cache.clear();
     active.forget();
-    hourSources.clear();
-    hourSources.putAll(loadHourSources());
-    anyImported = hourSources.containsValue(IMPORTED);
+    hours.reload();
   }
 
   /**
@@ -264,21 +227,20 @@ public final class RollupStore implements AutoCloseable {
    * @return whether the hour was written
    */
   public synchronized boolean applyImported(long hourStartMillis, List<Usage> usages) {
-    long hour = hourOf(hourStartMillis);
-    if (hourSources.containsKey(hour)) {
+    long hour = HourSources.hourOf(hourStartMillis);
+    if (hours.has(hour)) {
       return false;
     }
     List<Write> writes = new ArrayList<>();
     Map<Bytes, double[]> updated = sums(increments(usages), writes, true);
-    writes.add(hourMark(hour, IMPORTED));
+    writes.add(HourSources.mark(hour, HourSources.IMPORTED));
     Set<String> activeIds = new HashSet<>();
     writes.addAll(active.entries(usages, activeIds));
     write(writes);
     remember(
         updated,
         () -> {
-          hourSources.put(hour, IMPORTED);
-          anyImported = true;
+          hours.remember(hour, HourSources.IMPORTED);
           active.written(activeIds);
         });
     return true;
@@ -289,7 +251,7 @@ public final class RollupStore implements AutoCloseable {
    * gap reaching back into it); nothing when the hour is not an imported one.
    */
   public synchronized void appendImported(long hourStartMillis, List<Usage> usages) {
-    if (!IMPORTED.equals(hourSources.get(hourOf(hourStartMillis)))) {
+    if (!HourSources.IMPORTED.equals(hours.of(hourStartMillis))) {
       return;
     }
     List<Write> writes = new ArrayList<>();
@@ -298,106 +260,6 @@ public final class RollupStore implements AutoCloseable {
     writes.addAll(active.entries(usages, activeIds));
     write(writes);
     remember(updated, () -> active.written(activeIds));
-  }
-
-  /** Where an hour's usage came from: {@code live}, {@code imported}, or null for no data yet. */
-  public String hourSource(long hourStartMillis) {
-    return hourSources.get(hourOf(hourStartMillis));
-  }
-
-  /** Every hour with a source, by start (epoch millis). */
-  public NavigableMap<Long, String> hourSources() {
-    TreeMap<Long, String> out = new TreeMap<>();
-    hourSources.forEach((h, src) -> out.put(h * HOUR_MILLIS, src));
-    return out;
-  }
-
-  /**
-   * Seconds of imported hours within [from, to) (epoch seconds), read from the store itself so a
-   * read-only secondary sees the writer's imports.
-   */
-  public long importedSeconds(long fromSeconds, long toSeconds) {
-    long first = Math.floorDiv(fromSeconds, 3600);
-    long last = Math.floorDiv(toSeconds - 1, 3600);
-    long[] seconds = {0};
-    kv.scan(
-        Family.META,
-        hourKey(first),
-        hourKey(last + 1),
-        (k, v) -> {
-          if (IMPORTED.equals(new String(v, StandardCharsets.UTF_8))) {
-            String digits = new String(k, StandardCharsets.UTF_8);
-            long start = Long.parseLong(digits.substring(digits.length() - 12)) * 3600;
-            seconds[0] +=
-                Math.max(0, Math.min(toSeconds, start + 3600) - Math.max(fromSeconds, start));
-          }
-          return true;
-        });
-    return seconds[0];
-  }
-
-  private static long hourOf(long millis) {
-    return Math.floorDiv(millis, HOUR_MILLIS);
-  }
-
-  private static byte[] hourKey(long hour) {
-    return Keys.meta(META_HOUR_SOURCE + String.format(Locale.ROOT, "%012d", hour));
-  }
-
-  private static Write hourMark(long hour, String source) {
-    return new Write.Put(Family.META, hourKey(hour), source.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private ConcurrentNavigableMap<Long, String> loadHourSources() {
-    var out = new ConcurrentSkipListMap<Long, String>();
-    meta.texts(META_HOUR_SOURCE).forEach((h, src) -> out.put(Long.parseLong(h), src));
-    return out;
-  }
-
-  /**
-   * {@code usages} without the parts that fall into imported hours; a usage accrues evenly, so a
-   * part is its share of the time. Free when nothing was ever imported (the live hot path).
-   */
-  private List<Usage> withoutImportedHours(List<Usage> usages) {
-    if (!anyImported) {
-      return usages;
-    }
-    Predicate<String> skip = IMPORTED::equals;
-    List<Usage> out = new ArrayList<>(usages.size());
-    for (Usage u : usages) {
-      long first = hourOf(u.fromMillis());
-      long last = hourOf(Math.max(u.fromMillis(), u.toMillis() - 1));
-      boolean clean = true;
-      for (long h = first; h <= last && clean; h++) {
-        String src = hourSources.get(h);
-        clean = src == null || !skip.test(src);
-      }
-      if (clean) {
-        out.add(u);
-        continue;
-      }
-      double span = Math.max(1, u.toMillis() - u.fromMillis());
-      for (long h = first; h <= last; h++) {
-        String src = hourSources.get(h);
-        if (src != null && skip.test(src)) {
-          continue;
-        }
-        long from = Math.max(u.fromMillis(), h * HOUR_MILLIS);
-        long to = Math.min(u.toMillis(), (h + 1) * HOUR_MILLIS);
-        if (to > from || u.toMillis() == u.fromMillis()) {
-          out.add(
-              new Usage(
-                  u.namespace(),
-                  u.workload(),
-                  u.node(),
-                  u.resource(),
-                  from,
-                  Math.max(from, to),
-                  u.amount() * (u.toMillis() == u.fromMillis() ? 1 : (to - from) / span)));
-        }
-      }
-    }
-    return out;
   }
 
   /** Every usage's increments for each granularity's buckets (within retention) and totals. */
@@ -454,45 +316,30 @@ public final class RollupStore implements AutoCloseable {
    * first batch that succeeds afterwards also adds the failures to the stored counter.
    */
   private synchronized void write(List<Write> writes) {
+    WriteHealth writeHealth = health.writes();
     long unrecorded = writeHealth.unrecorded();
     List<Write> batch = writes;
     if (unrecorded > 0) {
       batch = new ArrayList<>(writes);
-      batch.add(
-          new Write.Put(
-              Family.META,
-              Keys.meta(META_WRITE_ERRORS),
-              Keys.longValue(meta.number(META_WRITE_ERRORS) + unrecorded)));
+      batch.add(health.writesFailed(unrecorded));
     }
     try {
       kv.write(batch);
     } catch (StoreException e) {
       // RocksDB applied none of the batch: the writer's memory still matches the store.
-      writeHealth.failed(e, System.currentTimeMillis());
+      writeHealth.failed(e, clock.millis());
       throw e;
     } catch (RuntimeException | Error e) {
       // Anything else may have struck after the batch landed.
       forgetMemory();
       throw e;
     }
-    writeHealth.succeeded(unrecorded, System.currentTimeMillis());
-  }
-
-  /** Whether this process's writes to the store succeed (always healthy on a reader). */
-  public WriteHealth writeHealth() {
-    return writeHealth;
-  }
-
-  /** Failed store writes since metering began: stored ones plus this process's unstored ones. */
-  public long writeErrors() {
-    return meta.number(META_WRITE_ERRORS) + writeHealth.unrecorded();
+    writeHealth.succeeded(unrecorded, clock.millis());
   }
 
   /** Counts a failed scrape of {@code target} (read by the exporter's health metrics). */
   public synchronized void recordScrapeError(String target) {
-    String key = META_SCRAPE_ERRORS + target;
-    write(
-        List.of(new Write.Put(Family.META, Keys.meta(key), Keys.longValue(meta.number(key) + 1))));
+    write(List.of(health.scrapeFailed(target)));
   }
 
   private static Family family(Granularity g) {
@@ -714,32 +561,6 @@ public final class RollupStore implements AutoCloseable {
           return true;
         });
     return out;
-  }
-
-  /** A target's stored last samples, for its {@link dev.chargeback.meter.usage.Accountant}. */
-  public Map<String, Point> series(String target) {
-    Map<String, Point> out = new HashMap<>();
-    byte[] prefix = Keys.targetPrefix(target);
-    kv.scan(
-        Family.SERIES,
-        prefix,
-        Keys.prefixEnd(prefix),
-        (k, v) -> {
-          out.put(Keys.decodeSeriesId(k), new Point(Keys.first(v), Keys.second(v)));
-          return true;
-        });
-    return out;
-  }
-
-  /** Every target that was ever scraped successfully, by name. */
-  public Set<String> targets() {
-    return meta.numbers(META_WATERMARK).keySet();
-  }
-
-  /** A target's last successful scrape (epoch ms), or {@link Long#MIN_VALUE}. */
-  public long lastScrape(String target) {
-    byte[] v = kv.get(Family.META, Keys.meta(META_WATERMARK + target));
-    return v == null ? Long.MIN_VALUE : Keys.decodeLong(v);
   }
 
   /**

@@ -284,8 +284,6 @@ class ScraperIT {
     loop.scrapeOnce(target("/unauthorized"));
     loop.scrapeOnce(target("/unauthorized"));
     assertThat(loop.errors()).containsValue(2L);
-    assertThat(
-            meter.store().meta().numbers(dev.chargeback.meter.store.RollupStore.META_SCRAPE_ERRORS))
-        .containsValue(2L);
+    assertThat(meter.store().health().scrapeErrors()).containsValue(2L);
   }
 }

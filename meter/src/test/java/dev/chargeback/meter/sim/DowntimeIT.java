@@ -10,6 +10,7 @@ import dev.chargeback.meter.rollup.RollupKey;
 import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.scrape.Meter;
 import dev.chargeback.meter.scrape.Target;
+import dev.chargeback.meter.store.HourSources;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
@@ -90,7 +91,7 @@ class DowntimeIT {
       // Coverage: two watched hours out of five.
       RollupKey covered = new RollupKey(Scope.CLUSTER, kubelet.name(), "", Resource.COVERED);
       assertThat(store.totals(Scope.CLUSTER).get(covered).sum()).isEqualTo(2 * 3600.0);
-      assertThat(store.hourSource(stop + 3_600_000L)).isEqualTo(RollupStore.LIVE);
+      assertThat(store.hours().of(stop + 3_600_000L)).isEqualTo(HourSources.LIVE);
     }
   }
 }

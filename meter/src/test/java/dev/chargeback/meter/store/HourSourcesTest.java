@@ -49,8 +49,8 @@ class HourSourcesTest {
     assertThat(store.sum(dev.chargeback.meter.time.Granularity.HOUR, CPU, T / 1000, (T + H) / 1000))
         .isEqualTo(100);
     assertThat(store.totals(Scope.NAMESPACE).get(CPU).sum()).isEqualTo(130);
-    assertThat(store.hourSource(T - H)).isEqualTo(RollupStore.LIVE);
-    assertThat(store.hourSource(T)).isEqualTo(RollupStore.IMPORTED);
+    assertThat(store.hours().of(T - H)).isEqualTo(HourSources.LIVE);
+    assertThat(store.hours().of(T)).isEqualTo(HourSources.IMPORTED);
   }
 
   @Test
@@ -67,8 +67,8 @@ class HourSourcesTest {
     live(T, T + H / 2, 10);
     store.applyImported(T + H, List.of(cpu(T + H, T + 2 * H, 100)));
     RollupStore reopened = new RollupStore(kv, new BillingCalendar(ZoneOffset.UTC));
-    assertThat(reopened.hourSources())
-        .containsExactly(Map.entry(T, RollupStore.LIVE), Map.entry(T + H, RollupStore.IMPORTED));
+    assertThat(reopened.hours().all())
+        .containsExactly(Map.entry(T, HourSources.LIVE), Map.entry(T + H, HourSources.IMPORTED));
     assertThat(reopened.applyImported(T, List.of(cpu(T, T + H, 1)))).isFalse();
   }
 }

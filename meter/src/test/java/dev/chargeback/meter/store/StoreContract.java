@@ -73,7 +73,7 @@ abstract class StoreContract {
     assertThatThrownBy(() -> kv.write(List.of(new Write.Put(Family.META, b(2), b(2)))))
         .isInstanceOf(StoreException.class)
         .hasMessageContaining("closed");
-    assertThatThrownBy(() -> store.lastScrape("any")).isInstanceOf(StoreException.class);
+    assertThatThrownBy(() -> store.series().lastScrape("any")).isInstanceOf(StoreException.class);
   }
 
   @Test
@@ -228,9 +228,9 @@ abstract class StoreContract {
     assertThat(store.totals(Scope.NAMESPACE).get(ns).sum()).isEqualTo(10_000);
     assertThat(store.totals(Scope.NAMESPACE).get(ns).count()).isEqualTo(10);
     assertThat(store.sum(Granularity.HOUR, ns, 0, Long.MAX_VALUE / 2)).isEqualTo(10_000);
-    assertThat(store.series("t")).hasSize(10).containsEntry("s9", new Point(9, t + 300_000));
-    assertThat(store.lastScrape("t")).isEqualTo(t + 300_000);
-    assertThat(store.meta().number(RollupStore.META_SAMPLES)).isEqualTo(10);
+    assertThat(store.series().of("t")).hasSize(10).containsEntry("s9", new Point(9, t + 300_000));
+    assertThat(store.series().lastScrape("t")).isEqualTo(t + 300_000);
+    assertThat(store.health().samples()).isEqualTo(10);
     RollupKey covered = new RollupKey(Scope.CLUSTER, "t", "", Resource.COVERED);
     assertThat(store.totals(Scope.CLUSTER).get(covered).sum()).isEqualTo(300);
     // A restarted writer reads stored values, not a stale cache.
@@ -248,8 +248,8 @@ abstract class StoreContract {
         new Ingest(
             "ab", 1, Long.MIN_VALUE, 0, List.of(), Map.of("y", new Point(2, 1)), List.of(), 1));
     store.apply(new Ingest("a", 2, 1, 1, List.of(), Map.of(), List.of("x"), 0));
-    assertThat(store.series("a")).isEmpty();
-    assertThat(store.series("ab")).containsOnlyKeys("y");
+    assertThat(store.series().of("a")).isEmpty();
+    assertThat(store.series().of("ab")).containsOnlyKeys("y");
   }
 
   @Test
@@ -296,8 +296,7 @@ abstract class StoreContract {
   void scrapeErrorsAreCountedPerTarget() {
     store.recordScrapeError("cadvisor:http://x");
     store.recordScrapeError("cadvisor:http://x");
-    assertThat(store.meta().numbers(RollupStore.META_SCRAPE_ERRORS))
-        .containsExactly(Map.entry("cadvisor:http://x", 2L));
+    assertThat(store.health().scrapeErrors()).containsExactly(Map.entry("cadvisor:http://x", 2L));
   }
 
   @Test

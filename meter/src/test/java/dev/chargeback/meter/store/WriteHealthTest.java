@@ -85,8 +85,8 @@ class WriteHealthTest {
   @Test
   void failedWritesApplyNothingAreReportedAndAreCountedOnceWritesResume() {
     store.apply(scrape(T, 1.5));
-    assertThat(store.writeHealth().failing()).isFalse();
-    assertThat(store.writeHealth().problem()).isNull();
+    assertThat(store.health().writes().failing()).isFalse();
+    assertThat(store.health().writes().problem()).isNull();
 
     kv.full = true;
     assertThatThrownBy(() -> store.apply(scrape(T + 30_000, 2.0)))
@@ -95,31 +95,31 @@ class WriteHealthTest {
     assertThatThrownBy(() -> store.recordScrapeError("cadvisor:node/n1"))
         .isInstanceOf(StoreException.class);
     assertThat(cpu()).as("nothing of a failed batch is applied").isEqualTo(1.5);
-    assertThat(store.lastScrape("cadvisor:node/n1")).isEqualTo(T);
-    assertThat(store.writeHealth().failing()).isTrue();
-    assertThat(store.writeHealth().problem())
+    assertThat(store.series().lastScrape("cadvisor:node/n1")).isEqualTo(T);
+    assertThat(store.health().writes().failing()).isTrue();
+    assertThat(store.health().writes().problem())
         .startsWith("writes to the store fail since ")
         .contains("(2 failed writes)")
         .contains("No space left on device")
         .endsWith("metering resumes by itself when the store can write again");
-    assertThat(store.writeErrors()).isEqualTo(2);
-    assertThat(store.meta().number(RollupStore.META_WRITE_ERRORS)).isZero();
+    assertThat(store.health().writeErrors()).isEqualTo(2);
+    assertThat(store.meta().number(StoreHealth.WRITE_ERRORS)).isZero();
 
     kv.full = false;
     store.apply(scrape(T + 60_000, 3.0));
     assertThat(cpu()).isEqualTo(4.5);
-    assertThat(store.writeHealth().failing()).isFalse();
-    assertThat(store.writeHealth().problem()).isNull();
-    assertThat(store.meta().number(RollupStore.META_WRITE_ERRORS))
+    assertThat(store.health().writes().failing()).isFalse();
+    assertThat(store.health().writes().problem()).isNull();
+    assertThat(store.meta().number(StoreHealth.WRITE_ERRORS))
         .as("stored with the first successful batch")
         .isEqualTo(2);
-    assertThat(store.writeErrors()).isEqualTo(2);
+    assertThat(store.health().writeErrors()).isEqualTo(2);
 
     kv.full = true;
     assertThatThrownBy(() -> store.apply(scrape(T + 90_000, 1.0)));
     kv.full = false;
     store.apply(scrape(T + 120_000, 1.0));
-    assertThat(new RollupStore(kv, new BillingCalendar(ZoneOffset.UTC)).writeErrors())
+    assertThat(new RollupStore(kv, new BillingCalendar(ZoneOffset.UTC)).health().writeErrors())
         .as("a later outage adds to the stored count")
         .isEqualTo(3);
   }

@@ -1,0 +1,71 @@
+package dev.chargeback.meter.store;
+
+import dev.chargeback.meter.rollup.Ingest;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The meter's health counters (in {@link Family#META}, under {@code health/}), which the exporter
+ * publishes: last ingest, samples ingested, failed scrapes per target and failed store writes. The
+ * counters are written in the batches they count; a failed write cannot count itself, so {@link
+ * WriteHealth} holds it until a write succeeds.
+ */
+public final class StoreHealth {
+  static final String LAST_INGEST = "health/last_ingest_ms";
+  static final String SAMPLES = "health/samples_ingested";
+  static final String SCRAPE_ERRORS = "health/scrape_errors/";
+  static final String WRITE_ERRORS = "health/write_errors";
+
+  private final Meta meta;
+  private final WriteHealth writes = new WriteHealth();
+
+  StoreHealth(Meta meta) {
+    this.meta = meta;
+  }
+
+  /** The last stored scrape's time (epoch ms), 0 before any. */
+  public long lastIngestMillis() {
+    return meta.number(LAST_INGEST);
+  }
+
+  /** Samples ingested since metering began. */
+  public long samples() {
+    return meta.number(SAMPLES);
+  }
+
+  /** Failed scrapes per target (and per periodic task, under its pseudo-target). */
+  public Map<String, Long> scrapeErrors() {
+    return meta.numbers(SCRAPE_ERRORS);
+  }
+
+  /** Failed store writes since metering began: stored ones plus this process's unstored ones. */
+  public long writeErrors() {
+    return meta.number(WRITE_ERRORS) + writes.unrecorded();
+  }
+
+  /** Whether this process's writes to the store succeed (always healthy on a reader). */
+  public WriteHealth writes() {
+    return writes;
+  }
+
+  /** The counter updates of one stored scrape. */
+  List<Write> ingested(Ingest ingest) {
+    return List.of(
+        put(LAST_INGEST, ingest.scrapeMillis()), put(SAMPLES, samples() + ingest.samples()));
+  }
+
+  /** The counter update of one failed scrape of {@code target}. */
+  Write scrapeFailed(String target) {
+    String key = SCRAPE_ERRORS + target;
+    return put(key, meta.number(key) + 1);
+  }
+
+  /** The counter update that records {@code unrecorded} failed writes. */
+  Write writesFailed(long unrecorded) {
+    return put(WRITE_ERRORS, meta.number(WRITE_ERRORS) + unrecorded);
+  }
+
+  private static Write put(String key, long value) {
+    return new Write.Put(Family.META, Keys.meta(key), Keys.longValue(value));
+  }
+}

@@ -219,7 +219,7 @@ class HistoryImportIT {
                 java.time.InstantSource.fixed(Instant.parse("2026-11-05T00:00:00Z")))
             .bill("ns-003", java.time.YearMonth.of(2026, 10));
     assertThat(bill.coverage()).isCloseTo(72.0 / 744, org.assertj.core.data.Offset.offset(1e-9));
-    assertThat(bill.lines()).extracting(l -> l.resource()).contains("cpu", "memory");
+    assertThat(bill.lines()).extracting(l -> l.resource().code).contains("cpu", "memory");
 
     ImportReport again = importFrom(imported, api(prometheusUrl), START, END);
     assertThat(again.written()).isEmpty();

@@ -44,13 +44,13 @@ public record Bill(
     Map<String, String> labels) {
 
   /** One day's usage per resource. */
-  public record DailyUsage(LocalDate day, Map<String, Double> quantities) {}
+  public record DailyUsage(LocalDate day, Map<BillResource, Double> quantities) {}
 
   /** A workload's cost in the month (before discount and tax). */
   public record WorkloadCost(String workload, BigDecimal amount) {}
 
   /** One week of the month (days 1–7, 8–14, …): usage per resource. */
-  public record WeeklyUsage(LocalDate from, LocalDate to, Map<String, Double> quantities) {}
+  public record WeeklyUsage(LocalDate from, LocalDate to, Map<BillResource, Double> quantities) {}
 
   /** The daily usage summed by week of the month. */
   public List<WeeklyUsage> weekly() {
@@ -61,7 +61,7 @@ public record Bill(
       if (from.isAfter(periodEnd)) {
         break;
       }
-      Map<String, Double> sums = new LinkedHashMap<>();
+      Map<BillResource, Double> sums = new LinkedHashMap<>();
       for (DailyUsage d : daily) {
         if (!d.day().isBefore(from) && !d.day().isAfter(to)) {
           d.quantities().forEach((r, q) -> sums.merge(r, q, Double::sum));
@@ -73,8 +73,8 @@ public record Bill(
   }
 
   /** The amount per resource (lines of one resource summed), for the cost-share chart. */
-  public Map<String, BigDecimal> amountByResource() {
-    Map<String, BigDecimal> out = new LinkedHashMap<>();
+  public Map<BillResource, BigDecimal> amountByResource() {
+    Map<BillResource, BigDecimal> out = new LinkedHashMap<>();
     for (BillLine l : lines) {
       out.merge(l.resource(), l.amount(), BigDecimal::add);
     }

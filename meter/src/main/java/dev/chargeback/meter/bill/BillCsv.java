@@ -25,7 +25,7 @@ public final class BillCsv {
           out,
           text(bill.namespace()),
           bill.month().toString(),
-          text(l.resource()),
+          text(l.resource().code),
           text(l.note()),
           l.quantity().toPlainString(),
           text(l.unit()),

@@ -30,7 +30,7 @@ public final class BillJson {
     ArrayNode lines = root.putArray("lines");
     for (BillLine l : bill.lines()) {
       ObjectNode line = lines.addObject();
-      line.put("resource", l.resource());
+      line.put("resource", l.resource().code);
       line.put("quantity", l.quantity().toPlainString());
       line.put("unit", l.unit());
       line.put("unitPrice", l.unitPrice().toPlainString());

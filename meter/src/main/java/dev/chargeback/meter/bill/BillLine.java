@@ -5,14 +5,18 @@ import java.math.BigDecimal;
 /**
  * One priced line: {@code amount = round(quantity × unitPrice)} to the currency's minor unit.
  *
- * @param resource {@code cpu}, {@code memory}, {@code network_receive}, {@code network_transmit},
- *     {@code storage}
+ * @param quantity in the resource's priced unit, rounded to 4 decimals
  * @param note "" or e.g. "from 2026-11-15" when the price changed within the month
  */
 public record BillLine(
-    String resource,
+    BillResource resource,
     String note,
     BigDecimal quantity,
-    String unit,
     BigDecimal unitPrice,
-    BigDecimal amount) {}
+    BigDecimal amount) {
+
+  /** The priced unit of the quantity. */
+  public String unit() {
+    return resource.unit();
+  }
+}

@@ -28,7 +28,6 @@ import org.openpdf.text.pdf.BaseFont;
 import org.openpdf.text.pdf.PdfContentByte;
 import org.openpdf.text.pdf.PdfPCell;
 import org.openpdf.text.pdf.PdfPTable;
-import org.openpdf.text.pdf.PdfTemplate;
 import org.openpdf.text.pdf.PdfWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,11 +47,11 @@ public final class BillPdf {
   public static final Path NANUM_BOLD =
       Path.of("/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf");
 
-  private static final Color INK = new Color(0x22, 0x2B, 0x36);
-  private static final Color MUTED = new Color(0x6B, 0x75, 0x80);
-  private static final Color RULE = new Color(0xD5, 0xDA, 0xE0);
+  static final Color INK = new Color(0x22, 0x2B, 0x36);
+  static final Color MUTED = new Color(0x6B, 0x75, 0x80);
+  static final Color RULE = new Color(0xD5, 0xDA, 0xE0);
   private static final Color SHADE = new Color(0xF2, 0xF4, 0xF7);
-  private static final Color[] PALETTE = {
+  static final Color[] PALETTE = {
     new Color(0x2F, 0x6B, 0xB3), new Color(0xE0, 0x8A, 0x2E), new Color(0x3A, 0x9E, 0x6F),
     new Color(0xB8, 0x4A, 0x62), new Color(0x7D, 0x5B, 0xA6), new Color(0x8C, 0x8C, 0x8C),
   };
@@ -219,7 +218,7 @@ public final class BillPdf {
     }
     String code = bill.currency().getCurrencyCode();
     for (BillLine l : bill.lines()) {
-      String name = label(l.resource()) + (l.note().isEmpty() ? "" : " (" + l.note() + ")");
+      String name = l.resource().title + (l.note().isEmpty() ? "" : " (" + l.note() + ")");
       t.addCell(cell(name, false, INK, false));
       t.addCell(cell(number(l.quantity()), false, INK, true));
       t.addCell(cell(l.unit(), false, MUTED, false));
@@ -270,32 +269,10 @@ public final class BillPdf {
 
   private void charts(Document doc, PdfWriter writer, Bill bill) throws DocumentException {
     section(doc, "Daily usage");
+    BillCharts charts = new BillCharts(regular, bold);
     PdfContentByte cb = writer.getDirectContent();
-    PdfPTable grid = new PdfPTable(2);
-    grid.setWidthPercentage(100);
-    String[][] charts = {
-      {"cpu", "CPU (core-hours per day)"},
-      {"memory", "Memory (GiB-hours per day)"},
-      {"network", "Network (GiB per day: received, transmitted)"},
-      {"storage", "Storage (GiB-hours per day)"},
-    };
-    for (String[] chart : charts) {
-      PdfTemplate tpl = cb.createTemplate(250, 130);
-      if (chart[0].equals("network")) {
-        lineChart(tpl, chart[1], bill, List.of("network_receive", "network_transmit"));
-      } else {
-        lineChart(tpl, chart[1], bill, List.of(chart[0]));
-      }
-      PdfPCell c = new PdfPCell(Image.getInstance(tpl));
-      c.setBorder(Rectangle.NO_BORDER);
-      c.setPadding(4);
-      grid.addCell(c);
-    }
-    doc.add(grid);
-
+    doc.add(charts.daily(cb, bill));
     // The heading and its chart stay on one page.
-    PdfTemplate pie = cb.createTemplate(510, 120);
-    pie(pie, bill);
     PdfPTable block = new PdfPTable(1);
     block.setWidthPercentage(100);
     block.setKeepTogether(true);
@@ -305,125 +282,22 @@ public final class BillPdf {
     heading.setPaddingBottom(6);
     heading.setPaddingLeft(0);
     block.addCell(heading);
-    PdfPCell chart = new PdfPCell(Image.getInstance(pie));
+    PdfPCell chart = new PdfPCell(Image.getInstance(charts.costShare(cb, bill)));
     chart.setBorder(Rectangle.NO_BORDER);
     chart.setPaddingLeft(0);
     block.addCell(chart);
     doc.add(block);
   }
 
-  private void lineChart(PdfTemplate t, String title, Bill bill, List<String> series) {
-    float w = t.getWidth();
-    float h = t.getHeight();
-    float x0 = 34;
-    float y0 = 18;
-    float x1 = w - 6;
-    float y1 = h - 20;
-    text(t, title, 0, h - 10, 8, true, INK, Element.ALIGN_LEFT);
-    // An open month's last day is still running: plotting it would show a false drop.
-    List<Bill.DailyUsage> days =
-        bill.preliminary() && bill.daily().size() > 1
-            ? bill.daily().subList(0, bill.daily().size() - 1)
-            : bill.daily();
-    double max = 0;
-    for (Bill.DailyUsage d : days) {
-      for (String s : series) {
-        max = Math.max(max, d.quantities().getOrDefault(s, 0.0));
-      }
-    }
-    double top = 4 * niceStep(max / 4);
-    t.setColorStroke(RULE);
-    t.setLineWidth(0.5f);
-    for (int i = 0; i <= 4; i++) {
-      float y = y0 + (y1 - y0) * i / 4;
-      t.moveTo(x0, y);
-      t.lineTo(x1, y);
-      t.stroke();
-      text(t, compact(top * i / 4), x0 - 3, y - 2.5f, 6, false, MUTED, Element.ALIGN_RIGHT);
-    }
-    int length = bill.month().lengthOfMonth();
-    for (int day = 1; day <= length; day += 7) {
-      float x = x0 + (x1 - x0) * (day - 1) / Math.max(1, length - 1);
-      text(t, Integer.toString(day), x, y0 - 9, 6, false, MUTED, Element.ALIGN_CENTER);
-    }
-    for (int s = 0; s < series.size(); s++) {
-      t.setColorStroke(PALETTE[s]);
-      t.setLineWidth(1.3f);
-      boolean first = true;
-      for (Bill.DailyUsage d : days) {
-        float x = x0 + (x1 - x0) * (d.day().getDayOfMonth() - 1) / Math.max(1, length - 1);
-        double v = d.quantities().getOrDefault(series.get(s), 0.0);
-        float y = (float) (y0 + (y1 - y0) * (top == 0 ? 0 : v / top));
-        if (first) {
-          t.moveTo(x, y);
-          first = false;
-        } else {
-          t.lineTo(x, y);
-        }
-      }
-      if (!first) {
-        t.stroke();
-      }
-    }
-  }
-
-  private void pie(PdfTemplate t, Bill bill) {
-    Map<String, BigDecimal> shares = bill.amountByResource();
-    BigDecimal total = shares.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
-    float cx = 60;
-    float cy = 60;
-    float r = 52;
-    if (total.signum() == 0) {
-      text(t, "No charges in this period.", 0, 60, 9, false, MUTED, Element.ALIGN_LEFT);
-      return;
-    }
-    double angle = 90;
-    int i = 0;
-    float legendY = 100;
-    String code = bill.currency().getCurrencyCode();
-    for (Map.Entry<String, BigDecimal> e : shares.entrySet()) {
-      if (e.getValue().signum() == 0) {
-        continue;
-      }
-      double share = e.getValue().doubleValue() / total.doubleValue();
-      double sweep = 360 * share;
-      Color color = PALETTE[i % PALETTE.length];
-      t.setColorFill(color);
-      t.moveTo(cx, cy);
-      int steps = Math.max(2, (int) Math.ceil(sweep / 3));
-      for (int k = 0; k <= steps; k++) {
-        double a = Math.toRadians(angle - sweep * k / steps);
-        t.lineTo((float) (cx + r * Math.cos(a)), (float) (cy + r * Math.sin(a)));
-      }
-      t.closePath();
-      t.fill();
-      angle -= sweep;
-      t.rectangle(140, legendY - 1, 8, 8);
-      t.fill();
-      text(
-          t,
-          label(e.getKey())
-              + "  "
-              + percent(share)
-              + "  ("
-              + code
-              + " "
-              + number(e.getValue())
-              + ")",
-          154,
-          legendY,
-          8.5f,
-          false,
-          INK,
-          Element.ALIGN_LEFT);
-      legendY -= 15;
-      i++;
-    }
-  }
-
   private void weekly(Document doc, Bill bill) throws DocumentException {
     section(doc, "Weekly usage");
-    String[] resources = {"cpu", "memory", "network_receive", "network_transmit", "storage"};
+    List<BillResource> resources =
+        List.of(
+            BillResource.CPU,
+            BillResource.MEMORY,
+            BillResource.NETWORK_RECEIVE,
+            BillResource.NETWORK_TRANSMIT,
+            BillResource.STORAGE);
     PdfPTable t = new PdfPTable(new float[] {2.2f, 1, 1, 1, 1, 1});
     t.setWidthPercentage(100);
     List<String> heads = new ArrayList<>(List.of("Week"));
@@ -437,7 +311,7 @@ public final class BillPdf {
     DateTimeFormatter day = DateTimeFormatter.ofPattern("MMM d", Locale.ENGLISH);
     for (Bill.WeeklyUsage w : bill.weekly()) {
       t.addCell(cell(day.format(w.from()) + " to " + day.format(w.to()), false, INK, false));
-      for (String r : resources) {
+      for (BillResource r : resources) {
         t.addCell(cell(decimal(w.quantities().getOrDefault(r, 0.0)), false, INK, true));
       }
     }
@@ -518,35 +392,6 @@ public final class BillPdf {
 
   // ---- text helpers
 
-  private void text(
-      PdfTemplate t,
-      String s,
-      float x,
-      float y,
-      float size,
-      boolean strong,
-      Color color,
-      int align) {
-    t.beginText();
-    t.setColorFill(color);
-    t.setFontAndSize(strong ? bold : regular, size);
-    t.showTextAligned(align, s, x, y, 0);
-    t.endText();
-  }
-
-  static String label(String resource) {
-    return switch (resource) {
-      case "cpu" -> "CPU";
-      case "memory" -> "Memory";
-      case "network_receive" -> "Network received";
-      case "network_transmit" -> "Network sent";
-      case "storage" -> "Storage";
-      case "idle_cpu" -> "Idle CPU capacity";
-      case "idle_memory" -> "Idle memory capacity";
-      default -> resource;
-    };
-  }
-
   /** Grouped with commas, all decimals kept: the printed numbers re-multiply exactly. */
   static String number(BigDecimal value) {
     DecimalFormat f = new DecimalFormat("#,##0", DecimalFormatSymbols.getInstance(Locale.ROOT));
@@ -559,35 +404,7 @@ public final class BillPdf {
     return number(BigDecimal.valueOf(v).setScale(v >= 100 ? 0 : 2, RoundingMode.HALF_UP));
   }
 
-  private static String percent(double share) {
+  static String percent(double share) {
     return BigDecimal.valueOf(share * 100).setScale(1, RoundingMode.HALF_UP).toPlainString() + "%";
-  }
-
-  private static String compact(double v) {
-    if (v >= 1000) {
-      return BigDecimal.valueOf(v / 1000)
-              .setScale(1, RoundingMode.HALF_UP)
-              .stripTrailingZeros()
-              .toPlainString()
-          + "k";
-    }
-    return BigDecimal.valueOf(v)
-        .setScale(v >= 10 ? 0 : 2, RoundingMode.HALF_UP)
-        .stripTrailingZeros()
-        .toPlainString();
-  }
-
-  /** 1, 2, 2.5 or 5 times a power of ten, at least {@code v}: a tick step. */
-  private static double niceStep(double v) {
-    if (v <= 0) {
-      return 0.25;
-    }
-    double p = Math.pow(10, Math.floor(Math.log10(v)));
-    for (double m : new double[] {1, 2, 2.5, 5, 10}) {
-      if (m * p >= v) {
-        return m * p;
-      }
-    }
-    return 10 * p;
   }
 }

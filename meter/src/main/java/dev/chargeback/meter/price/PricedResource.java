@@ -76,6 +76,16 @@ public enum PricedResource {
     this.price = price;
   }
 
+  /** The priced resource metered as {@code usage}, or null. */
+  public static PricedResource ofUsage(Resource usage) {
+    for (PricedResource p : values()) {
+      if (p.usage == usage) {
+        return p;
+      }
+    }
+    return null;
+  }
+
   /** The priced resource whose cost accrues into {@code cost}, or null. */
   public static PricedResource ofCost(Resource cost) {
     for (PricedResource p : values()) {

@@ -121,7 +121,7 @@ class BillerTest {
     assertThat(bill.lines())
         .extracting(
             l ->
-                l.resource()
+                l.resource().code
                     + " "
                     + l.note()
                     + " "
@@ -151,7 +151,7 @@ class BillerTest {
     assertThat(bill.periodEnd()).isEqualTo(LocalDate.of(2026, 10, 31));
     assertThat(bill.versions()).hasSize(2);
     assertThat(bill.weekly()).hasSize(5);
-    assertThat(bill.weekly().get(4).quantities().get("cpu")).isEqualTo(3 * 48.0);
+    assertThat(bill.weekly().get(4).quantities().get(BillResource.CPU)).isEqualTo(3 * 48.0);
     assertThat(bill.topWorkloads())
         .extracting(Bill.WorkloadCost::workload)
         .containsExactly("Deployment/api");
@@ -254,7 +254,7 @@ class BillerTest {
 
   private static String line(Bill bill, String resource) {
     return bill.lines().stream()
-        .filter(l -> l.resource().equals(resource))
+        .filter(l -> l.resource().code.equals(resource))
         .map(
             l ->
                 l.quantity().toPlainString()
@@ -290,7 +290,7 @@ class BillerTest {
     Bill idle = biller.bill(Biller.IDLE, YearMonth.of(2026, 10));
     assertThat(idle.lines())
         .extracting(BillLine::resource)
-        .containsExactly("idle_cpu", "idle_memory");
+        .containsExactly(BillResource.IDLE_CPU, BillResource.IDLE_MEMORY);
     assertThat(line(idle, "idle_cpu")).isEqualTo("1116.0000 x 45 = 50220");
     assertThat(line(idle, "idle_memory")).isEqualTo("8928.0000 x 6 = 53568");
     assertThat(line(biller.bill("team-a", YearMonth.of(2026, 10)), "idle_cpu")).isEqualTo("none");

@@ -132,13 +132,13 @@ class MaxBasisTest {
     Bill bill =
         new Biller(store, book, InstantSource.fixed(Instant.ofEpochMilli(T0 + 3_600_000L)))
             .bill("team", YearMonth.of(2026, 11));
-    Map<String, BigDecimal> quantities =
+    Map<BillResource, BigDecimal> quantities =
         Map.of(
             bill.lines().get(0).resource(), bill.lines().get(0).quantity(),
             bill.lines().get(1).resource(), bill.lines().get(1).quantity());
     // 480 core-seconds = 0.1333 core-hours (per namespace it would be max(240, 360) = 0.1).
-    assertThat(quantities.get("cpu")).isEqualByComparingTo("0.1333");
-    assertThat(quantities.get("memory")).isEqualByComparingTo("0.1333");
+    assertThat(quantities.get(BillResource.CPU)).isEqualByComparingTo("0.1333");
+    assertThat(quantities.get(BillResource.MEMORY)).isEqualByComparingTo("0.1333");
     // The cost accrued at ingest prices the same quantity: 480 s × 60 USD/3600 s = 8 USD, and 480
     // GiB-seconds × 6/3600 = 0.8 USD.
     double accrued =

@@ -226,7 +226,7 @@ public final class BillRoutes {
           case "1d" -> Granularity.DAY;
           default -> throw new BadParameter("parameter step must be 5m, 1h or 1d");
         };
-    long now = System.currentTimeMillis() / 1000;
+    long now = biller.now().getEpochSecond();
     long to = time(ctx.queryParam("to"), "to", now);
     long from = time(ctx.queryParam("from"), "from", to - 86400);
     if (from >= to) {

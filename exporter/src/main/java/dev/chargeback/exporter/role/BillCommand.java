@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Set;
 
@@ -44,10 +43,9 @@ public final class BillCommand {
     if (!Set.of("pdf", "json", "csv").contains(format)) {
       throw new ConfigException("--format must be pdf, json or csv");
     }
-    Path secondary = Files.createTempDirectory("chargeback-bill");
     try (RollupStore store =
         new RollupStore(
-            RocksKeyValueStore.openSecondary(Path.of(c.data()), secondary),
+            RocksKeyValueStore.openSecondary(Path.of(c.data())),
             new BillingCalendar(c.billing().zone()))) {
       Biller biller = Roles.biller(store, c);
       YearMonth month;
@@ -69,10 +67,6 @@ public final class BillCommand {
       Path target = Path.of(out != null ? out : "bill-" + ns + "-" + month + "." + format);
       Files.write(target, bytes);
       return target;
-    } finally {
-      try (var files = Files.walk(secondary)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
     }
   }
 }

@@ -28,8 +28,6 @@ import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -88,6 +86,9 @@ public final class Roles {
     return new Biller(store, priceBook(c), InstantSource.system());
   }
 
+  /** What the HTTP roles serve from one store: its price book (loaded once) and the clock. */
+  private record Served(RollupStore store, PriceBook book, InstantSource clock) {}
+
   static BillPdf pdf(ChargebackConfig c) {
     return new BillPdf(
         new BillPdf.Style(
@@ -117,8 +118,9 @@ public final class Roles {
   }
 
   /** The bill and API routes over {@code store}. */
-  private static Consumer<JavalinConfig> billing(RollupStore store, ChargebackConfig c) {
-    BillRoutes routes = new BillRoutes(store, biller(store, c), pdf(c), access(c));
+  private static Consumer<JavalinConfig> billing(Served s, ChargebackConfig c) {
+    BillRoutes routes =
+        new BillRoutes(s.store(), new Biller(s.store(), s.book(), s.clock()), pdf(c), access(c));
     Consumer<JavalinConfig> tls =
         c.tls().certFile().isBlank()
             ? cfg -> {}
@@ -133,14 +135,14 @@ public final class Roles {
     };
   }
 
-  private static PrometheusRegistry registry(RollupStore store, ChargebackConfig c) {
+  private static PrometheusRegistry registry(Served s, ChargebackConfig c) {
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
-    registry.register(new BillingCollector(store, priceBook(c), InstantSource.system()));
+    registry.register(new BillingCollector(s.store(), s.book(), s.clock()));
     registry.register(
         new HealthCollector(
-            store,
-            InstantSource.system(),
+            s.store(),
+            s.clock(),
             c.scrapeInterval().multipliedBy(5),
             version(),
             Path.of(c.data())));
@@ -177,7 +179,7 @@ public final class Roles {
   private static Running writer(
       ChargebackConfig c, String defaultListen, Function<MeterRuntime, Javalin> http) {
     List<Target> targets = staticTargets(c);
-    MeterRuntime writer = new MeterRuntime(c, true);
+    MeterRuntime writer = new MeterRuntime(c, true, InstantSource.system());
     List<Javalin> servers = new ArrayList<>();
     try {
       servers.add(http.apply(writer));
@@ -187,7 +189,7 @@ public final class Roles {
       writer.close();
       throw e;
     }
-    writer.start(targets, InstantSource.system(), System.getenv(), true);
+    writer.start(targets, System.getenv(), true);
     return serving(servers, writer::close);
   }
 
@@ -200,26 +202,33 @@ public final class Roles {
         to -> BackupCommand.checkpoint(writer.store().keyValueStore(), to));
   }
 
+  /** A writer's store as served: its price book and clock are the writer's. */
+  private static Served served(MeterRuntime writer) {
+    return new Served(writer.store(), writer.priceBook(), writer.clock());
+  }
+
   /** The exporter: a read-only secondary of the meter's store, serving HTTP. */
   public static Running exporter(ChargebackConfig c) {
     awaitStore(Path.of(c.data()), STORE_WAIT);
-    Path secondary;
-    try {
-      secondary = Files.createTempDirectory("chargeback-secondary");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a directory for the secondary instance", e);
-    }
     RollupStore store =
         new RollupStore(
-            RocksKeyValueStore.openSecondary(Path.of(c.data()), secondary),
+            RocksKeyValueStore.openSecondary(Path.of(c.data())),
             new BillingCalendar(c.billing().zone()));
-    Javalin http =
-        HttpApi.start(
-            c.listenOr(EXPORTER_LISTEN),
-            store,
-            registry(store, c),
-            () -> caughtUp(store, c),
-            billing(store, c));
+    Served served;
+    Javalin http;
+    try {
+      served = new Served(store, priceBook(c), InstantSource.system());
+      http =
+          HttpApi.start(
+              c.listenOr(EXPORTER_LISTEN),
+              store,
+              registry(served, c),
+              () -> caughtUp(store, c),
+              billing(served, c));
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
     return serving(List.of(http), store::close);
   }
 
@@ -301,13 +310,15 @@ public final class Roles {
     return writer(
         c,
         EXPORTER_LISTEN,
-        w ->
-            HttpApi.start(
-                c.listenOr(EXPORTER_LISTEN),
-                null,
-                registry(w.store(), c),
-                () -> Readiness.ready(notes(w.store(), c)),
-                billing(w.store(), c)));
+        w -> {
+          Served served = served(w);
+          return HttpApi.start(
+              c.listenOr(EXPORTER_LISTEN),
+              null,
+              registry(served, c),
+              () -> Readiness.ready(notes(w.store(), c)),
+              billing(served, c));
+        });
   }
 
   /**
@@ -316,8 +327,8 @@ public final class Roles {
    */
   public static Running demo(ChargebackConfig c) {
     SimCluster sim = new SimCluster();
-    MeterRuntime writer = new MeterRuntime(c, false);
     InstantSource clock = InstantSource.system();
+    MeterRuntime writer = new MeterRuntime(c, false, clock);
     List<Target> replayTargets = SimReplay.targets(sim, "http://replay/sim");
     long now = clock.millis();
     long step = Duration.ofMinutes(30).toMillis();
@@ -338,15 +349,15 @@ public final class Roles {
         YearMonth.from(Instant.ofEpochMilli(from).atZone(writer.store().calendar().zone()));
     sim.namespaceLabels()
         .forEach((ns, labels) -> writer.store().labels().record(ns, firstMonth, labels));
+    Served served = served(writer);
     Javalin http =
         HttpApi.start(
             c.listenOr(EXPORTER_LISTEN),
             null,
-            registry(writer.store(), c),
+            registry(served, c),
             () -> Readiness.ready(notes(writer.store(), c)),
-            billing(writer.store(), c)
-                .andThen(cfg -> SimEndpoints.register(cfg, "/sim", sim, clock)));
-    writer.start(SimReplay.targets(sim, "http://127.0.0.1:" + http.port() + "/sim"), clock);
+            billing(served, c).andThen(cfg -> SimEndpoints.register(cfg, "/sim", sim, clock)));
+    writer.start(SimReplay.targets(sim, "http://127.0.0.1:" + http.port() + "/sim"));
     LOG.info("demo: serving on port {}; namespaces {}", http.port(), sim.namespaces());
     return serving(List.of(http), writer::close);
   }

@@ -38,7 +38,6 @@ import java.time.YearMonth;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -120,9 +119,7 @@ public final class Bench {
         }
       }
     } finally {
-      try (var files = Files.walk(work)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      RocksKeyValueStore.deleteTree(work);
     }
     b.print();
   }

@@ -13,6 +13,7 @@ import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -59,6 +60,11 @@ public final class Biller {
       out.add(IDLE);
     }
     return out;
+  }
+
+  /** The present, as the bills see it. */
+  public Instant now() {
+    return clock.instant();
   }
 
   /** The current month in the billing zone. */

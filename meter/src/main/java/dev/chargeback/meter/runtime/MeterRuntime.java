@@ -33,7 +33,6 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.YearMonth;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +51,9 @@ public final class MeterRuntime implements AutoCloseable {
   private final RollupStore store;
   private final Meter meter;
   private final CostAccrual accrual;
+  private final PriceBook priceBook;
   private final ChargebackConfig config;
+  private final InstantSource clock;
 
   /** The pseudo-target whose scrape errors count failed Kubernetes API calls. */
   static final String KUBERNETES_API = "kubernetes-api";
@@ -79,12 +80,13 @@ public final class MeterRuntime implements AutoCloseable {
    *
    * @param syncWrites fsync each batch (live metering); off for the demo's bulk replay
    */
-  public MeterRuntime(ChargebackConfig config, boolean syncWrites) {
+  public MeterRuntime(ChargebackConfig config, boolean syncWrites, InstantSource clock) {
     this.config = config;
+    this.clock = clock;
     BillingCalendar calendar = new BillingCalendar(config.billing().zone());
     this.store =
         new RollupStore(
-            RocksKeyValueStore.openPrimary(Path.of(config.data()), syncWrites), calendar);
+            RocksKeyValueStore.openPrimary(Path.of(config.data()), syncWrites), calendar, clock);
     String previous = store.fixZone(calendar.zone());
     if (previous != null) {
       LOG.warn(
@@ -95,16 +97,15 @@ public final class MeterRuntime implements AutoCloseable {
           previous,
           calendar.zone());
     }
-    PriceBook priceBook;
     try {
       priceBook = PriceBookLoader.loadOrDefaults(config.prices());
       // Prices in force are immutable: a changed book is refused before anything is metered.
-      PriceHistory.enforce(store, priceBook, LocalDate.now(calendar.zone()));
+      PriceHistory.enforce(store, priceBook, LocalDate.ofInstant(clock.instant(), calendar.zone()));
     } catch (RuntimeException e) {
       store.close();
       throw e;
     }
-    store.retain(retention(config), InstantSource.system());
+    store.retain(retention(config), clock);
     this.accrual = new CostAccrual(priceBook, calendar);
     this.meter = new Meter(store, limits(config), pods, config.effectiveMaxGap(), accrual);
   }
@@ -115,6 +116,16 @@ public final class MeterRuntime implements AutoCloseable {
 
   public CostAccrual accrual() {
     return accrual;
+  }
+
+  /** The clock the meter reads the present from. */
+  public InstantSource clock() {
+    return clock;
+  }
+
+  /** The price book, checked against the prices in force; loaded once per process. */
+  public PriceBook priceBook() {
+    return priceBook;
   }
 
   /** Each granularity's retention, from the configuration. */
@@ -132,8 +143,8 @@ public final class MeterRuntime implements AutoCloseable {
   }
 
   /** Starts scraping {@code targets} and hourly retention, without discovery. */
-  public void start(List<Target> targets, InstantSource clock) {
-    start(targets, clock, Map.of(), false);
+  public void start(List<Target> targets) {
+    start(targets, Map.of(), false);
   }
 
   /**
@@ -141,8 +152,7 @@ public final class MeterRuntime implements AutoCloseable {
    * the Kubernetes API names, when {@code kubernetes.discovery} (auto: a pod or a kubeconfig in
    * {@code env}) says so.
    */
-  public void start(
-      List<Target> targets, InstantSource clock, Map<String, String> env, boolean discover) {
+  public void start(List<Target> targets, Map<String, String> env, boolean discover) {
     ChargebackConfig.Kubernetes k = config.kubernetes();
     KubernetesClient client =
         discover && KubernetesConnection.wanted(k.discovery(), k.kubeconfig(), env)
@@ -165,13 +175,13 @@ public final class MeterRuntime implements AutoCloseable {
             RETENTION_EVERY,
             () -> {
               // A new month keeps the namespaces' labels on its bills.
-              YearMonth month = YearMonth.now(store.calendar().zone());
+              YearMonth month = store.calendar().monthOf(clock.instant());
               namespaceLabels.forEach((ns, labels) -> store.labels().record(ns, month, labels));
               meter.expire(clock.millis(), retention, RollupStore.EXPIRY_SERIES_PER_RUN);
             },
             this::countFailure));
     if (!config.prometheus().url().isBlank()) {
-      startPrometheusSource(clock);
+      startPrometheusSource();
     }
     LOG.info(
         "metering {} target(s) every {} s into {}",
@@ -184,7 +194,7 @@ public final class MeterRuntime implements AutoCloseable {
    * The {@code prometheus} source: every 5 minutes, the closed hours of the lookback window that
    * have no source yet are read from the engine (hours already metered are not queried again).
    */
-  private void startPrometheusSource(InstantSource clock) {
+  private void startPrometheusSource() {
     ChargebackConfig.Prometheus p = config.prometheus();
     PrometheusApi api =
         new PrometheusApi(
@@ -246,7 +256,6 @@ public final class MeterRuntime implements AutoCloseable {
 
   /** Discovery's results: targets join the static ones; labels and API errors are stored. */
   private KubernetesDiscovery.Listener listener(List<Target> staticTargets) {
-    ZoneId zone = store.calendar().zone();
     return new KubernetesDiscovery.Listener() {
       @Override
       public void targets(List<Target> discovered) {
@@ -259,7 +268,7 @@ public final class MeterRuntime implements AutoCloseable {
       public void namespaceLabels(String namespace, Map<String, String> labels) {
         namespaceLabels.put(namespace, labels);
         try {
-          store.labels().record(namespace, YearMonth.now(zone), labels);
+          store.labels().record(namespace, store.calendar().monthOf(clock.instant()), labels);
         } catch (StoreException e) {
           // The store logs failing writes; the hourly rewrite stores the labels later.
         }

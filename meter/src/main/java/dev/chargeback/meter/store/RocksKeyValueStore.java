@@ -5,11 +5,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.Checkpoint;
@@ -52,6 +54,9 @@ public final class RocksKeyValueStore implements KeyValueStore {
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
 
   private boolean closed;
+
+  /** A temporary directory of this instance's own, deleted on close; null for none. */
+  private Path ownedDirectory;
 
   private RocksKeyValueStore(Path path, Path secondaryPath, boolean syncWrites) {
     this.path = path;
@@ -147,6 +152,41 @@ public final class RocksKeyValueStore implements KeyValueStore {
   /** Opens a read-only view of another process's store; {@link #catchUp()} refreshes it. */
   public static RocksKeyValueStore openSecondary(Path path, Path secondaryPath) {
     return new RocksKeyValueStore(path, secondaryPath, false);
+  }
+
+  /**
+   * A read-only view whose own files (RocksDB's secondary log and info) go to a temporary directory
+   * that is deleted on close (or when opening fails), so restarts leave nothing behind.
+   */
+  public static RocksKeyValueStore openSecondary(Path path) {
+    Path own;
+    try {
+      own = Files.createTempDirectory("chargeback-secondary");
+    } catch (IOException e) {
+      throw new StoreException("cannot create a directory for the secondary instance", e);
+    }
+    try {
+      RocksKeyValueStore store = openSecondary(path, own);
+      store.ownedDirectory = own;
+      return store;
+    } catch (RuntimeException e) {
+      deleteTree(own);
+      throw e;
+    }
+  }
+
+  /** This instance's own temporary directory, or null (for tests). */
+  Path ownedDirectory() {
+    return ownedDirectory;
+  }
+
+  /** Deletes a directory and everything in it, as far as it can. */
+  public static void deleteTree(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException e) {
+      // Already gone, or unreadable: nothing more to do.
+    }
   }
 
   private <T extends AutoCloseable> T own(T resource) {
@@ -384,6 +424,9 @@ public final class RocksKeyValueStore implements KeyValueStore {
         db.close();
       }
       closeResources();
+      if (ownedDirectory != null) {
+        deleteTree(ownedDirectory);
+      }
     } finally {
       lifecycle.writeLock().unlock();
     }

@@ -49,6 +49,16 @@ class RocksKeyValueStoreIT extends StoreContract {
   }
 
   @Test
+  void aSecondaryOfItsOwnLeavesNoDirectoryBehind() {
+    // Every exporter start used to leave a chargeback-secondary* directory in /tmp.
+    RocksKeyValueStore reader = RocksKeyValueStore.openSecondary(dir.resolve("data"));
+    Path own = reader.ownedDirectory();
+    assertThat(own).isDirectoryContaining(p -> p.getFileName().toString().startsWith("LOG"));
+    reader.close();
+    assertThat(own).doesNotExist();
+  }
+
+  @Test
   void aSecondaryWithoutDataSaysSo() {
     assertThatThrownBy(
             () -> RocksKeyValueStore.openSecondary(dir.resolve("nothing"), dir.resolve("s")))

@@ -2,15 +2,10 @@ package dev.chargeback.meter.discovery;
 
 import dev.chargeback.meter.scrape.Target;
 import dev.chargeback.meter.usage.PodDirectory;
-import dev.chargeback.meter.usage.SourceRole;
-import dev.chargeback.meter.usage.Workloads;
-import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -19,8 +14,6 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -257,101 +250,8 @@ public final class KubernetesDiscovery implements AutoCloseable {
   }
 
   private List<Target> targets() {
-    Map<String, Target> out = new TreeMap<>();
-    for (Node node : nodes.getStore().list()) {
-      Target t = kubelet(node);
-      if (t != null) {
-        out.put(t.name(), t);
-      }
-    }
-    List<Pod> exporters = new ArrayList<>();
-    for (Pod pod : pods.getStore().list()) {
-      if (settings.nodeExporter().matches(pod.getMetadata().getLabels()) && running(pod)) {
-        exporters.add(pod);
-      }
-    }
-    // Two node-exporters on a node (a rolling update): the newest wins.
-    exporters.sort(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()));
-    for (Pod pod : exporters) {
-      Target t = nodeExporter(pod);
-      out.put(t.name(), t);
-    }
-    if (settings.kubeStateMetrics() != null) {
-      Target ksm = Target.of(SourceRole.KUBE_STATE_METRICS, settings.kubeStateMetrics(), "");
-      out.put(ksm.name(), ksm);
-    }
-    return List.copyOf(out.values());
-  }
-
-  /** The node's cAdvisor endpoint; named by node, so an address change keeps its state. */
-  Target kubelet(Node node) {
-    String name = node.getMetadata().getName();
-    URI url;
-    Target.Access access;
-    if (settings.viaApiServerProxy()) {
-      url = URI.create(client.getMasterUrl() + "api/v1/nodes/" + name + "/proxy/metrics/cadvisor");
-      access = Target.Access.API_SERVER;
-    } else {
-      String address = address(node);
-      if (address == null) {
-        return null;
-      }
-      int port = 10250;
-      var status = node.getStatus();
-      if (status != null
-          && status.getDaemonEndpoints() != null
-          && status.getDaemonEndpoints().getKubeletEndpoint() != null
-          && status.getDaemonEndpoints().getKubeletEndpoint().getPort() != null
-          && status.getDaemonEndpoints().getKubeletEndpoint().getPort() > 0) {
-        port = status.getDaemonEndpoints().getKubeletEndpoint().getPort();
-      }
-      url = URI.create("https://" + host(address) + ":" + port + "/metrics/cadvisor");
-      access = Target.Access.KUBELET;
-    }
-    return new Target(
-        SourceRole.CADVISOR.flag + ":node/" + name, SourceRole.CADVISOR, url, name, access);
-  }
-
-  private Target nodeExporter(Pod pod) {
-    String node = pod.getSpec().getNodeName();
-    int port = settings.nodeExporterPort();
-    for (var c : pod.getSpec().getContainers()) {
-      for (ContainerPort p : c.getPorts() == null ? List.<ContainerPort>of() : c.getPorts()) {
-        if ("metrics".equals(p.getName()) && p.getContainerPort() != null) {
-          port = p.getContainerPort();
-        }
-      }
-    }
-    URI url = URI.create("http://" + host(pod.getStatus().getPodIP()) + ":" + port + "/metrics");
-    String name = SourceRole.NODE_EXPORTER.flag + ":node/" + (node == null ? "" : node);
-    return new Target(
-        name, SourceRole.NODE_EXPORTER, url, node == null ? "" : node, Target.Access.PLAIN);
-  }
-
-  private static boolean running(Pod pod) {
-    return pod.getStatus() != null
-        && "Running".equals(pod.getStatus().getPhase())
-        && pod.getStatus().getPodIP() != null
-        && !pod.getStatus().getPodIP().isEmpty()
-        && pod.getMetadata().getDeletionTimestamp() == null;
-  }
-
-  private static String address(Node node) {
-    if (node.getStatus() == null || node.getStatus().getAddresses() == null) {
-      return null;
-    }
-    for (String type : List.of("InternalIP", "ExternalIP", "Hostname")) {
-      for (NodeAddress a : node.getStatus().getAddresses()) {
-        if (type.equals(a.getType()) && a.getAddress() != null && !a.getAddress().isEmpty()) {
-          return a.getAddress();
-        }
-      }
-    }
-    return null;
-  }
-
-  private static String host(String address) {
-    return address.indexOf(':') >= 0 ? "[" + address + "]" : address;
+    return DiscoveredTargets.of(
+        nodes.getStore().list(), pods.getStore().list(), settings, client.getMasterUrl());
   }
 
   /** Owner and host networking of every pod; pods gone for an hour are forgotten. */
@@ -362,7 +262,14 @@ public final class KubernetesDiscovery implements AutoCloseable {
       boolean hostNetwork =
           pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork());
       directory.put(
-          m.getNamespace(), m.getName(), new PodDirectory.Pod(workload(pod), hostNetwork));
+          m.getNamespace(),
+          m.getName(),
+          new PodDirectory.Pod(
+              OwnerChain.workload(
+                  pod,
+                  key -> replicaSets.getStore().getByKey(key),
+                  key -> jobs.getStore().getByKey(key)),
+              hostNetwork));
       seen.add(m.getNamespace() + '/' + m.getName());
     }
     long now = System.currentTimeMillis();
@@ -383,48 +290,6 @@ public final class KubernetesDiscovery implements AutoCloseable {
     Set<String> known = new HashSet<>(seen);
     known.addAll(gonePods.keySet());
     knownPods = known;
-  }
-
-  /**
-   * A pod's workload ("Kind/name") from its controller: a ReplicaSet's Deployment and a Job's
-   * CronJob are followed through the cache; without them, from names.
-   */
-  String workload(Pod pod) {
-    ObjectMeta m = pod.getMetadata();
-    OwnerReference owner = controller(m);
-    if (owner == null) {
-      return "Pod/" + m.getName();
-    }
-    HasMetadata parent =
-        switch (owner.getKind()) {
-          case "ReplicaSet" ->
-              replicaSets.getStore().getByKey(m.getNamespace() + "/" + owner.getName());
-          case "Job" -> jobs.getStore().getByKey(m.getNamespace() + "/" + owner.getName());
-          default -> null;
-        };
-    if (parent != null) {
-      OwnerReference grand = controller(parent.getMetadata());
-      return grand != null
-          ? grand.getKind() + "/" + grand.getName()
-          : owner.getKind() + "/" + owner.getName();
-    }
-    return Workloads.fromOwner(owner.getKind(), owner.getName(), m.getName());
-  }
-
-  private static OwnerReference controller(ObjectMeta m) {
-    if (m.getOwnerReferences() == null) {
-      return null;
-    }
-    OwnerReference first = null;
-    for (OwnerReference o : m.getOwnerReferences()) {
-      if (Boolean.TRUE.equals(o.getController())) {
-        return o;
-      }
-      if (first == null) {
-        first = o;
-      }
-    }
-    return first;
   }
 
   private void refreshNamespaceLabels() {

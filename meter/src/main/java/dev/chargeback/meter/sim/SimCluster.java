@@ -2,11 +2,9 @@ package dev.chargeback.meter.sim;
 
 import dev.chargeback.meter.price.PricedResource;
 import dev.chargeback.meter.rollup.Resource;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -193,7 +191,7 @@ public final class SimCluster {
 
   /** A stable, UUID-shaped id. */
   private static String uid(String seed) {
-    String h = hex(seed, 32);
+    String h = SimExposition.hex(seed, 32);
     return h.substring(0, 8)
         + "-"
         + h.substring(8, 12)
@@ -203,17 +201,6 @@ public final class SimCluster {
         + h.substring(16, 20)
         + "-"
         + h.substring(20);
-  }
-
-  private static String hex(String seed, int length) {
-    StringBuilder out = new StringBuilder();
-    long x = seed.hashCode() * 0x9E3779B97F4A7C15L;
-    while (out.length() < length) {
-      x ^= x >>> 31;
-      x *= 0xBF58476D1CE4E5B9L;
-      out.append(String.format(Locale.ROOT, "%016x", x));
-    }
-    return out.substring(0, length);
   }
 
   public List<String> nodes() {
@@ -343,271 +330,37 @@ public final class SimCluster {
   /** What node {@code node}'s kubelet answers on /metrics/cadvisor at {@code millis}. */
   public byte[] cadvisor(String node, long millis) {
     double t = millis / 1000.0;
-    String ts = " " + millis;
     List<SimContainer> here = new ArrayList<>();
     for (SimContainer c : containers(t, t)) {
       if (c.node().equals(node) && c.visible(t)) {
         here.add(c);
       }
     }
-    double rootRx = NODE_TRAFFIC * (t - EPOCH);
-    double rootTx = NODE_TRAFFIC / 2 * (t - EPOCH);
-    double rootCpu = 0;
-    for (SimContainer c : here) {
-      rootCpu += c.cpuCounter(t);
-      if (!c.hostNetwork()) {
-        rootRx += c.bytes(c.rxRate(), c.startSeconds(), t);
-        rootTx += c.bytes(c.txRate(), c.startSeconds(), t);
-      }
-    }
-    Family cpu =
-        header(
-            "container_cpu_usage_seconds_total",
-            "counter",
-            "Cumulative cpu time consumed in seconds.");
-    Family mem =
-        header("container_memory_working_set_bytes", "gauge", "Current working set in bytes.");
-    Family rx =
-        header(
-            "container_network_receive_bytes_total",
-            "counter",
-            "Cumulative count of bytes received");
-    Family tx =
-        header(
-            "container_network_transmit_bytes_total",
-            "counter",
-            "Cumulative count of bytes transmitted");
-    Family start =
-        header(
-            "container_start_time_seconds",
-            "gauge",
-            "Start time of the container since unix epoch in seconds.");
-    String root = "container=\"\",id=\"/\",image=\"\",name=\"\",namespace=\"\",pod=\"\"";
-    row(
-        cpu,
-        "container=\"\",cpu=\"total\",id=\"/\",image=\"\",name=\"\",namespace=\"\",pod=\"\"",
-        rootCpu,
-        ts);
-    row(start, root, EPOCH - 86400, "");
-    for (String iface : List.of("eth0", "tunl0")) {
-      String labels =
-          "container=\"\",id=\"/\",image=\"\",interface=\""
-              + iface
-              + "\",name=\"\",namespace=\"\",pod=\"\"";
-      row(rx, labels, iface.equals("eth0") ? rootRx : 0, ts);
-      row(tx, labels, iface.equals("eth0") ? rootTx : 0, ts);
-    }
-    List<String> pods = new ArrayList<>();
-    for (SimContainer c : here) {
-      if (!pods.contains(c.pod())) {
-        pods.add(c.pod());
-      }
-    }
-    for (String pod : pods) {
-      List<SimContainer> cs = here.stream().filter(c -> c.pod().equals(pod)).toList();
-      SimContainer first = cs.get(0);
-      String podId = "/kubepods/burstable/pod" + first.uid();
-      String sandbox = hex(pod + "pause", 64);
-      String podLabels =
-          "container=\"\",id=\""
-              + podId
-              + "\",image=\"\",name=\"\",namespace=\""
-              + first.namespace()
-              + "\",pod=\""
-              + pod
-              + "\"";
-      String sandboxLabels =
-          "container=\"\",id=\""
-              + podId
-              + "/"
-              + sandbox
-              + "\",image=\"registry.k8s.io/pause:3.10\",name=\""
-              + sandbox
-              + "\",namespace=\""
-              + first.namespace()
-              + "\",pod=\""
-              + pod
-              + "\"";
-      double podCpu = 0.01;
-      double podMem = 0;
-      for (SimContainer c : cs) {
-        podCpu += c.cpuCounter(t);
-        podMem += c.running(t) ? c.memory(t) : 0;
-      }
-      row(cpu, podLabels.replace("container=\"\",", "container=\"\",cpu=\"total\","), podCpu, ts);
-      row(cpu, sandboxLabels.replace("container=\"\",", "container=\"\",cpu=\"total\","), 0.01, ts);
-      row(mem, podLabels, podMem + 1_000_000, ts);
-      row(mem, sandboxLabels, 1_000_000, ts);
-      row(start, podLabels, first.startSeconds(), "");
-      row(start, sandboxLabels, first.startSeconds(), "");
-      for (String iface : List.of("eth0", "tunl0")) {
-        boolean eth = iface.equals("eth0");
-        String labels = sandboxLabels.replace(",name=", ",interface=\"" + iface + "\",name=");
-        double r =
-            first.hostNetwork()
-                ? (eth ? rootRx : 0)
-                : eth ? first.bytes(first.rxRate(), first.startSeconds(), t) : 0;
-        double x =
-            first.hostNetwork()
-                ? (eth ? rootTx : 0)
-                : eth ? first.bytes(first.txRate(), first.startSeconds(), t) : 0;
-        row(rx, labels, r, ts);
-        row(tx, labels, x, ts);
-      }
-      for (SimContainer c : cs) {
-        String name = hex(pod + c.container(), 64);
-        String labels =
-            "container=\""
-                + c.container()
-                + "\",id=\""
-                + podId
-                + "/"
-                + name
-                + "\",image=\"example.com/"
-                + c.container()
-                + ":1.0\",name=\""
-                + name
-                + "\",namespace=\""
-                + c.namespace()
-                + "\",pod=\""
-                + pod
-                + "\"";
-        row(cpu, labels.replace(",id=", ",cpu=\"total\",id="), c.cpuCounter(t), ts);
-        if (c.running(t)) {
-          row(mem, labels, c.memory(t), ts);
-        }
-        row(start, labels, c.startSeconds(), "");
-      }
-    }
-    return join(cpu, mem, rx, tx, start);
+    double sinceEpoch = t - EPOCH;
+    return SimExposition.cadvisor(
+        here, millis, NODE_TRAFFIC * sinceEpoch, NODE_TRAFFIC / 2 * sinceEpoch, EPOCH - 86400);
   }
 
   /** What kube-state-metrics answers at {@code millis}: pod info, requests, PVCs. */
   public byte[] kubeStateMetrics(long millis) {
     double t = millis / 1000.0;
-    Family info = header("kube_pod_info", "gauge", "Information about pod.");
-    Family req =
-        header(
-            "kube_pod_container_resource_requests",
-            "gauge",
-            "The number of requested resource by a container.");
-    Family pvc =
-        header(
-            "kube_persistentvolumeclaim_resource_requests_storage_bytes",
-            "gauge",
-            "The capacity of storage requested by the persistent volume claim.");
-    List<String> seen = new ArrayList<>();
+    List<SimContainer> running = new ArrayList<>();
     for (SimContainer c : containers(t, t)) {
-      if (!c.running(t)) {
-        continue;
+      if (c.running(t)) {
+        running.add(c);
       }
-      String owner =
-          switch (c.workloadKind()) {
-            case "Deployment" ->
-                "ReplicaSet\",created_by_name=\"" + c.pod().substring(0, c.pod().lastIndexOf('-'));
-            case "CronJob" ->
-                "Job\",created_by_name=\"" + c.pod().substring(0, c.pod().lastIndexOf('-'));
-            default -> c.workloadKind() + "\",created_by_name=\"" + c.workloadName();
-          };
-      if (!seen.contains(c.pod())) {
-        seen.add(c.pod());
-        row(
-            info,
-            "namespace=\""
-                + c.namespace()
-                + "\",pod=\""
-                + c.pod()
-                + "\",uid=\""
-                + c.uid()
-                + "\",node=\""
-                + c.node()
-                + "\",created_by_kind=\""
-                + owner
-                + "\",host_network=\""
-                + c.hostNetwork()
-                + "\"",
-            1,
-            "");
-      }
-      String base =
-          "namespace=\""
-              + c.namespace()
-              + "\",pod=\""
-              + c.pod()
-              + "\",uid=\""
-              + c.uid()
-              + "\",container=\""
-              + c.container()
-              + "\",node=\""
-              + c.node()
-              + "\"";
-      row(req, base + ",resource=\"cpu\",unit=\"core\"", c.requestCpu(), "");
-      row(req, base + ",resource=\"memory\",unit=\"byte\"", c.requestMemory(), "");
     }
-    row(pvc, "namespace=\"team-a\",persistentvolumeclaim=\"data-db-0\"", 20 * GIB, "");
-    row(pvc, "namespace=\"default\",persistentvolumeclaim=\"uploads\"", 5 * GIB, "");
-    return join(info, req, pvc);
+    return SimExposition.kubeStateMetrics(
+        running, Map.of("team-a/data-db-0", 20 * GIB, "default/uploads", 5 * GIB));
   }
 
   /** What node-exporter on {@code node} answers at {@code millis}. */
   public byte[] nodeExporter(String node, long millis) {
-    double up = millis / 1000.0 - EPOCH;
-    Family cpu =
-        header("node_cpu_seconds_total", "counter", "Seconds the CPUs spent in each mode.");
-    for (int i = 0; i < NODE_CORES; i++) {
-      row(cpu, "cpu=\"" + i + "\",mode=\"idle\"", up * 0.7, "");
-      row(cpu, "cpu=\"" + i + "\",mode=\"user\"", up * 0.3, "");
-    }
-    Family mem =
-        header("node_memory_MemTotal_bytes", "gauge", "Memory information field MemTotal_bytes.");
-    row(mem, "", NODE_MEMORY, "");
-    Family uname = header("node_uname_info", "gauge", "Labeled system information.");
-    row(uname, "machine=\"x86_64\",nodename=\"" + node + "\",sysname=\"Linux\"", 1, "");
-    return join(cpu, mem, uname);
+    return SimExposition.nodeExporter(node, millis / 1000.0 - EPOCH, NODE_CORES, NODE_MEMORY);
   }
 
   /** Expected node capacity: cores and bytes per node. */
   public static double nodeCores() {
     return NODE_CORES;
-  }
-
-  private static Family header(String name, String type, String help) {
-    return new Family(name, type, help);
-  }
-
-  private static void row(Family family, String labels, double value, String ts) {
-    family.row(labels, value, ts);
-  }
-
-  private static String format(double v) {
-    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
-  }
-
-  private static byte[] join(Family... families) {
-    StringBuilder out = new StringBuilder();
-    for (Family f : families) {
-      out.append(f.text);
-    }
-    return out.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** One metric family's text. */
-  private static final class Family {
-    private final String name;
-    private final StringBuilder text = new StringBuilder();
-
-    Family(String name, String type, String help) {
-      this.name = name;
-      text.append("# HELP ").append(name).append(' ').append(help).append('\n');
-      text.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-    }
-
-    void row(String labels, double value, String ts) {
-      text.append(name);
-      if (!labels.isEmpty()) {
-        text.append('{').append(labels).append('}');
-      }
-      text.append(' ').append(format(value)).append(ts).append('\n');
-    }
   }
 }

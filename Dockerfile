@@ -10,10 +10,14 @@ COPY . .
 RUN ./mvnw -B -q package -DskipTests
 
 FROM eclipse-temurin:25-jre
-# Nanum fonts: bills embed a TrueType font, and these carry Hangul.
+# Nanum fonts: bills embed a TrueType font, and these carry Hangul. jemalloc: glibc's malloc keeps
+# the blocks RocksDB frees resident (the meter at a month of pod churn: 309 MiB RSS with glibc,
+# 244 MiB with jemalloc; see the README's bench table).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-nanum \
+    && apt-get install -y --no-install-recommends fonts-nanum libjemalloc2 \
+    && ln -s "/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2" /usr/local/lib/libjemalloc.so.2 \
     && rm -rf /var/lib/apt/lists/*
+ENV LD_PRELOAD=/usr/local/lib/libjemalloc.so.2
 COPY --from=build /src/exporter/target/chargeback.jar /opt/chargeback/chargeback.jar
 # Any UID works (OpenShift assigns one in group 0); the data directory is a mounted volume.
 RUN mkdir -p /var/lib/chargeback && chgrp -R 0 /var/lib/chargeback && chmod -R g=u /var/lib/chargeback

@@ -266,6 +266,7 @@ public final class Bench {
         f(
             "%.2fx CPU, %.2fx RSS (target flat, <= 256 MiB)",
             r.cpuDay30() / r.cpuDay1(), (double) r.rssDay30() / r.rssDay1()));
+    row("  native allocator", IngestBench.allocator(), "as the image", "");
     row(
         "  retention at day 30, store",
         f("%.1f s, %d MB SST", r.retentionSeconds(), r.storeBytes() >> 20),

@@ -103,8 +103,7 @@ final class ChurnBench {
             phase,
             data.toString(),
             String.valueOf(epoch)));
-    ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().put("MALLOC_ARENA_MAX", "2");
+    ProcessBuilder builder = IngestBench.asTheImageRuns(new ProcessBuilder(command));
     Path log = dir.resolve(phase + ".log");
     Process p = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
     if (!p.waitFor(60, TimeUnit.MINUTES) || p.exitValue() != 0) {

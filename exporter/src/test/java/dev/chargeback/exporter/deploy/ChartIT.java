@@ -1,4 +1,4 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,7 +1,8 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chargeback.exporter.harness.ChargebackProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,4 +1,4 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.metrics;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;

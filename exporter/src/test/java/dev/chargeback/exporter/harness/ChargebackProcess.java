@@ -1,4 +1,4 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.harness;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,10 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Runs the real {@code chargeback.jar} as a separate process, on the test's own JDK. */
-final class ChargebackProcess {
+public final class ChargebackProcess {
   private ChargebackProcess() {}
 
-  static Path jar() {
+  public static Path jar() {
     String jar = System.getProperty("chargeback.jar");
     if (jar == null || !Files.exists(Path.of(jar))) {
       throw new IllegalStateException(
@@ -20,18 +20,18 @@ final class ChargebackProcess {
   }
 
   /** A port free at the moment, for a process's {@code --listen}. */
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       return s.getLocalPort();
     }
   }
 
-  static String java() {
+  public static String java() {
     return ProcessHandle.current().info().command().orElse("java");
   }
 
   /** Starts {@code chargeback args…}, output appended to {@code log}. */
-  static Process start(Path log, String... args) throws IOException {
+  public static Process start(Path log, String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(java());
     command.add("--enable-native-access=ALL-UNNAMED");
@@ -56,10 +56,10 @@ final class ChargebackProcess {
   }
 
   /** How a short-lived command ended. */
-  record Run(int exit, String output) {}
+  public record Run(int exit, String output) {}
 
   /** Runs {@code chargeback args…} to its end (at most two minutes), its log in {@code dir}. */
-  static Run run(Path dir, String... args) throws IOException, InterruptedException {
+  public static Run run(Path dir, String... args) throws IOException, InterruptedException {
     Path log = dir.resolve("run-" + System.nanoTime() + ".log");
     Process p = start(log, args);
     if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -73,7 +73,7 @@ final class ChargebackProcess {
    * The admin URL a started meter (or standalone) logged, e.g. {@code http://127.0.0.1:40123}
    * (waits for the line, at most a minute).
    */
-  static String adminUrl(Process p, Path log) throws IOException, InterruptedException {
+  public static String adminUrl(Process p, Path log) throws IOException, InterruptedException {
     String marker = "admin endpoints (import, backup) on ";
     awaitLog(p, log, marker);
     String line =
@@ -82,7 +82,8 @@ final class ChargebackProcess {
   }
 
   /** Waits (at most a minute) until {@code log} shows {@code text}; fails if {@code p} exits. */
-  static void awaitLog(Process p, Path log, String text) throws IOException, InterruptedException {
+  public static void awaitLog(Process p, Path log, String text)
+      throws IOException, InterruptedException {
     long deadline = System.currentTimeMillis() + 60_000;
     while (!Files.readString(log).contains(text)) {
       if (!p.isAlive() || System.currentTimeMillis() > deadline) {

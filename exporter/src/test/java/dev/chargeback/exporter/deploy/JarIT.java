@@ -1,7 +1,8 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chargeback.exporter.harness.ChargebackProcess;
 import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;

@@ -1,7 +1,8 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.role;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chargeback.exporter.harness.ChargebackProcess;
 import dev.chargeback.exporter.sim.SimEndpoints;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.RollupKey;

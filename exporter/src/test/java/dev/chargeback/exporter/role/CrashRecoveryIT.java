@@ -1,7 +1,9 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.role;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chargeback.exporter.harness.ChargebackProcess;
+import dev.chargeback.exporter.harness.SimKubelets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

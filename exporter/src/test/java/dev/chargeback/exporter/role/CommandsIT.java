@@ -1,7 +1,8 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.role;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chargeback.exporter.harness.ChargebackProcess;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -1,7 +1,8 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chargeback.exporter.harness.ChargebackProcess;
 import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.price.PriceBookLoader;
 import dev.chargeback.meter.rollup.Scope;

@@ -1,10 +1,11 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.chargeback.exporter.harness.ChargebackProcess;
 import dev.chargeback.meter.exposition.ExpositionParser;
 import dev.chargeback.meter.exposition.Format;
 import dev.chargeback.meter.exposition.Labels;

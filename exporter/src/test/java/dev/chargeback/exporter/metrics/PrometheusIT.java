@@ -1,8 +1,9 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chargeback.exporter.harness.ChargebackProcess;
 import io.javalin.Javalin;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

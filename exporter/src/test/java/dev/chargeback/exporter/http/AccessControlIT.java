@@ -1,12 +1,9 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.chargeback.exporter.http.AccessControl;
-import dev.chargeback.exporter.http.BillRoutes;
-import dev.chargeback.exporter.http.HttpApi;
 import dev.chargeback.meter.bill.BillPdf;
 import dev.chargeback.meter.bill.Biller;
 import dev.chargeback.meter.price.CostAccrual;

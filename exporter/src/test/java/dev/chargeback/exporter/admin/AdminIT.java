@@ -1,9 +1,10 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.chargeback.exporter.harness.ChargebackProcess;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.harness;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,22 +24,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * its own path, whose scrapes are counted, so a test can compare a disturbed meter with an
  * undisturbed twin. Simulated time stands still until {@link SimClock#release released}.
  */
-final class SimKubelets implements AutoCloseable {
-  static final List<String> NAMESPACES = List.of("default", "team-a", "team-b");
+public final class SimKubelets implements AutoCloseable {
+  public static final List<String> NAMESPACES = List.of("default", "team-a", "team-b");
 
-  final SimCluster sim = new SimCluster();
+  public final SimCluster sim = new SimCluster();
 
   /**
    * 40 minutes past an hour: the window holds no CronJob run (:25 to :32), whose final seconds no
    * scrape can see (that loss is the same for every meter but not in the exact usage).
    */
-  final long start = (System.currentTimeMillis() / 3_600_000L) * 3_600_000L + 40 * 60_000L;
+  public final long start = (System.currentTimeMillis() / 3_600_000L) * 3_600_000L + 40 * 60_000L;
 
-  final SimClock clock = new SimClock(start);
+  public final SimClock clock = new SimClock(start);
   private final Map<String, AtomicInteger> scrapes = new LinkedHashMap<>();
   private final Javalin server;
 
-  SimKubelets(String... paths) {
+  public SimKubelets(String... paths) {
     for (String p : paths) {
       scrapes.put(p, new AtomicInteger());
     }
@@ -62,7 +62,7 @@ final class SimKubelets implements AutoCloseable {
   }
 
   /** The {@code --target} flags of {@code path}: two kubelets and kube-state-metrics. */
-  List<String> targets(String path) {
+  public List<String> targets(String path) {
     String base = "http://127.0.0.1:" + server.port() + "/" + path;
     List<String> flags = new ArrayList<>();
     for (String node : sim.nodes().subList(0, 2)) {
@@ -72,12 +72,12 @@ final class SimKubelets implements AutoCloseable {
     return flags;
   }
 
-  int scrapes(String path) {
+  public int scrapes(String path) {
     return scrapes.get(path).get();
   }
 
   /** Waits (at most 30 s) until {@code path} has been scraped {@code atLeast} times. */
-  void awaitScrapes(String path, int atLeast) throws InterruptedException {
+  public void awaitScrapes(String path, int atLeast) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 30_000;
     while (scrapes(path) < atLeast) {
       assertThat(System.currentTimeMillis())
@@ -92,7 +92,7 @@ final class SimKubelets implements AutoCloseable {
    * per namespace (counters and memory), and that the twin's equal the simulator's exact usage from
    * {@link #start} to {@code end}: nothing lost, nothing counted twice.
    */
-  void assertSameAndExact(Path data, Path twin, long end) {
+  public void assertSameAndExact(Path data, Path twin, long end) {
     BillingCalendar calendar = new BillingCalendar(ZoneId.of("UTC"));
     try (RollupStore a = open(data, calendar);
         RollupStore b = open(twin, calendar)) {

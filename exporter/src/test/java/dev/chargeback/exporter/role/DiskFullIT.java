@@ -1,7 +1,9 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.role;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chargeback.exporter.harness.ChargebackProcess;
+import dev.chargeback.exporter.harness.SimKubelets;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,8 +1,9 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chargeback.exporter.harness.ChargebackProcess;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;

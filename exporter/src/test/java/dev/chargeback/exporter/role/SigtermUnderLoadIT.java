@@ -1,9 +1,11 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.role;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Percentage.withPercentage;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.chargeback.exporter.harness.ChargebackProcess;
+import dev.chargeback.exporter.harness.SimClock;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.RollupKey;
 import dev.chargeback.meter.rollup.Scope;

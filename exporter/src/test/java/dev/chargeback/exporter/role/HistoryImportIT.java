@@ -1,9 +1,10 @@
-package dev.chargeback.exporter;
+package dev.chargeback.exporter.role;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Percentage.withPercentage;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.chargeback.exporter.harness.ChargebackProcess;
 import dev.chargeback.meter.exposition.ParserLimits;
 import dev.chargeback.meter.history.ImportReport;
 import dev.chargeback.meter.history.OpenMetricsImport;

@@ -111,7 +111,12 @@ final class BillCharts {
         float x = x0 + (x1 - x0) * (d.day().getDayOfMonth() - 1) / Math.max(1, length - 1);
         double v = d.quantities().getOrDefault(series.get(s), 0.0);
         float y = (float) (y0 + (y1 - y0) * (top == 0 ? 0 : v / top));
-        if (first) {
+        if (days.size() == 1) {
+          // The 1st of a month: one day is a point, which a line cannot show.
+          t.setColorFill(PALETTE[s]);
+          t.circle(x, y, 2.2f);
+          t.fill();
+        } else if (first) {
           t.moveTo(x, y);
           first = false;
         } else {

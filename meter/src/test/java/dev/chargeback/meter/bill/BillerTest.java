@@ -12,6 +12,7 @@ import dev.chargeback.meter.store.MemoryKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDate;
@@ -22,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.openpdf.text.pdf.PRStream;
+import org.openpdf.text.pdf.PdfReader;
 
 /** Bills with hand-computed numbers. */
 class BillerTest {
@@ -302,5 +305,31 @@ class BillerTest {
         biller(idle("share"), "2026-11-05T00:00:00Z").bill("team-a", YearMonth.of(2026, 10));
     assertThat(bill.notes()).anyMatch(n -> n.contains("node capacity"));
     assertThat(line(bill, "idle_cpu")).isEqualTo("none");
+  }
+
+  @Test
+  void onTheFirstOfAMonthTheChartsShowTheOneDay() throws Exception {
+    PriceBook book = PriceBookLoader.parse(BOOK, "test");
+    BillPdf pdf = new BillPdf(BillPdf.Style.DEFAULT);
+    Bill firstDay = biller(book, "2026-10-01T12:00:00Z").bill("team-a", YearMonth.of(2026, 10));
+    assertThat(firstDay.daily()).hasSize(1);
+    // A day is drawn as a dot (four Bézier curves); lines and the pie are straight segments.
+    assertThat(curves(pdf.render(firstDay))).isPositive();
+    Bill month = biller(book, "2026-11-05T00:00:00Z").bill("team-a", YearMonth.of(2026, 10));
+    assertThat(curves(pdf.render(month))).isZero();
+  }
+
+  /** Curve operators in every content stream of a PDF (charts are form XObjects). */
+  private static int curves(byte[] pdf) throws Exception {
+    PdfReader reader = new PdfReader(pdf);
+    int count = 0;
+    for (int i = 1; i < reader.getXrefSize(); i++) {
+      if (reader.getPdfObject(i) instanceof PRStream stream) {
+        String ops = new String(PdfReader.getStreamBytes(stream), StandardCharsets.ISO_8859_1);
+        count += (int) ops.lines().filter(l -> l.endsWith(" c")).count();
+      }
+    }
+    reader.close();
+    return count;
   }
 }

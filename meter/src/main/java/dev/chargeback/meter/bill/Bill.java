@@ -21,6 +21,8 @@ import java.util.Map;
  * @param notes plain-language remarks (e.g. a basis that fell back to usage)
  * @param versions the price versions the month's days were priced with
  * @param labels the namespace's chosen labels in that month (e.g. team, cost-center)
+ * @param previousTotal the previous month's total, or null when the namespace had no bill then
+ * @param forecast a preliminary bill's month-end forecast; null on a final bill
  */
 public record Bill(
     String namespace,
@@ -41,7 +43,21 @@ public record Bill(
     double coverage,
     List<String> notes,
     List<PriceVersion> versions,
-    Map<String, String> labels) {
+    Map<String, String> labels,
+    BigDecimal previousTotal,
+    Forecast forecast) {
+
+  /**
+   * An estimate of the month's total, clearly not a charge.
+   *
+   * @param method how it was made, in words the bill prints
+   */
+  public record Forecast(BigDecimal total, String method) {}
+
+  /** The change against the previous month's total, or null without one. */
+  public BigDecimal change() {
+    return previousTotal == null ? null : total.subtract(previousTotal);
+  }
 
   /** One day's usage per resource. */
   public record DailyUsage(LocalDate day, Map<BillResource, Double> quantities) {}

@@ -41,6 +41,15 @@ public final class BillJson {
     root.put("discount", bill.discount().toPlainString());
     root.put("tax", bill.tax().toPlainString());
     root.put("total", bill.total().toPlainString());
+    if (bill.previousTotal() != null) {
+      root.put("previousTotal", bill.previousTotal().toPlainString());
+      root.put("change", bill.change().toPlainString());
+    }
+    if (bill.forecast() != null) {
+      root.putObject("forecast")
+          .put("total", bill.forecast().total().toPlainString())
+          .put("method", bill.forecast().method());
+    }
     root.put("billNumber", bill.billNumber());
     root.put("issueDate", bill.issueDate().toString());
     root.put("periodStart", bill.periodStart().toString());

@@ -232,6 +232,46 @@ public final class BillPdf {
     total(t, "Tax", number(bill.tax()), false);
     total(t, "Total (" + code + ")", number(bill.total()), true);
     doc.add(t);
+    if (bill.previousTotal() != null) {
+      BigDecimal change = bill.change();
+      String sign = change.signum() > 0 ? "+" : change.signum() < 0 ? "-" : "";
+      String share =
+          bill.previousTotal().signum() == 0
+              ? ""
+              : " ("
+                  + sign
+                  + percent(change.abs().doubleValue() / bill.previousTotal().doubleValue())
+                  + ")";
+      Paragraph p =
+          new Paragraph(
+              "Previous month "
+                  + bill.month().minusMonths(1)
+                  + ": "
+                  + code
+                  + " "
+                  + number(bill.previousTotal())
+                  + "; change "
+                  + sign
+                  + number(change.abs())
+                  + share,
+              f(8.5f, false, INK));
+      p.setSpacingBefore(4);
+      doc.add(p);
+    }
+    if (bill.forecast() != null) {
+      Paragraph p =
+          new Paragraph(
+              "FORECAST, not a charge: about "
+                  + code
+                  + " "
+                  + number(bill.forecast().total())
+                  + " for the whole month ("
+                  + bill.forecast().method()
+                  + ").",
+              f(8.5f, true, PALETTE[1]));
+      p.setSpacingBefore(3);
+      doc.add(p);
+    }
     for (String note : bill.notes()) {
       Paragraph p = new Paragraph("Note: " + note, f(8.5f, false, MUTED));
       p.setSpacingBefore(3);

@@ -88,6 +88,13 @@ public final class Biller {
    * @throws BillException NOT_FOUND when the namespace was never metered, or not in that month
    */
   public Bill bill(String namespace, YearMonth month) {
+    return bill(namespace, month, true);
+  }
+
+  /**
+   * @param context whether to add the previous month's total (a bill of its own)
+   */
+  private Bill bill(String namespace, YearMonth month, boolean context) {
     BillingCalendar calendar = store.calendar();
     LocalDate today = LocalDate.ofInstant(clock.instant(), calendar.zone());
     if (month.isAfter(YearMonth.from(today))) {
@@ -111,11 +118,13 @@ public final class Biller {
     Quantities quantities = quantities(usage, first, last);
     int minor = Math.max(0, book.currency().getDefaultFractionDigits());
     Priced priced = price(namespace, quantities.perVersion(), minor);
+    BigDecimal total = priced.subtotal().subtract(priced.discount()).add(priced.tax());
+    boolean preliminary = !last.equals(month.atEndOfMonth()) || !today.isAfter(last);
     return new Bill(
         namespace,
         month,
         book.currency(),
-        !last.equals(month.atEndOfMonth()) || !today.isAfter(last),
+        preliminary,
         billNumber(namespace, month),
         today,
         first,
@@ -124,13 +133,77 @@ public final class Biller {
         priced.subtotal(),
         priced.discount(),
         priced.tax(),
-        priced.subtotal().subtract(priced.discount()).add(priced.tax()),
+        total,
         quantities.daily(),
         TopWorkloads.of(store, book, namespace, from, to, minor),
         Coverage.ratio(store, from, to, clock.millis() / 1000),
         notes(usage, quantities),
         List.copyOf(quantities.perVersion().keySet()),
-        store.labels().at(namespace, month));
+        store.labels().at(namespace, month),
+        context ? previousTotal(namespace, month) : null,
+        preliminary ? forecast(namespace, month, quantities.daily(), total, minor) : null);
+  }
+
+  /** The previous month's total, or null when the namespace had no usage then. */
+  private BigDecimal previousTotal(String namespace, YearMonth month) {
+    try {
+      return bill(namespace, month.minusMonths(1), false).total();
+    } catch (BillException e) {
+      return null;
+    }
+  }
+
+  /** Complete days whose cost makes a preliminary bill's run-rate. */
+  private static final int RUN_RATE_DAYS = 7;
+
+  /**
+   * Month-to-date plus the recent daily run-rate over the rest of the month: the average cost
+   * (after discount and tax) of the last complete days, up to {@value #RUN_RATE_DAYS}; on the first
+   * day, today's cost so far scaled to a whole day.
+   */
+  private Bill.Forecast forecast(
+      String namespace, YearMonth month, List<Bill.DailyUsage> daily, BigDecimal total, int minor) {
+    BillingCalendar calendar = store.calendar();
+    Instant now = clock.instant();
+    double remainingDays =
+        Math.max(0, calendar.startOf(month.plusMonths(1).atDay(1)) - now.getEpochSecond())
+            / 86400.0;
+    List<Bill.DailyUsage> complete = daily.subList(0, daily.size() - 1);
+    List<Bill.DailyUsage> recent =
+        complete.subList(Math.max(0, complete.size() - RUN_RATE_DAYS), complete.size());
+    double runRate;
+    String basis;
+    if (!recent.isEmpty()) {
+      runRate = recent.stream().mapToDouble(d -> dayCost(namespace, d)).sum() / recent.size();
+      basis = "the average daily cost of the last " + recent.size() + " complete day(s)";
+    } else {
+      Bill.DailyUsage today = daily.getLast();
+      double elapsed = (now.getEpochSecond() - calendar.startOf(today.day())) / 86400.0;
+      runRate = elapsed > 0 ? dayCost(namespace, today) / elapsed : 0;
+      basis = "today's cost so far, scaled to a whole day";
+    }
+    BigDecimal forecast =
+        total
+            .add(BigDecimal.valueOf(runRate * remainingDays))
+            .setScale(minor, RoundingMode.HALF_UP);
+    return new Bill.Forecast(
+        forecast,
+        String.format(
+            Locale.ROOT, "month to date plus %s times the %.1f days left", basis, remainingDays));
+  }
+
+  /** One day's cost at that day's prices, after the namespace's discount and tax. */
+  private double dayCost(String namespace, Bill.DailyUsage day) {
+    PriceVersion v = book.at(day.day());
+    if (v == null) {
+      return 0;
+    }
+    double cost = 0;
+    for (Map.Entry<BillResource, Double> e : day.quantities().entrySet()) {
+      BillResource r = e.getKey();
+      cost += e.getValue() * r.price(r.idle() ? v.prices() : v.pricesFor(namespace)).doubleValue();
+    }
+    return cost * (1 - v.discountFor(namespace).doubleValue()) * (1 + v.taxRate().doubleValue());
   }
 
   /** Each day's quantity of every line (in priced units), under the version in force that day. */

@@ -308,6 +308,44 @@ class BillerTest {
   }
 
   @Test
+  void aPreliminaryBillShowsThePreviousMonthAndAForecast() {
+    List<Usage> usages = new ArrayList<>();
+    for (int day = 1; day <= 4; day++) {
+      long start = utc.startOf(LocalDate.of(2026, 11, day)) * 1000;
+      long end = start + 86_400_000L;
+      usages.add(new Usage("team-a", "Deployment/api", "", Resource.CPU, start, end, 2 * 86400.0));
+      usages.add(
+          new Usage("team-a", "Deployment/api", "", Resource.MEMORY, start, end, 4 * GIB * 86400));
+      usages.add(
+          new Usage(
+              "team-a", "Deployment/api", "", Resource.NETWORK_TRANSMIT, start, end, 10 * GIB));
+    }
+    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+    Bill bill =
+        biller(PriceBookLoader.parse(BOOK, "test"), "2026-11-05T00:00:00Z")
+            .bill("team-a", YearMonth.of(2026, 11));
+    // A day: 48 core-h × 50 + 96 GiB-h × 6.5 + 10 GiB × 150 = 4524; four days 18096, less 15 %
+    // (2714) plus 10 % tax (1538): 16920.
+    assertThat(bill.total()).isEqualByComparingTo("16920");
+    // October's bill (priceChangeMidMonthDiscountAndTaxAreExact): 127089.
+    assertThat(bill.previousTotal()).isEqualByComparingTo("127089");
+    assertThat(bill.change()).isEqualByComparingTo("-110169");
+    // Run-rate 4524 × 0.85 × 1.1 = 4229.94 a day, for the 26 days from 5 November on.
+    assertThat(bill.forecast().total()).isEqualByComparingTo("126898");
+    assertThat(bill.forecast().method())
+        .isEqualTo(
+            "month to date plus the average daily cost of the last 4 complete day(s) times the"
+                + " 26.0 days left");
+    assertThat(BillJson.tree(bill).get("forecast").get("total").asText()).isEqualTo("126898");
+    // A final bill forecasts nothing.
+    assertThat(
+            biller(PriceBookLoader.parse(BOOK, "test"), "2026-11-05T00:00:00Z")
+                .bill("team-a", YearMonth.of(2026, 10))
+                .forecast())
+        .isNull();
+  }
+
+  @Test
   void onTheFirstOfAMonthTheChartsShowTheOneDay() throws Exception {
     PriceBook book = PriceBookLoader.parse(BOOK, "test");
     BillPdf pdf = new BillPdf(BillPdf.Style.DEFAULT);

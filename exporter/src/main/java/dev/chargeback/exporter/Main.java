@@ -64,6 +64,10 @@ public final class Main {
         "bill",
         new Once(BillCommand.FLAGS, (c, f, out) -> print(out, BillCommand.run(c, f).toString())));
     COMMANDS.put(
+        "bills",
+        new Once(
+            BillCommand.ALL_FLAGS, (c, f, out) -> print(out, BillCommand.runAll(c, f).toString())));
+    COMMANDS.put(
         "reprice",
         new Once(
             Set.of(),

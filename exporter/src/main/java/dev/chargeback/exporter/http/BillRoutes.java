@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chargeback.meter.bill.Bill;
+import dev.chargeback.meter.bill.BillArchive;
 import dev.chargeback.meter.bill.BillCsv;
 import dev.chargeback.meter.bill.BillException;
 import dev.chargeback.meter.bill.BillJson;
@@ -17,6 +18,7 @@ import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.Granularity;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -80,6 +82,7 @@ public final class BillRoutes {
 
   public void register(JavalinConfig cfg) {
     cfg.routes.get("/bill", this::bill);
+    cfg.routes.get("/bills", this::bills);
     cfg.routes.get("/api/v1/namespaces", this::namespaces);
     cfg.routes.get("/api/v1/usage", this::usage);
     cfg.routes.get("/api/v1/usage/namespaces", this::usageByNamespace);
@@ -160,6 +163,25 @@ public final class BillRoutes {
           ctx.contentType("application/pdf")
               .header("Content-Disposition", "attachment; filename=\"" + file + "\"")
               .result(pdf.render(bill));
+    }
+  }
+
+  /** Every namespace's bill the caller may read: one CSV sheet, or a zip with every PDF too. */
+  private void bills(Context ctx) throws IOException {
+    YearMonth month = month(ctx);
+    String format = ctx.queryParam("format") == null ? "csv" : ctx.queryParam("format");
+    if (!List.of("csv", "zip").contains(format)) {
+      throw new BadParameter("parameter format must be csv or zip");
+    }
+    store.catchUp();
+    List<Bill> bills = biller.bills(month, visibleNamespaces(ctx));
+    ctx.header(
+        "Content-Disposition", "attachment; filename=\"bills-" + month + "." + format + "\"");
+    if (format.equals("csv")) {
+      ctx.contentType("text/csv; charset=utf-8").result(BillCsv.render(bills));
+    } else {
+      ctx.contentType("application/zip");
+      BillArchive.write(bills, pdf, month.toString(), ctx.outputStream());
     }
   }
 

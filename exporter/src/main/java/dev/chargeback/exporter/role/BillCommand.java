@@ -1,6 +1,7 @@
 package dev.chargeback.exporter.role;
 
 import dev.chargeback.meter.bill.Bill;
+import dev.chargeback.meter.bill.BillArchive;
 import dev.chargeback.meter.bill.BillCsv;
 import dev.chargeback.meter.bill.BillJson;
 import dev.chargeback.meter.bill.Biller;
@@ -10,10 +11,12 @@ import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -24,6 +27,9 @@ import java.util.Set;
 public final class BillCommand {
   /** The flags this command reads besides the configuration's. */
   public static final Set<String> FLAGS = Set.of("ns", "month", "o", "output", "format");
+
+  /** The flags of {@code bills}. */
+  public static final Set<String> ALL_FLAGS = Set.of("month", "o", "output", "format");
 
   private BillCommand() {}
 
@@ -48,15 +54,7 @@ public final class BillCommand {
             RocksKeyValueStore.openSecondary(Path.of(c.data())),
             new BillingCalendar(c.billing().zone()))) {
       Biller biller = Roles.biller(store, c);
-      YearMonth month;
-      try {
-        month =
-            flags.containsKey("month")
-                ? YearMonth.parse(flags.get("month"))
-                : biller.currentMonth();
-      } catch (DateTimeParseException e) {
-        throw new ConfigException("--month must be YYYY-MM");
-      }
+      YearMonth month = month(flags, biller);
       Bill bill = biller.bill(ns, month);
       byte[] bytes =
           switch (format) {
@@ -67,6 +65,46 @@ public final class BillCommand {
       Path target = Path.of(out != null ? out : "bill-" + ns + "-" + month + "." + format);
       Files.write(target, bytes);
       return target;
+    }
+  }
+
+  /**
+   * {@code chargeback bills [--month YYYY-MM] [-o FILE] [--format csv|zip]}: every namespace's bill
+   * of a month, as one CSV sheet or a zip with every PDF too.
+   */
+  public static Path runAll(ChargebackConfig c, Map<String, String> flags) throws IOException {
+    String out = flags.getOrDefault("o", flags.get("output"));
+    String format =
+        flags.getOrDefault("format", out != null && out.endsWith(".zip") ? "zip" : "csv");
+    if (!Set.of("csv", "zip").contains(format)) {
+      throw new ConfigException("--format must be csv or zip");
+    }
+    try (RollupStore store =
+        new RollupStore(
+            RocksKeyValueStore.openSecondary(Path.of(c.data())),
+            new BillingCalendar(c.billing().zone()))) {
+      Biller biller = Roles.biller(store, c);
+      YearMonth month = month(flags, biller);
+      List<Bill> bills = biller.bills(month, biller.namespaces());
+      Path target = Path.of(out != null ? out : "bills-" + month + "." + format);
+      try (OutputStream file = Files.newOutputStream(target)) {
+        if (format.equals("csv")) {
+          file.write(BillCsv.render(bills));
+        } else {
+          BillArchive.write(bills, Roles.pdf(c), month.toString(), file);
+        }
+      }
+      return target;
+    }
+  }
+
+  private static YearMonth month(Map<String, String> flags, Biller biller) {
+    try {
+      return flags.containsKey("month")
+          ? YearMonth.parse(flags.get("month"))
+          : biller.currentMonth();
+    } catch (DateTimeParseException e) {
+      throw new ConfigException("--month must be YYYY-MM");
     }
   }
 }

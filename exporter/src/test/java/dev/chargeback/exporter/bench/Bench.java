@@ -3,6 +3,8 @@ package dev.chargeback.exporter.bench;
 import dev.chargeback.exporter.metrics.BillingCollector;
 import dev.chargeback.exporter.metrics.HealthCollector;
 import dev.chargeback.meter.bill.Bill;
+import dev.chargeback.meter.bill.BillArchive;
+import dev.chargeback.meter.bill.BillCsv;
 import dev.chargeback.meter.bill.BillPdf;
 import dev.chargeback.meter.bill.Biller;
 import dev.chargeback.meter.exposition.ExpositionParser;
@@ -341,6 +343,30 @@ public final class Bench {
           f("%.1f s (%d KB each)", total, size / 1024),
           "target 30 s",
           f("%.2fx of target", total / 30));
+      // All namespaces at once (/bills): 1,000 bills priced, then one CSV sheet, or a zip with
+      // the sheet and every PDF rendered on all cores.
+      List<String> thousand = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        thousand.add(namespaces.get(i % 3));
+      }
+      long t0 = System.nanoTime();
+      List<Bill> priced = new ArrayList<>();
+      for (String ns : thousand) {
+        priced.add(biller.bill(ns, last));
+      }
+      int csv = BillCsv.render(priced).length;
+      double csvSeconds = (System.nanoTime() - t0) / 1e9;
+      long t1 = System.nanoTime();
+      CountingStream zip = new CountingStream();
+      BillArchive.write(priced, pdf, last.toString(), zip);
+      double zipSeconds = csvSeconds + (System.nanoTime() - t1) / 1e9;
+      row(
+          "all namespaces (/bills), 1,000 bills",
+          f(
+              "CSV %.2f s (%d KB); zip with PDFs %.1f s (%d MB)",
+              csvSeconds, csv / 1024, zipSeconds, zip.count >> 20),
+          f("1,000 bills one by one: %.1f s", total),
+          f("%.2fx of one by one (zip)", zipSeconds / total));
     }
   }
 
@@ -419,5 +445,20 @@ public final class Bench {
 
   static String f(String format, Object... args) {
     return String.format(Locale.ROOT, format, args);
+  }
+
+  /** Counts what is written, keeps nothing. */
+  private static final class CountingStream extends java.io.OutputStream {
+    long count;
+
+    @Override
+    public void write(int b) {
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      count += len;
+    }
   }
 }

@@ -197,6 +197,10 @@ class AccessControlIT {
         .toIterable()
         .containsExactly("team-a");
     assertThat(get("/api/v1/usage?ns=team-b", "alice-token").statusCode()).isEqualTo(403);
+    // All namespaces at once means all the caller may read.
+    List<String> rows = get("/bills?format=csv", "alice-token").body().lines().skip(1).toList();
+    assertThat(rows).isNotEmpty().allMatch(r -> r.startsWith("team-a,"));
+    assertThat(get("/bills?format=csv", null).statusCode()).isEqualTo(401);
 
     // Decisions are cached: asking again does not ask Kubernetes again.
     int before = reviews.get();

@@ -220,4 +220,46 @@ class BillIT {
     assertThat(usage.get("series").get("cpu").get("values")).hasSize(7);
     assertThat(usage.get("series").get("cpu").get("unit").asText()).isEqualTo("core-seconds");
   }
+
+  @Test
+  void everyNamespaceInOneSheetOrOneZipWithEveryPdf() throws Exception {
+    HttpResponse<byte[]> sheet = get("/bills?month=2026-10&format=csv");
+    assertThat(sheet.statusCode()).isEqualTo(200);
+    List<String> rows = new String(sheet.body(), StandardCharsets.UTF_8).lines().toList();
+    // One header, then exactly the rows of each namespace's own CSV.
+    List<String> expected = new ArrayList<>(List.of(rows.get(0)));
+    List<String> all = new SimCluster().namespaces();
+    assertThat(all).contains("kube-system").containsAll(NAMESPACES);
+    for (String ns : all) {
+      List<String> own =
+          new String(
+                  get("/bill?ns=" + ns + "&month=2026-10&format=csv").body(),
+                  StandardCharsets.UTF_8)
+              .lines()
+              .toList();
+      assertThat(own.get(0)).isEqualTo(rows.get(0));
+      expected.addAll(own.subList(1, own.size()));
+    }
+    assertThat(rows).containsExactlyElementsOf(expected);
+
+    HttpResponse<byte[]> zip = get("/bills?month=2026-10&format=zip");
+    assertThat(zip.statusCode()).isEqualTo(200);
+    assertThat(zip.headers().firstValue("Content-Type")).hasValue("application/zip");
+    Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+    try (java.util.zip.ZipInputStream in =
+        new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(zip.body()))) {
+      for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        entries.put(e.getName(), in.readAllBytes());
+      }
+    }
+    List<String> names = new ArrayList<>(List.of("bills-2026-10.csv"));
+    all.forEach(ns -> names.add("bill-" + ns + "-2026-10.pdf"));
+    assertThat(entries.keySet()).containsExactlyElementsOf(names);
+    assertThat(entries.get("bills-2026-10.csv")).isEqualTo(sheet.body());
+    for (String ns : all) {
+      String text = pdftotext(entries.get("bill-" + ns + "-2026-10.pdf"), "zip-" + ns);
+      assertThat(text).contains(ns).contains("October 2026 Cloud Usage Bill");
+    }
+    assertThat(get("/bills?month=2026-10&format=pdf").statusCode()).isEqualTo(400);
+  }
 }

@@ -7,7 +7,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -160,5 +163,16 @@ class CommandsIT {
     assertThat(missing.exit()).isEqualTo(1);
     assertThat(missing.output().strip())
         .isEqualTo("chargeback: namespace ghost has never been metered");
+    // Every namespace at once: a zip with the sheet and one PDF each.
+    Path zip = dir.resolve("all.zip");
+    assertThat(run(120, "bills", "--data", data, "-o", zip.toString()).exit()).isZero();
+    List<String> names = new ArrayList<>();
+    try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
+      for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        names.add(e.getName());
+      }
+    }
+    assertThat(names).hasSize(5).first().asString().startsWith("bills-").endsWith(".csv");
+    assertThat(names).anyMatch(n -> n.startsWith("bill-team-a-") && n.endsWith(".pdf"));
   }
 }

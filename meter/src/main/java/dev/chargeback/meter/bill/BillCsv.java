@@ -1,6 +1,7 @@
 package dev.chargeback.meter.bill;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * A bill's line items as CSV (RFC 4180), one row per line; the last column holds the namespace's
@@ -13,9 +14,21 @@ public final class BillCsv {
   private BillCsv() {}
 
   public static byte[] render(Bill bill) {
+    return render(List.of(bill));
+  }
+
+  /** Many bills in one sheet: one header, then every bill's lines. */
+  public static byte[] render(List<Bill> bills) {
     StringBuilder out =
         new StringBuilder(
             "namespace,month,resource,note,quantity,unit,unit_price,amount,currency,labels\r\n");
+    for (Bill bill : bills) {
+      rows(out, bill);
+    }
+    return out.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void rows(StringBuilder out, Bill bill) {
     StringBuilder labels = new StringBuilder();
     bill.labels()
         .forEach(
@@ -34,7 +47,6 @@ public final class BillCsv {
           bill.currency().getCurrencyCode(),
           text(labels.toString()));
     }
-    return out.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private static void row(StringBuilder out, String... cells) {

@@ -18,6 +18,7 @@ import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -142,6 +143,24 @@ public final class Biller {
         store.labels().at(namespace, month),
         context ? previousTotal(namespace, month) : null,
         preliminary ? forecast(namespace, month, quantities.daily(), total, minor) : null);
+  }
+
+  /**
+   * The bills of {@code namespaces} for {@code month}, in that order; a namespace without usage in
+   * the month has none.
+   */
+  public List<Bill> bills(YearMonth month, Collection<String> namespaces) {
+    List<Bill> out = new ArrayList<>(namespaces.size());
+    for (String ns : namespaces) {
+      try {
+        out.add(bill(ns, month));
+      } catch (BillException e) {
+        if (e.kind() != BillException.Kind.NOT_FOUND) {
+          throw e;
+        }
+      }
+    }
+    return out;
   }
 
   /** The previous month's total, or null when the namespace had no usage then. */

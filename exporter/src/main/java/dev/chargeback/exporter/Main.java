@@ -36,6 +36,8 @@ public final class Main {
                     127.0.0.1:9468)
         exporter    read-only: serves /metrics, /bill and /api/v1 from the meter's store (:9466)
         bill        one bill to a file: --ns NS [--month YYYY-MM] [-o FILE] [--format pdf|json|csv]
+        bills       every namespace's bill: [--month YYYY-MM] [-o FILE] [--format csv|zip]
+        export      export focus [--month YYYY-MM] [--ns NS] [-o FILE]: a FOCUS 1.2 CSV
         reprice     change prices already in force (--prices FILE), on a stopped meter's data
         import      history from an OpenMetrics file or a Prometheus-compatible API (import --help)
         backup      a consistent copy of the store: --to DIR (through the running meter, if any)
@@ -68,6 +70,11 @@ public final class Main {
         new Once(
             BillCommand.ALL_FLAGS, (c, f, out) -> print(out, BillCommand.runAll(c, f).toString())));
     COMMANDS.put(
+        "export",
+        new Once(
+            BillCommand.FOCUS_FLAGS,
+            (c, f, out) -> print(out, BillCommand.focus(c, f).toString())));
+    COMMANDS.put(
         "reprice",
         new Once(
             Set.of(),
@@ -98,6 +105,14 @@ public final class Main {
     }
     String role = args[0];
     List<String> flags = Arrays.asList(args).subList(1, args.length);
+    if (role.equals("export")) {
+      // The one export format so far: chargeback export focus [flags].
+      if (flags.isEmpty() || !flags.getFirst().equals("focus")) {
+        fail("export needs a format: chargeback export focus [--month YYYY-MM] [-o FILE]");
+        return;
+      }
+      flags = flags.subList(1, flags.size());
+    }
     if (role.equals("import") && (flags.contains("--help") || flags.contains("-h"))) {
       System.out.print(ImportCommand.HELP);
       return;

@@ -10,6 +10,7 @@ import dev.chargeback.meter.bill.BillException;
 import dev.chargeback.meter.bill.BillJson;
 import dev.chargeback.meter.bill.BillPdf;
 import dev.chargeback.meter.bill.Biller;
+import dev.chargeback.meter.bill.FocusCsv;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.RollupKey;
 import dev.chargeback.meter.rollup.Scope;
@@ -83,6 +84,7 @@ public final class BillRoutes {
   public void register(JavalinConfig cfg) {
     cfg.routes.get("/bill", this::bill);
     cfg.routes.get("/bills", this::bills);
+    cfg.routes.get("/api/v1/focus", this::focus);
     cfg.routes.get("/api/v1/namespaces", this::namespaces);
     cfg.routes.get("/api/v1/usage", this::usage);
     cfg.routes.get("/api/v1/usage/namespaces", this::usageByNamespace);
@@ -181,8 +183,20 @@ public final class BillRoutes {
       ctx.contentType("text/csv; charset=utf-8").result(BillCsv.render(bills));
     } else {
       ctx.contentType("application/zip");
-      BillArchive.write(bills, pdf, month.toString(), ctx.outputStream());
+      BillArchive.write(bills, pdf, store.calendar(), month.toString(), ctx.outputStream());
     }
+  }
+
+  /** The FOCUS dataset of a month: one namespace ({@code ns}) or all the caller may read. */
+  private void focus(Context ctx) {
+    YearMonth month = month(ctx);
+    List<String> namespaces =
+        ctx.queryParam("ns") == null ? visibleNamespaces(ctx) : List.of(allowedNamespace(ctx));
+    store.catchUp();
+    List<Bill> bills = biller.bills(month, namespaces);
+    ctx.contentType("text/csv; charset=utf-8")
+        .header("Content-Disposition", "attachment; filename=\"focus-" + month + ".csv\"")
+        .result(FocusCsv.render(bills, store.calendar(), pdf.issuer()));
   }
 
   private void namespaces(Context ctx) throws Exception {

@@ -5,6 +5,7 @@ import dev.chargeback.meter.bill.BillArchive;
 import dev.chargeback.meter.bill.BillCsv;
 import dev.chargeback.meter.bill.BillJson;
 import dev.chargeback.meter.bill.Biller;
+import dev.chargeback.meter.bill.FocusCsv;
 import dev.chargeback.meter.config.ChargebackConfig;
 import dev.chargeback.meter.config.ConfigException;
 import dev.chargeback.meter.store.RocksKeyValueStore;
@@ -27,6 +28,9 @@ import java.util.Set;
 public final class BillCommand {
   /** The flags this command reads besides the configuration's. */
   public static final Set<String> FLAGS = Set.of("ns", "month", "o", "output", "format");
+
+  /** The flags of {@code export focus}. */
+  public static final Set<String> FOCUS_FLAGS = Set.of("ns", "month", "o", "output");
 
   /** The flags of {@code bills}. */
   public static final Set<String> ALL_FLAGS = Set.of("month", "o", "output", "format");
@@ -91,7 +95,7 @@ public final class BillCommand {
         if (format.equals("csv")) {
           file.write(BillCsv.render(bills));
         } else {
-          BillArchive.write(bills, Roles.pdf(c), month.toString(), file);
+          BillArchive.write(bills, Roles.pdf(c), store.calendar(), month.toString(), file);
         }
       }
       return target;
@@ -105,6 +109,27 @@ public final class BillCommand {
           : biller.currentMonth();
     } catch (DateTimeParseException e) {
       throw new ConfigException("--month must be YYYY-MM");
+    }
+  }
+
+  /**
+   * {@code chargeback export focus [--month YYYY-MM] [--ns NS] [-o FILE]}: the FOCUS dataset of a
+   * month, all namespaces or one.
+   */
+  public static Path focus(ChargebackConfig c, Map<String, String> flags) throws IOException {
+    try (RollupStore store =
+        new RollupStore(
+            RocksKeyValueStore.openSecondary(Path.of(c.data())),
+            new BillingCalendar(c.billing().zone()))) {
+      Biller biller = Roles.biller(store, c);
+      YearMonth month = month(flags, biller);
+      List<Bill> bills =
+          biller.bills(
+              month, flags.containsKey("ns") ? List.of(flags.get("ns")) : biller.namespaces());
+      String out = flags.getOrDefault("o", flags.get("output"));
+      Path target = Path.of(out != null ? out : "focus-" + month + ".csv");
+      Files.write(target, FocusCsv.render(bills, store.calendar(), Roles.pdf(c).issuer()));
+      return target;
     }
   }
 }

@@ -358,7 +358,7 @@ public final class Bench {
       double csvSeconds = (System.nanoTime() - t0) / 1e9;
       long t1 = System.nanoTime();
       CountingStream zip = new CountingStream();
-      BillArchive.write(priced, pdf, last.toString(), zip);
+      BillArchive.write(priced, pdf, utc, last.toString(), zip);
       double zipSeconds = csvSeconds + (System.nanoTime() - t1) / 1e9;
       row(
           "all namespaces (/bills), 1,000 bills",

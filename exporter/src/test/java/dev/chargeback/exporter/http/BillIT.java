@@ -252,7 +252,7 @@ class BillIT {
         entries.put(e.getName(), in.readAllBytes());
       }
     }
-    List<String> names = new ArrayList<>(List.of("bills-2026-10.csv"));
+    List<String> names = new ArrayList<>(List.of("bills-2026-10.csv", "focus-2026-10.csv"));
     all.forEach(ns -> names.add("bill-" + ns + "-2026-10.pdf"));
     assertThat(entries.keySet()).containsExactlyElementsOf(names);
     assertThat(entries.get("bills-2026-10.csv")).isEqualTo(sheet.body());
@@ -261,5 +261,15 @@ class BillIT {
       assertThat(text).contains(ns).contains("October 2026 Cloud Usage Bill");
     }
     assertThat(get("/bills?month=2026-10&format=pdf").statusCode()).isEqualTo(400);
+    // The FOCUS dataset alone: the same as in the zip; one namespace's part of it on request.
+    HttpResponse<byte[]> focus = get("/api/v1/focus?month=2026-10");
+    assertThat(focus.statusCode()).isEqualTo(200);
+    assertThat(focus.body()).isEqualTo(entries.get("focus-2026-10.csv"));
+    List<String> teamA =
+        new String(get("/api/v1/focus?month=2026-10&ns=team-a").body(), StandardCharsets.UTF_8)
+            .lines()
+            .skip(1)
+            .toList();
+    assertThat(teamA).isNotEmpty().allMatch(r -> r.contains(",team-a,team-a,Namespace,"));
   }
 }

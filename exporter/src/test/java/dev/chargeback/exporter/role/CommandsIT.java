@@ -172,7 +172,12 @@ class CommandsIT {
         names.add(e.getName());
       }
     }
-    assertThat(names).hasSize(5).first().asString().startsWith("bills-").endsWith(".csv");
+    assertThat(names).hasSize(6).first().asString().startsWith("bills-").endsWith(".csv");
+    Path focus = dir.resolve("focus.csv");
+    assertThat(run(60, "export", "focus", "--data", data, "-o", focus.toString()).exit()).isZero();
+    assertThat(Files.readAllLines(focus).getFirst()).startsWith("BilledCost,BillingAccountId,");
+    assertThat(run(60, "export", "parquet", "--data", data).output())
+        .contains("export needs a format: chargeback export focus");
     assertThat(names).anyMatch(n -> n.startsWith("bill-team-a-") && n.endsWith(".pdf"));
   }
 }

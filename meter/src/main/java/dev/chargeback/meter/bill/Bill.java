@@ -22,6 +22,7 @@ import java.util.Map;
  * @param versions the price versions the month's days were priced with
  * @param labels the namespace's chosen labels in that month (e.g. team, cost-center)
  * @param previousTotal the previous month's total, or null when the namespace had no bill then
+ * @param segments the lines per price version, with that version's discount and tax
  * @param forecast a preliminary bill's month-end forecast; null on a final bill
  */
 public record Bill(
@@ -45,7 +46,20 @@ public record Bill(
     List<PriceVersion> versions,
     Map<String, String> labels,
     BigDecimal previousTotal,
+    List<Segment> segments,
     Forecast forecast) {
+
+  /**
+   * The days priced by one version: its lines, and the discount and tax on their sum (each rounded
+   * once), so the bill's discount and tax are the sums over its segments.
+   */
+  public record Segment(
+      PriceVersion version, List<BillLine> lines, BigDecimal discount, BigDecimal tax) {
+    /** The sum of the lines' amounts. */
+    public BigDecimal amount() {
+      return lines.stream().map(BillLine::amount).reduce(BigDecimal.ZERO, BigDecimal::add);
+    }
+  }
 
   /**
    * An estimate of the month's total, clearly not a charge.

@@ -1,5 +1,6 @@
 package dev.chargeback.meter.bill;
 
+import dev.chargeback.meter.time.BillingCalendar;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
@@ -11,9 +12,10 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Every bill of a month in one zip: {@code bills-MONTH.csv} (all lines, one sheet) and one PDF per
- * namespace. PDFs are rendered a few at a time on every core and written in namespace order as they
- * come, so memory holds a handful of PDFs, not the month's.
+ * Every bill of a month in one zip: {@code bills-MONTH.csv} (all lines, one sheet), {@code
+ * focus-MONTH.csv} (the FOCUS dataset) and one PDF per namespace. PDFs are rendered a few at a time
+ * on every core and written in namespace order as they come, so memory holds a handful of PDFs, not
+ * the month's.
  */
 public final class BillArchive {
   private static final int AHEAD = 16;
@@ -21,11 +23,15 @@ public final class BillArchive {
   private BillArchive() {}
 
   /** Writes the zip of {@code bills} to {@code out} (not closed). */
-  public static void write(List<Bill> bills, BillPdf pdf, String month, OutputStream out)
+  public static void write(
+      List<Bill> bills, BillPdf pdf, BillingCalendar calendar, String month, OutputStream out)
       throws IOException {
     ZipOutputStream zip = new ZipOutputStream(out);
     zip.putNextEntry(new ZipEntry("bills-" + month + ".csv"));
     zip.write(BillCsv.render(bills));
+    zip.closeEntry();
+    zip.putNextEntry(new ZipEntry("focus-" + month + ".csv"));
+    zip.write(FocusCsv.render(bills, calendar, pdf.issuer()));
     zip.closeEntry();
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {

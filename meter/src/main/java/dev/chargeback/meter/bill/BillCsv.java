@@ -49,7 +49,7 @@ public final class BillCsv {
     }
   }
 
-  private static void row(StringBuilder out, String... cells) {
+  static void row(StringBuilder out, String... cells) {
     for (int i = 0; i < cells.length; i++) {
       if (i > 0) {
         out.append(',');

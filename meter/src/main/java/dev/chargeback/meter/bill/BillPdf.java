@@ -112,6 +112,11 @@ public final class BillPdf {
     }
   }
 
+  /** Who issues the bills: the organisation, or "chargeback" when none is set. */
+  public String issuer() {
+    return organisation.isBlank() ? "chargeback" : organisation;
+  }
+
   public byte[] render(Bill bill) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
     Document doc = new Document(PageSize.A4, 42, 42, 40, 40);

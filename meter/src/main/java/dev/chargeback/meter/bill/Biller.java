@@ -81,7 +81,11 @@ public final class Biller {
 
   /** Priced lines and the totals they make. */
   private record Priced(
-      List<BillLine> lines, BigDecimal subtotal, BigDecimal discount, BigDecimal tax) {}
+      List<Bill.Segment> segments,
+      List<BillLine> lines,
+      BigDecimal subtotal,
+      BigDecimal discount,
+      BigDecimal tax) {}
 
   /**
    * The bill of {@code namespace} for {@code month}.
@@ -142,6 +146,7 @@ public final class Biller {
         List.copyOf(quantities.perVersion().keySet()),
         store.labels().at(namespace, month),
         context ? previousTotal(namespace, month) : null,
+        priced.segments(),
         preliminary ? forecast(namespace, month, quantities.daily(), total, minor) : null);
   }
 
@@ -286,6 +291,7 @@ public final class Biller {
   private static Priced price(
       String namespace, Map<PriceVersion, Map<BillResource, Double>> perVersion, int minor) {
     boolean priceChanged = perVersion.size() > 1;
+    List<Bill.Segment> segments = new ArrayList<>();
     List<BillLine> lines = new ArrayList<>();
     BigDecimal subtotal = zero(minor);
     BigDecimal discount = zero(minor);
@@ -293,6 +299,7 @@ public final class Biller {
     for (Map.Entry<PriceVersion, Map<BillResource, Double>> e : perVersion.entrySet()) {
       PriceVersion v = e.getKey();
       BigDecimal segment = zero(minor);
+      List<BillLine> segmentLines = new ArrayList<>();
       for (BillResource line : BillResource.values()) {
         BigDecimal quantity =
             BigDecimal.valueOf(e.getValue().getOrDefault(line, 0.0))
@@ -302,7 +309,7 @@ public final class Biller {
         }
         BigDecimal unitPrice = line.price(line.idle() ? v.prices() : v.pricesFor(namespace));
         BigDecimal amount = quantity.multiply(unitPrice).setScale(minor, RoundingMode.HALF_UP);
-        lines.add(
+        segmentLines.add(
             new BillLine(
                 line,
                 priceChanged ? "from " + v.effectiveFrom() : "",
@@ -318,11 +325,13 @@ public final class Biller {
               .subtract(segmentDiscount)
               .multiply(v.taxRate())
               .setScale(minor, RoundingMode.HALF_UP);
+      lines.addAll(segmentLines);
+      segments.add(new Bill.Segment(v, List.copyOf(segmentLines), segmentDiscount, segmentTax));
       subtotal = subtotal.add(segment);
       discount = discount.add(segmentDiscount);
       tax = tax.add(segmentTax);
     }
-    return new Priced(List.copyOf(lines), subtotal, discount, tax);
+    return new Priced(List.copyOf(segments), List.copyOf(lines), subtotal, discount, tax);
   }
 
   private static BigDecimal zero(int minor) {

@@ -322,8 +322,9 @@ public final class Roles {
   }
 
   /**
-   * {@code standalone} on the simulated cluster: replays its history (35 days, or since the demo
-   * last ran) in seconds, then meters it live over HTTP on the same port.
+   * {@code standalone} on the simulated cluster: replays its history (at least 35 days, from the
+   * start of the month before last, or since the demo last ran) in seconds, then meters it live
+   * over HTTP on the same port.
    */
   public static Running demo(ChargebackConfig c) {
     SimCluster sim = new SimCluster();
@@ -333,7 +334,18 @@ public final class Roles {
     long now = clock.millis();
     long step = Duration.ofMinutes(30).toMillis();
     long last = writer.store().series().lastScrape(replayTargets.get(0).name());
-    long from = last == Long.MIN_VALUE ? now - Duration.ofDays(35).toMillis() : last + step;
+    // From the start of the month before last (at least 35 days): a whole month that has
+    // closed, with final bills, and the month after it.
+    long monthBeforeLast =
+        writer
+                .store()
+                .calendar()
+                .startOf(writer.store().calendar().monthOf(clock.instant()).minusMonths(2).atDay(1))
+            * 1000;
+    long from =
+        last == Long.MIN_VALUE
+            ? Math.min(now - Duration.ofDays(35).toMillis(), monthBeforeLast)
+            : last + step;
     from = Math.floorDiv(from, step) * step;
     if (from < now) {
       long started = System.nanoTime();
@@ -344,6 +356,8 @@ public final class Roles {
           (now - from) / 86_400_000,
           (System.nanoTime() - started) / 1_000_000);
     }
+    // Months of the replay that are past their close get their final bills now.
+    writer.closeMonths();
     // The simulated namespaces' labels, in force since the replay's first month.
     YearMonth firstMonth =
         YearMonth.from(Instant.ofEpochMilli(from).atZone(writer.store().calendar().zone()));

@@ -133,8 +133,27 @@ class CommandsIT {
   @Test
   void billWritesOneBillToAFile() throws Exception {
     String data = dir.resolve("demo").toString();
-    // The demo replays 35 days of the simulated cluster at start-up.
+    // The demo replays the simulated cluster from the start of the month before last.
     runUntil("demo: serving on port", "demo", "--data", data, "--listen", "127.0.0.1:0");
+    String closed = java.time.YearMonth.now(java.time.ZoneOffset.UTC).minusMonths(2).toString();
+    Path finalBill = dir.resolve("final.json");
+    assertThat(
+            run(
+                    60,
+                    "bill",
+                    "--data",
+                    data,
+                    "--ns",
+                    "team-a",
+                    "--month",
+                    closed,
+                    "-o",
+                    finalBill.toString())
+                .exit())
+        .isZero();
+    assertThat(Files.readString(finalBill))
+        .contains("\"status\" : \"final\"")
+        .containsPattern("\"sha256\" : \"[0-9a-f]{64}\"");
     Path out = dir.resolve("team-a.json");
     Result bill = run(60, "bill", "--data", data, "--ns", "team-a", "-o", out.toString());
     assertThat(bill.exit()).isZero();

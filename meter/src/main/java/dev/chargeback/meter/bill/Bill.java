@@ -2,6 +2,7 @@ package dev.chargeback.meter.bill;
 
 import dev.chargeback.meter.price.PriceVersion;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import java.util.Map;
  * @param previousTotal the previous month's total, or null when the namespace had no bill then
  * @param segments the lines per price version, with that version's discount and tax
  * @param forecast a preliminary bill's month-end forecast; null on a final bill
+ * @param closing when the month closed and the final bill's content hash; null until then
  */
 public record Bill(
     String namespace,
@@ -47,7 +49,42 @@ public record Bill(
     Map<String, String> labels,
     BigDecimal previousTotal,
     List<Segment> segments,
-    Forecast forecast) {
+    Forecast forecast,
+    Closing closing) {
+
+  /**
+   * A final bill's seal: the month closed at {@code closedAt}; {@code sha256} is the hash of the
+   * bill as stored then (JSON), which nothing changes afterwards.
+   */
+  public record Closing(Instant closedAt, String sha256) {}
+
+  /** This bill, sealed. */
+  public Bill sealed(Closing seal) {
+    return new Bill(
+        namespace,
+        month,
+        currency,
+        false,
+        billNumber,
+        issueDate,
+        periodStart,
+        periodEnd,
+        lines,
+        subtotal,
+        discount,
+        tax,
+        total,
+        daily,
+        topWorkloads,
+        coverage,
+        notes,
+        versions,
+        labels,
+        previousTotal,
+        segments,
+        null,
+        seal);
+  }
 
   /**
    * The days priced by one version: its lines, and the discount and tax on their sum (each rounded

@@ -27,6 +27,12 @@ public final class BillJson {
     root.put("month", bill.month().toString());
     root.put("currency", bill.currency().getCurrencyCode());
     root.put("preliminary", bill.preliminary());
+    // Until its month closes a bill can still change (late data, imports): preliminary.
+    root.put("status", bill.closing() != null ? "final" : "preliminary");
+    if (bill.closing() != null) {
+      root.put("closedAt", bill.closing().closedAt().toString());
+      root.put("sha256", bill.closing().sha256());
+    }
     ArrayNode lines = root.putArray("lines");
     for (BillLine l : bill.lines()) {
       ObjectNode line = lines.addObject();

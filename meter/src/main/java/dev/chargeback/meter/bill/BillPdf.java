@@ -161,7 +161,12 @@ public final class BillPdf {
       left.addElement(new Paragraph(organisation, f(10, true, MUTED)));
     }
     left.addElement(new Paragraph(title(bill), f(20, true, INK)));
-    if (bill.preliminary()) {
+    if (bill.closing() != null) {
+      left.addElement(
+          new Paragraph(
+              "FINAL: closed " + bill.closing().closedAt() + ", SHA-256 " + bill.closing().sha256(),
+              f(7, false, MUTED)));
+    } else if (bill.preliminary()) {
       left.addElement(
           new Paragraph(
               "PRELIMINARY: month to date, final after " + bill.month().atEndOfMonth(),

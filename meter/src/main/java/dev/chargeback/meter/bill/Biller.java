@@ -100,6 +100,15 @@ public final class Biller {
    * @param context whether to add the previous month's total (a bill of its own)
    */
   private Bill bill(String namespace, YearMonth month, boolean context) {
+    if (MonthClose.isClosed(store, month)) {
+      Bill closed = MonthClose.finalBill(store, namespace, month);
+      if (closed == null) {
+        throw new BillException(
+            BillException.Kind.NOT_FOUND,
+            "no usage of namespace " + namespace + " was metered in " + month);
+      }
+      return closed;
+    }
     BillingCalendar calendar = store.calendar();
     LocalDate today = LocalDate.ofInstant(clock.instant(), calendar.zone());
     if (month.isAfter(YearMonth.from(today))) {
@@ -147,7 +156,8 @@ public final class Biller {
         store.labels().at(namespace, month),
         context ? previousTotal(namespace, month) : null,
         priced.segments(),
-        preliminary ? forecast(namespace, month, quantities.daily(), total, minor) : null);
+        preliminary ? forecast(namespace, month, quantities.daily(), total, minor) : null,
+        null);
   }
 
   /**

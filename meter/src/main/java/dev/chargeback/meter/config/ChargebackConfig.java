@@ -123,8 +123,9 @@ public record ChargebackConfig(
 
   /**
    * @param timeZone billing periods are calendar months in this zone, fixed at first start
+   * @param closeAfter how long after its end a month closes (its bills become final)
    */
-  public record Billing(String timeZone) {
+  public record Billing(String timeZone, Duration closeAfter) {
     public ZoneId zone() {
       try {
         return ZoneId.of(timeZone);
@@ -185,6 +186,7 @@ public record ChargebackConfig(
     requirePositive("retention.hourly", retention.hourly());
     requirePositive("retention.daily", retention.daily());
     billing.zone();
+    requirePositive("billing.closeAfter", billing.closeAfter());
     if (limits.maxLineBytes() < 64) {
       throw new ConfigException("config key 'limits.maxLineBytes': must be at least 64");
     }

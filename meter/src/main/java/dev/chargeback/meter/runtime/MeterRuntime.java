@@ -1,5 +1,6 @@
 package dev.chargeback.meter.runtime;
 
+import dev.chargeback.meter.bill.MonthClose;
 import dev.chargeback.meter.config.ChargebackConfig;
 import dev.chargeback.meter.discovery.ApiServerTransport;
 import dev.chargeback.meter.discovery.KubeletCredentials;
@@ -62,6 +63,8 @@ public final class MeterRuntime implements AutoCloseable {
   static final String RETENTION = "retention";
 
   static final String PROMETHEUS_SOURCE = "prometheus-source";
+
+  static final String MONTH_CLOSE = "month-close";
 
   /** How often retention (and the monthly namespace labels) runs. */
   static final Duration RETENTION_EVERY = Duration.ofHours(1);
@@ -128,6 +131,11 @@ public final class MeterRuntime implements AutoCloseable {
     return priceBook;
   }
 
+  /** Closes the months whose time has come (their bills become final); returns those closed. */
+  public List<YearMonth> closeMonths() {
+    return new MonthClose(store, priceBook, config.billing().closeAfter(), clock).run();
+  }
+
   /** Each granularity's retention, from the configuration. */
   public static Map<Granularity, Duration> retention(ChargebackConfig c) {
     return Map.of(
@@ -179,6 +187,13 @@ public final class MeterRuntime implements AutoCloseable {
               namespaceLabels.forEach((ns, labels) -> store.labels().record(ns, month, labels));
               meter.expire(clock.millis(), retention, RollupStore.EXPIRY_SERIES_PER_RUN);
             },
+            this::countFailure));
+    tasks.add(
+        new PeriodicTask(
+            MONTH_CLOSE,
+            Duration.ZERO,
+            Duration.ofMinutes(10),
+            this::closeMonths,
             this::countFailure));
     if (!config.prometheus().url().isBlank()) {
       startPrometheusSource();

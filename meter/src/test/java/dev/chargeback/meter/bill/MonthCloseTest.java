@@ -1,0 +1,112 @@
+package dev.chargeback.meter.bill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chargeback.meter.price.PriceBook;
+import dev.chargeback.meter.price.PriceBookLoader;
+import dev.chargeback.meter.rollup.Ingest;
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.Usage;
+import dev.chargeback.meter.store.MemoryKeyValueStore;
+import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.time.BillingCalendar;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A closed month's bills are final: late data and a reprice change nothing in them. */
+class MonthCloseTest {
+  private static final String BOOK =
+      """
+      currency: KRW
+      versions:
+        - effectiveFrom: "2026-01-01"
+          prices: {cpuCoreHour: 45, memoryGibHour: 6, networkReceiveGib: 0, networkTransmitGib: 150, storageGibHour: 0.2}
+          taxRate: 0.10
+      """;
+  private static final String REPRICED = BOOK.replace("cpuCoreHour: 45", "cpuCoreHour: 90");
+  private static final YearMonth OCTOBER = YearMonth.of(2026, 10);
+
+  private final BillingCalendar seoul = new BillingCalendar(ZoneId.of("Asia/Seoul"));
+  private final MemoryKeyValueStore kv = new MemoryKeyValueStore();
+  private final RollupStore store = new RollupStore(kv, seoul);
+  private final PriceBook book = PriceBookLoader.parse(BOOK, "test");
+
+  private void meter(LocalDate from, LocalDate to, double cores) {
+    List<Usage> usages = new ArrayList<>();
+    for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+      long start = seoul.startOf(d) * 1000;
+      usages.add(
+          new Usage(
+              "team-a",
+              "Deployment/api",
+              "",
+              Resource.CPU,
+              start,
+              start + 86_400_000L,
+              cores * 86400));
+    }
+    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+  }
+
+  private MonthClose close(String now) {
+    return new MonthClose(
+        store, book, Duration.ofHours(72), InstantSource.fixed(Instant.parse(now)));
+  }
+
+  private static String json(Bill bill) {
+    return new String(BillJson.render(bill), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aMonthClosesOnceAfterItsDelayAndItsBillsNeverChange() {
+    meter(LocalDate.of(2026, 10, 1), LocalDate.of(2026, 11, 2), 2);
+    // October ends at 2026-10-31T15:00Z in Seoul; it closes 72 h later.
+    assertThat(close("2026-11-03T14:59:59Z").run()).isEmpty();
+    assertThat(close("2026-11-03T15:00:00Z").run()).containsExactly(OCTOBER);
+    assertThat(close("2026-11-04T00:00:00Z").run()).isEmpty();
+
+    Bill closed =
+        new Biller(store, book, InstantSource.fixed(Instant.parse("2026-11-05T00:00:00Z")))
+            .bill("team-a", OCTOBER);
+    assertThat(closed.closing().closedAt()).isEqualTo(Instant.parse("2026-11-03T15:00:00Z"));
+    assertThat(closed.closing().sha256()).hasSize(64);
+    assertThat(closed.issueDate()).isEqualTo(LocalDate.of(2026, 11, 4));
+    assertThat(closed.preliminary()).isFalse();
+    // 31 days × 48 core-h × 45 = 66960, +10 % tax.
+    assertThat(closed.total()).isEqualByComparingTo("73656");
+    String finalJson = json(closed);
+    assertThat(finalJson).contains("\"status\" : \"final\"").contains(closed.closing().sha256());
+
+    // Late usage counted into October, then a reprice: the final bill stays byte for byte.
+    meter(LocalDate.of(2026, 10, 10), LocalDate.of(2026, 10, 12), 1);
+    long[] october = seoul.month(OCTOBER);
+    assertThat(
+            store.sum(
+                dev.chargeback.meter.time.Granularity.DAY,
+                dev.chargeback.meter.rollup.RollupKey.namespace("team-a", Resource.CPU),
+                october[0],
+                october[1]))
+        .isEqualTo(31 * 2 * 86400.0 + 3 * 86400.0);
+    Biller repriced =
+        new Biller(
+            new RollupStore(kv, seoul),
+            PriceBookLoader.parse(REPRICED, "test"),
+            InstantSource.fixed(Instant.parse("2026-12-01T00:00:00Z")));
+    assertThat(json(repriced.bill("team-a", OCTOBER))).isEqualTo(finalJson);
+    // November's bill compares itself with October's final total.
+    assertThat(repriced.bill("team-a", YearMonth.of(2026, 11)).previousTotal())
+        .isEqualByComparingTo("73656");
+    // A namespace with no final bill in a closed month has none.
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> repriced.bill("team-b", OCTOBER))
+        .isInstanceOf(BillException.class);
+  }
+}

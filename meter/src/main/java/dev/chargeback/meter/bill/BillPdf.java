@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.DecimalFormat;
@@ -12,9 +13,14 @@ import java.text.DecimalFormatSymbols;
 import java.time.format.DateTimeFormatter;
 import java.time.format.TextStyle;
 import java.util.ArrayList;
+import java.util.Calendar;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TimeZone;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.openpdf.text.Document;
 import org.openpdf.text.DocumentException;
 import org.openpdf.text.Element;
@@ -26,6 +32,8 @@ import org.openpdf.text.Phrase;
 import org.openpdf.text.Rectangle;
 import org.openpdf.text.pdf.BaseFont;
 import org.openpdf.text.pdf.PdfContentByte;
+import org.openpdf.text.pdf.PdfDate;
+import org.openpdf.text.pdf.PdfName;
 import org.openpdf.text.pdf.PdfPCell;
 import org.openpdf.text.pdf.PdfPTable;
 import org.openpdf.text.pdf.PdfWriter;
@@ -125,6 +133,12 @@ public final class BillPdf {
       doc.addTitle(title(bill));
       doc.addCreator("chargeback");
       doc.open();
+      if (bill.closing() != null) {
+        // A final bill renders the same bytes every time: dated at its close.
+        Calendar closed = Calendar.getInstance(TimeZone.getTimeZone("UTC"));
+        closed.setTimeInMillis(bill.closing().closedAt().toEpochMilli());
+        writer.getInfo().put(PdfName.CREATIONDATE, new PdfDate(closed));
+      }
       header(doc, bill);
       lineItems(doc, bill);
       charts(doc, writer, bill);
@@ -136,8 +150,54 @@ public final class BillPdf {
       throw new IllegalStateException(
           "cannot render the bill of " + bill.namespace() + ": " + e.getMessage(), e);
     }
-    return out.toByteArray();
+    byte[] pdf = out.toByteArray();
+    return bill.closing() == null ? pdf : reproducible(pdf, bill.closing().sha256());
   }
+
+  /**
+   * The final bill's PDF made reproducible, byte for byte: the trailer's file identifier and the
+   * font subsets' tags (random at each rendering) are replaced by ones derived from the bill's
+   * hash, of the same length, so no offset moves.
+   */
+  static byte[] reproducible(byte[] pdf, String sha256) {
+    String text = new String(pdf, StandardCharsets.ISO_8859_1);
+    byte[] out = pdf.clone();
+    int at = text.lastIndexOf("/ID [<");
+    if (at >= 0) {
+      int pos = at + "/ID [".length();
+      for (int part = 0; part < 2; part++) {
+        int open = text.indexOf('<', pos);
+        int close = text.indexOf('>', open);
+        for (int i = open + 1, j = 0; i < close; i++, j++) {
+          out[i] = (byte) sha256.charAt(j % sha256.length());
+        }
+        pos = close + 1;
+      }
+    }
+    Map<String, String> tags = new LinkedHashMap<>();
+    Matcher m = SUBSET_TAG.matcher(text);
+    while (m.find()) {
+      String tag =
+          tags.computeIfAbsent(
+              m.group(2),
+              t -> {
+                StringBuilder b = new StringBuilder();
+                for (int i = 0; i < 6; i++) {
+                  b.append(
+                      (char)
+                          ('A' + (Character.digit(sha256.charAt(i), 16) + 7 * tags.size()) % 26));
+                }
+                return b.toString();
+              });
+      for (int i = 0; i < 6; i++) {
+        out[m.start(2) + i] = (byte) tag.charAt(i);
+      }
+    }
+    return out;
+  }
+
+  /** A font subset's name in a font dictionary: six capitals and a plus. */
+  private static final Pattern SUBSET_TAG = Pattern.compile("/(BaseFont|FontName)/([A-Z]{6})\\+");
 
   static String title(Bill bill) {
     return bill.month().getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH)

@@ -11,6 +11,8 @@ import dev.chargeback.meter.store.MemoryKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -21,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A closed month's bills are final: late data and a reprice change nothing in them. */
 class MonthCloseTest {
@@ -66,8 +69,10 @@ class MonthCloseTest {
     return new String(BillJson.render(bill), StandardCharsets.UTF_8);
   }
 
+  @TempDir Path dir;
+
   @Test
-  void aMonthClosesOnceAfterItsDelayAndItsBillsNeverChange() {
+  void aMonthClosesOnceAfterItsDelayAndItsBillsNeverChange() throws Exception {
     meter(LocalDate.of(2026, 10, 1), LocalDate.of(2026, 11, 2), 2);
     // October ends at 2026-10-31T15:00Z in Seoul; it closes 72 h later.
     assertThat(close("2026-11-03T14:59:59Z").run()).isEmpty();
@@ -102,6 +107,21 @@ class MonthCloseTest {
             PriceBookLoader.parse(REPRICED, "test"),
             InstantSource.fixed(Instant.parse("2026-12-01T00:00:00Z")));
     assertThat(json(repriced.bill("team-a", OCTOBER))).isEqualTo(finalJson);
+    // Its PDF is the same bytes at every rendering (an open month's carries the time it ran).
+    BillPdf pdf = new BillPdf(BillPdf.Style.DEFAULT);
+    byte[] once = pdf.render(repriced.bill("team-a", OCTOBER));
+    byte[] twice = pdf.render(closed);
+    assertThat(twice).isEqualTo(once);
+    // Still a well-formed PDF after its identifier and font tags were made reproducible.
+    Path file = dir.resolve("final.pdf");
+    Files.write(file, once);
+    Process text =
+        new ProcessBuilder("pdftotext", file.toString(), "-").redirectErrorStream(true).start();
+    String printed = new String(text.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(text.waitFor()).isZero();
+    assertThat(printed).contains("FINAL: closed 2026-11-03T15:00:00Z").doesNotContain("Error");
+    assertThat(new String(once, StandardCharsets.ISO_8859_1))
+        .contains("/ID [<" + closed.closing().sha256().substring(0, 32));
     // November's bill compares itself with October's final total.
     assertThat(repriced.bill("team-a", YearMonth.of(2026, 11)).previousTotal())
         .isEqualByComparingTo("73656");

@@ -1,6 +1,7 @@
 package dev.chargeback.meter.config;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
@@ -252,8 +253,14 @@ public final class ConfigLoader {
   private static final class DurationReader extends JsonDeserializer<Duration> {
     @Override
     public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-      String key = p.getParsingContext().getCurrentName();
-      return Durations.parse(key == null ? "?" : key, p.getValueAsString(""));
+      // The key's whole path (billing.closeAfter, retention.hourly), as errors name keys.
+      StringBuilder key = new StringBuilder();
+      for (JsonStreamContext c = p.getParsingContext(); c != null; c = c.getParent()) {
+        if (c.getCurrentName() != null) {
+          key.insert(0, key.isEmpty() ? c.getCurrentName() : c.getCurrentName() + ".");
+        }
+      }
+      return Durations.parse(key.isEmpty() ? "?" : key.toString(), p.getValueAsString(""));
     }
   }
 }

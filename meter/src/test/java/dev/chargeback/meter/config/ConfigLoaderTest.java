@@ -109,6 +109,12 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> load(Map.of(), "--scrape-interval", "soon"))
         .hasMessageContaining("config key 'scrapeInterval'")
         .hasMessageContaining("not a duration");
+    // A nested duration is named by its whole path.
+    assertThatThrownBy(() -> load(Map.of(), "--billing.close-after", "3x"))
+        .hasMessageContaining("config key 'billing.closeAfter'")
+        .hasMessageContaining("unknown unit");
+    assertThatThrownBy(() -> load(Map.of(), "--billing.close-after", "0s"))
+        .hasMessage("config key 'billing.closeAfter': must be a positive duration");
     assertThatThrownBy(() -> load(Map.of(), "--billing.time-zone", "Mars/Olympus"))
         .hasMessage("config key 'billing.timeZone': unknown time zone 'Mars/Olympus'");
     assertThatThrownBy(() -> load(Map.of(), "--limits.max-labels", "many"))

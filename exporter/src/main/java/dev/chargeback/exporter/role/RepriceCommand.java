@@ -2,6 +2,7 @@ package dev.chargeback.exporter.role;
 
 import dev.chargeback.meter.bill.BillException;
 import dev.chargeback.meter.bill.Biller;
+import dev.chargeback.meter.bill.MonthClose;
 import dev.chargeback.meter.config.ChargebackConfig;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceHistory;
@@ -41,7 +42,17 @@ public final class RepriceCommand {
       changes.forEach(line -> out.println("  " + line));
       Biller after = new Biller(store, book, InstantSource.system());
       YearMonth now = after.currentMonth();
+      List<YearMonth> closed = MonthClose.closedMonths(store);
+      if (!closed.isEmpty()) {
+        out.println(
+            "closed months keep their final bills: "
+                + closed
+                + " (a change to a closed month is not billed as a correction yet)");
+      }
       for (YearMonth month : List.of(now.minusMonths(1), now)) {
+        if (closed.contains(month)) {
+          continue;
+        }
         Map<String, String> totals = new LinkedHashMap<>();
         for (String ns : after.namespaces()) {
           try {

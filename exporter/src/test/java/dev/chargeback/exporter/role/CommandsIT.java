@@ -154,6 +154,13 @@ class CommandsIT {
     assertThat(Files.readString(finalBill))
         .contains("\"status\" : \"final\"")
         .containsPattern("\"sha256\" : \"[0-9a-f]{64}\"");
+    // A reprice says the closed month keeps its final bills, and leaves them so.
+    Result reprice = run(60, "reprice", "--data", data, "--prices", prices("r.yaml", "99"));
+    assertThat(reprice.exit()).isZero();
+    assertThat(reprice.output()).contains("closed months keep their final bills: [" + closed);
+    Path again = dir.resolve("final-again.json");
+    run(60, "bill", "--data", data, "--ns", "team-a", "--month", closed, "-o", again.toString());
+    assertThat(Files.readString(again)).isEqualTo(Files.readString(finalBill));
     Path out = dir.resolve("team-a.json");
     Result bill = run(60, "bill", "--data", data, "--ns", "team-a", "-o", out.toString());
     assertThat(bill.exit()).isZero();

@@ -99,6 +99,11 @@ public final class MonthClose {
     LOG.info("closed {}: {} final bill(s), as of {}", m, bills.size(), closes);
   }
 
+  /** The closed months, oldest first. */
+  public static List<YearMonth> closedMonths(RollupStore store) {
+    return store.meta().texts(CLOSED).keySet().stream().map(YearMonth::parse).sorted().toList();
+  }
+
   /** Whether {@code m}'s bills are final. */
   public static boolean isClosed(RollupStore store, YearMonth m) {
     return store.meta().text(CLOSED + m) != null;

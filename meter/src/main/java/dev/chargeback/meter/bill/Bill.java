@@ -24,6 +24,8 @@ import java.util.Map;
  * @param labels the namespace's chosen labels in that month (e.g. team, cost-center)
  * @param previousTotal the previous month's total, or null when the namespace had no bill then
  * @param segments the lines per price version, with that version's discount and tax
+ * @param corrections changes to closed months' final bills since they closed, billed here; the
+ *     total includes them
  * @param forecast a preliminary bill's month-end forecast; null on a final bill
  * @param closing when the month closed and the final bill's content hash; null until then
  */
@@ -49,8 +51,21 @@ public record Bill(
     Map<String, String> labels,
     BigDecimal previousTotal,
     List<Segment> segments,
+    List<Correction> corrections,
     Forecast forecast,
     Closing closing) {
+
+  public Bill {
+    // A final bill stored before corrections existed has none.
+    corrections = corrections == null ? List.of() : corrections;
+  }
+
+  /**
+   * A change to a closed month, billed on a later bill: {@code item} is a resource's code, {@code
+   * discount} or {@code tax}; the amounts of one month's corrections add up to how much that
+   * month's bill would now differ from its final bill (and earlier corrections).
+   */
+  public record Correction(YearMonth month, String item, BigDecimal amount) {}
 
   /**
    * A final bill's seal: the month closed at {@code closedAt}; {@code sha256} is the hash of the
@@ -82,6 +97,7 @@ public record Bill(
         labels,
         previousTotal,
         segments,
+        corrections,
         null,
         seal);
   }

@@ -47,6 +47,20 @@ public final class BillCsv {
           bill.currency().getCurrencyCode(),
           text(labels.toString()));
     }
+    for (Bill.Correction c : bill.corrections()) {
+      row(
+          out,
+          text(bill.namespace()),
+          bill.month().toString(),
+          text(c.item()),
+          "correction for " + c.month(),
+          "",
+          "",
+          "",
+          c.amount().toPlainString(),
+          bill.currency().getCurrencyCode(),
+          text(labels.toString()));
+    }
   }
 
   static void row(StringBuilder out, String... cells) {

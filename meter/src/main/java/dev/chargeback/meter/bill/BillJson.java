@@ -46,6 +46,14 @@ public final class BillJson {
     root.put("subtotal", bill.subtotal().toPlainString());
     root.put("discount", bill.discount().toPlainString());
     root.put("tax", bill.tax().toPlainString());
+    ArrayNode corrections = root.putArray("corrections");
+    for (Bill.Correction c : bill.corrections()) {
+      corrections
+          .addObject()
+          .put("month", c.month().toString())
+          .put("item", c.item())
+          .put("amount", c.amount().toPlainString());
+    }
     root.put("total", bill.total().toPlainString());
     if (bill.previousTotal() != null) {
       root.put("previousTotal", bill.previousTotal().toPlainString());

@@ -300,6 +300,9 @@ public final class BillPdf {
       total(t, "Discount", "-" + number(bill.discount()), false);
     }
     total(t, "Tax", number(bill.tax()), false);
+    for (Bill.Correction c : bill.corrections()) {
+      total(t, "Correction for " + c.month() + ": " + c.item(), number(c.amount()), false);
+    }
     total(t, "Total (" + code + ")", number(bill.total()), true);
     doc.add(t);
     if (bill.previousTotal() != null) {

@@ -93,14 +93,17 @@ public final class Biller {
    * @throws BillException NOT_FOUND when the namespace was never metered, or not in that month
    */
   public Bill bill(String namespace, YearMonth month) {
-    return bill(namespace, month, true);
+    return bill(namespace, month, true, true, false);
   }
 
   /**
-   * @param context whether to add the previous month's total (a bill of its own)
+   * @param previous whether to add the previous month's total
+   * @param correct whether to bill corrections to closed months
+   * @param live compute a closed month's bill anew instead of serving its final one
    */
-  private Bill bill(String namespace, YearMonth month, boolean context) {
-    if (MonthClose.isClosed(store, month)) {
+  private Bill bill(
+      String namespace, YearMonth month, boolean previous, boolean correct, boolean live) {
+    if (!live && MonthClose.isClosed(store, month)) {
       Bill closed = MonthClose.finalBill(store, namespace, month);
       if (closed == null) {
         throw new BillException(
@@ -132,7 +135,17 @@ public final class Biller {
     Quantities quantities = quantities(usage, first, last);
     int minor = Math.max(0, book.currency().getDefaultFractionDigits());
     Priced priced = price(namespace, quantities.perVersion(), minor);
-    BigDecimal total = priced.subtotal().subtract(priced.discount()).add(priced.tax());
+    List<Bill.Correction> corrections =
+        correct ? corrections(namespace, month) : List.<Bill.Correction>of();
+    BigDecimal total =
+        priced
+            .subtotal()
+            .subtract(priced.discount())
+            .add(priced.tax())
+            .add(
+                corrections.stream()
+                    .map(Bill.Correction::amount)
+                    .reduce(zero(minor), BigDecimal::add));
     boolean preliminary = !last.equals(month.atEndOfMonth()) || !today.isAfter(last);
     return new Bill(
         namespace,
@@ -154,8 +167,9 @@ public final class Biller {
         notes(usage, quantities),
         List.copyOf(quantities.perVersion().keySet()),
         store.labels().at(namespace, month),
-        context ? previousTotal(namespace, month) : null,
+        previous ? previousTotal(namespace, month) : null,
         priced.segments(),
+        corrections,
         preliminary ? forecast(namespace, month, quantities.daily(), total, minor) : null,
         null);
   }
@@ -178,10 +192,70 @@ public final class Biller {
     return out;
   }
 
+  /** How many closed months before a bill's month are checked for corrections. */
+  static final int CORRECTION_MONTHS = 3;
+
+  /**
+   * What changed in the closed months before {@code month} (up to {@value #CORRECTION_MONTHS})
+   * since they closed, less what later final bills already corrected: per resource, discount and
+   * tax, each month's bill computed anew against its final bill.
+   */
+  private List<Bill.Correction> corrections(String namespace, YearMonth month) {
+    List<Bill.Correction> out = new ArrayList<>();
+    for (int back = CORRECTION_MONTHS; back >= 1; back--) {
+      YearMonth closed = month.minusMonths(back);
+      if (!MonthClose.isClosed(store, closed)) {
+        continue;
+      }
+      Map<String, BigDecimal> diff = new LinkedHashMap<>();
+      items(diff, MonthClose.finalBill(store, namespace, closed), -1);
+      try {
+        items(diff, bill(namespace, closed, false, false, true), 1);
+      } catch (BillException e) {
+        // Nothing metered in that month now: all of its final bill is corrected away.
+      }
+      for (YearMonth later = closed.plusMonths(1);
+          later.isBefore(month);
+          later = later.plusMonths(1)) {
+        Bill billed =
+            MonthClose.isClosed(store, later)
+                ? MonthClose.finalBill(store, namespace, later)
+                : null;
+        if (billed != null) {
+          for (Bill.Correction c : billed.corrections()) {
+            if (c.month().equals(closed)) {
+              diff.merge(c.item(), c.amount().negate(), BigDecimal::add);
+            }
+          }
+        }
+      }
+      diff.forEach(
+          (item, amount) -> {
+            if (amount.signum() != 0) {
+              out.add(new Bill.Correction(closed, item, amount));
+            }
+          });
+    }
+    return List.copyOf(out);
+  }
+
+  /** Adds a bill's amounts, signed as they make its total: per resource, discount, tax. */
+  private static void items(Map<String, BigDecimal> into, Bill bill, int sign) {
+    if (bill == null) {
+      return;
+    }
+    BigDecimal s = BigDecimal.valueOf(sign);
+    for (BillLine l : bill.lines()) {
+      into.merge(l.resource().code, l.amount().multiply(s), BigDecimal::add);
+    }
+    into.merge("discount", bill.discount().negate().multiply(s), BigDecimal::add);
+    into.merge("tax", bill.tax().multiply(s), BigDecimal::add);
+  }
+
   /** The previous month's total, or null when the namespace had no usage then. */
   private BigDecimal previousTotal(String namespace, YearMonth month) {
     try {
-      return bill(namespace, month.minusMonths(1), false).total();
+      return bill(namespace, month.minusMonths(1), false, true, false).total();
     } catch (BillException e) {
       return null;
     }

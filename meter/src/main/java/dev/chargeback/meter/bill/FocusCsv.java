@@ -109,6 +109,31 @@ public final class FocusCsv {
       for (Bill.Segment s : bill.segments()) {
         segment(s);
       }
+      // Changes to previously invoiced (closed) months: adjustments of class Correction, over the
+      // corrected month.
+      for (Bill.Correction c : bill.corrections()) {
+        String amount = c.amount().toPlainString();
+        row(
+            c.amount(),
+            "Adjustment",
+            "Correction",
+            "Correction for " + c.month() + ": " + c.item() + " of namespace " + bill.namespace(),
+            c.month().atDay(1),
+            c.month().atEndOfMonth(),
+            "",
+            "",
+            amount,
+            "",
+            amount,
+            "",
+            switch (c.item()) {
+              case "network_receive", "network_transmit" -> "Networking";
+              case "storage" -> "Storage";
+              case "discount", "tax" -> "Other";
+              default -> "Compute";
+            },
+            "correction:" + c.item());
+      }
     }
 
     /** One usage row: a line's share of one day. */
@@ -159,6 +184,7 @@ public final class FocusCsv {
         row(
             billed,
             "Usage",
+            "",
             r.title + " of namespace " + bill.namespace() + " on " + u.day(),
             u.day(),
             u.day(),
@@ -176,6 +202,7 @@ public final class FocusCsv {
         row(
             s.tax(),
             "Tax",
+            "",
             "Tax "
                 + rate.movePointRight(2).stripTrailingZeros().toPlainString()
                 + "% on namespace "
@@ -196,6 +223,7 @@ public final class FocusCsv {
     private void row(
         BigDecimal billed,
         String category,
+        String chargeClass,
         String description,
         LocalDate from,
         LocalDate to,
@@ -218,9 +246,9 @@ public final class FocusCsv {
           time(bill.month().plusMonths(1).atDay(1)),
           time(bill.month().atDay(1)),
           category,
-          "",
+          chargeClass,
           description,
-          "Usage-Based",
+          chargeClass.isEmpty() ? "Usage-Based" : "One-Time",
           time(to.plusDays(1)),
           time(from),
           quantity,

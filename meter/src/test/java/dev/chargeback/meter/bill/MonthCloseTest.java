@@ -10,6 +10,7 @@ import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.store.MemoryKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,6 +126,44 @@ class MonthCloseTest {
     // November's bill compares itself with October's final total.
     assertThat(repriced.bill("team-a", YearMonth.of(2026, 11)).previousTotal())
         .isEqualByComparingTo("73656");
+    // What changed in October is billed on November's bill as corrections: 1560 core-h at the
+    // new 90 (140400) against 1488 at 45 (66960), and the 10 % tax on the difference.
+    Bill november = repriced.bill("team-a", YearMonth.of(2026, 11));
+    assertThat(november.corrections())
+        .extracting(c -> c.month() + " " + c.item() + " " + c.amount().toPlainString())
+        .containsExactly("2026-10 cpu 73440", "2026-10 tax 7344");
+    // November's own two days (96 core-h at 90, +10 %) plus the corrections.
+    assertThat(november.total()).isEqualByComparingTo("90288");
+    BigDecimal focusSum =
+        new String(FocusCsv.render(List.of(november), seoul, "x"), StandardCharsets.UTF_8)
+            .lines()
+            .skip(1)
+            .map(l -> new BigDecimal(l.substring(0, l.indexOf(','))))
+            .reduce(BigDecimal.ZERO, BigDecimal::add);
+    assertThat(focusSum).isEqualByComparingTo(november.total());
+    assertThat(new String(FocusCsv.render(List.of(november), seoul, "x"), StandardCharsets.UTF_8))
+        .contains(",Adjustment,Correction,Correction for 2026-10: cpu");
+
+    // November closes with its corrections; December corrects only what changed after that.
+    new MonthClose(
+            new RollupStore(kv, seoul),
+            PriceBookLoader.parse(REPRICED, "test"),
+            Duration.ofHours(72),
+            InstantSource.fixed(Instant.parse("2026-12-03T15:00:00Z")))
+        .run();
+    meter(LocalDate.of(2026, 12, 1), LocalDate.of(2026, 12, 4), 2);
+    Biller december =
+        new Biller(
+            new RollupStore(kv, seoul),
+            PriceBookLoader.parse(REPRICED, "test"),
+            InstantSource.fixed(Instant.parse("2026-12-05T00:00:00Z")));
+    assertThat(december.bill("team-a", YearMonth.of(2026, 11)).corrections()).hasSize(2);
+    assertThat(december.bill("team-a", YearMonth.of(2026, 12)).corrections()).isEmpty();
+    meter(LocalDate.of(2026, 10, 20), LocalDate.of(2026, 10, 20), 1);
+    assertThat(december.bill("team-a", YearMonth.of(2026, 12)).corrections())
+        .extracting(c -> c.month() + " " + c.item() + " " + c.amount().toPlainString())
+        .containsExactly("2026-10 cpu 2160", "2026-10 tax 216");
+
     // A namespace with no final bill in a closed month has none.
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> repriced.bill("team-b", OCTOBER))
         .isInstanceOf(BillException.class);

@@ -39,6 +39,7 @@ public final class Main {
         bills       every namespace's bill: [--month YYYY-MM] [-o FILE] [--format csv|zip]
         export      export focus [--month YYYY-MM] [--ns NS] [-o FILE]: a FOCUS 1.2 CSV
         reprice     change prices already in force (--prices FILE), on a stopped meter's data
+                    [--correct-closed true: bill the change to closed months as corrections]
         import      history from an OpenMetrics file or a Prometheus-compatible API (import --help)
         backup      a consistent copy of the store: --to DIR (through the running meter, if any)
         restore     a backup as the data directory of a stopped meter: --from DIR --data DIR
@@ -77,9 +78,9 @@ public final class Main {
     COMMANDS.put(
         "reprice",
         new Once(
-            Set.of(),
+            RepriceCommand.FLAGS,
             (c, f, out) -> {
-              RepriceCommand.run(c, out);
+              RepriceCommand.run(c, f, out);
               return 0;
             }));
     COMMANDS.put("import", new Once(ImportCommand.FLAGS, ImportCommand::run));

@@ -4,6 +4,7 @@ import dev.chargeback.meter.bill.BillException;
 import dev.chargeback.meter.bill.Biller;
 import dev.chargeback.meter.bill.MonthClose;
 import dev.chargeback.meter.config.ChargebackConfig;
+import dev.chargeback.meter.config.ConfigException;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceHistory;
 import dev.chargeback.meter.store.RocksKeyValueStore;
@@ -11,12 +12,14 @@ import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code chargeback reprice --prices FILE}: the explicit way to change prices already in force. It
@@ -24,9 +27,16 @@ import java.util.Map;
  * meter accepts it. It writes, so it runs while the meter is stopped.
  */
 public final class RepriceCommand {
+  /** Its own flag: {@code --correct-closed true} bills the change to closed months too. */
+  public static final Set<String> FLAGS = Set.of("correct-closed");
+
   private RepriceCommand() {}
 
-  public static void run(ChargebackConfig c, PrintStream out) {
+  public static void run(ChargebackConfig c, Map<String, String> flags, PrintStream out) {
+    String correct = flags.getOrDefault("correct-closed", "false");
+    if (!correct.equals("true") && !correct.equals("false")) {
+      throw new ConfigException("--correct-closed must be true or false");
+    }
     BillingCalendar calendar = new BillingCalendar(c.billing().zone());
     try (RollupStore store =
         new RollupStore(RocksKeyValueStore.openPrimary(Path.of(c.data()), true), calendar)) {
@@ -43,11 +53,19 @@ public final class RepriceCommand {
       Biller after = new Biller(store, book, InstantSource.system());
       YearMonth now = after.currentMonth();
       List<YearMonth> closed = MonthClose.closedMonths(store);
-      if (!closed.isEmpty()) {
+      if (!closed.isEmpty() && correct.equals("true")) {
+        for (YearMonth m : closed) {
+          MonthClose.correctPrices(store, m, Instant.now());
+        }
         out.println(
-            "closed months keep their final bills: "
+            "closed months keep their final bills; the new prices are billed as corrections to "
                 + closed
-                + " (a change to a closed month is not billed as a correction yet)");
+                + " on the next open bill");
+      } else if (!closed.isEmpty()) {
+        out.println(
+            "closed months keep their final bills and prices: "
+                + closed
+                + " (--correct-closed true bills the new prices as corrections on the next bill)");
       }
       for (YearMonth month : List.of(now.minusMonths(1), now)) {
         if (closed.contains(month)) {

@@ -155,12 +155,27 @@ class CommandsIT {
         .contains("\"status\" : \"final\"")
         .containsPattern("\"sha256\" : \"[0-9a-f]{64}\"");
     // A reprice says the closed month keeps its final bills, and leaves them so.
-    Result reprice = run(60, "reprice", "--data", data, "--prices", prices("r.yaml", "99"));
+    String newPrices = prices("r.yaml", "99");
+    Result reprice = run(60, "reprice", "--data", data, "--prices", newPrices);
     assertThat(reprice.exit()).isZero();
-    assertThat(reprice.output()).contains("closed months keep their final bills: [" + closed);
+    assertThat(reprice.output())
+        .contains("closed months keep their final bills and prices: [" + closed);
     Path again = dir.resolve("final-again.json");
     run(60, "bill", "--data", data, "--ns", "team-a", "--month", closed, "-o", again.toString());
     assertThat(Files.readString(again)).isEqualTo(Files.readString(finalBill));
+    // Without --correct-closed the open bill corrects nothing; with it, the new prices are billed
+    // as corrections to the closed month (this month's bill looks back three months).
+    Path open = dir.resolve("open.json");
+    run(60, "bill", "--data", data, "--ns", "team-a", "--prices", newPrices, "-o", open.toString());
+    assertThat(Files.readString(open)).contains("\"corrections\" : [ ]");
+    String repriced = prices("r2.yaml", "98");
+    Result correcting =
+        run(60, "reprice", "--data", data, "--prices", repriced, "--correct-closed", "true");
+    assertThat(correcting.output()).contains("billed as corrections to [" + closed);
+    run(60, "bill", "--data", data, "--ns", "team-a", "--prices", repriced, "-o", open.toString());
+    assertThat(Files.readString(open))
+        .contains("\"month\" : \"" + closed + "\"")
+        .contains("\"item\" : \"cpu\"");
     Path out = dir.resolve("team-a.json");
     Result bill = run(60, "bill", "--data", data, "--ns", "team-a", "-o", out.toString());
     assertThat(bill.exit()).isZero();

@@ -198,7 +198,8 @@ public final class Biller {
   /**
    * What changed in the closed months before {@code month} (up to {@value #CORRECTION_MONTHS})
    * since they closed, less what later final bills already corrected: per resource, discount and
-   * tax, each month's bill computed anew against its final bill.
+   * tax, each month's bill computed anew (at the prices it closed with, unless {@code reprice
+   * --correct-closed} said otherwise) against its final bill.
    */
   private List<Bill.Correction> corrections(String namespace, YearMonth month) {
     List<Bill.Correction> out = new ArrayList<>();
@@ -208,9 +209,16 @@ public final class Biller {
         continue;
       }
       Map<String, BigDecimal> diff = new LinkedHashMap<>();
-      items(diff, MonthClose.finalBill(store, namespace, closed), -1);
+      Bill billedThen = MonthClose.finalBill(store, namespace, closed);
+      items(diff, billedThen, -1);
+      // Priced as it was at the close, unless a reprice was told to correct closed months.
+      PriceBook prices =
+          billedThen == null || MonthClose.repriced(store, closed)
+              ? book
+              : new PriceBook(book.currency(), billedThen.versions());
       try {
-        items(diff, bill(namespace, closed, false, false, true), 1);
+        items(
+            diff, new Biller(store, prices, clock).bill(namespace, closed, false, false, true), 1);
       } catch (BillException e) {
         // Nothing metered in that month now: all of its final bill is corrected away.
       }

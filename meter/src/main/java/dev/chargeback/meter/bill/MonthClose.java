@@ -36,6 +36,9 @@ public final class MonthClose {
 
   static final String BILLS = "close/bill/";
 
+  /** A closed month whose corrections follow the current prices (reprice --correct-closed). */
+  static final String REPRICED = "close/repriced/";
+
   private static final ObjectMapper JSON =
       JsonMapper.builder()
           .addModule(new JavaTimeModule())
@@ -97,6 +100,16 @@ public final class MonthClose {
     // Marked closed last: a crash in between closes the month again, from the same data.
     store.meta().put(CLOSED + m, closes.toString());
     LOG.info("closed {}: {} final bill(s), as of {}", m, bills.size(), closes);
+  }
+
+  /** Corrections of closed month {@code m} follow the current price book from now on. */
+  public static void correctPrices(RollupStore store, YearMonth m, Instant at) {
+    store.meta().put(REPRICED + m, at.toString());
+  }
+
+  /** Whether {@code m}'s corrections follow the current price book. */
+  static boolean repriced(RollupStore store, YearMonth m) {
+    return store.meta().text(REPRICED + m) != null;
   }
 
   /** The closed months, oldest first. */

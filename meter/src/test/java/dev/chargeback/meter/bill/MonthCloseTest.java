@@ -126,8 +126,14 @@ class MonthCloseTest {
     // November's bill compares itself with October's final total.
     assertThat(repriced.bill("team-a", YearMonth.of(2026, 11)).previousTotal())
         .isEqualByComparingTo("73656");
-    // What changed in October is billed on November's bill as corrections: 1560 core-h at the
-    // new 90 (140400) against 1488 at 45 (66960), and the 10 % tax on the difference.
+    // What changed in October is billed on November's bill as corrections, at the prices October
+    // closed with: the 72 late core-hours at 45 (3240) and their 10 % tax.
+    assertThat(repriced.bill("team-a", YearMonth.of(2026, 11)).corrections())
+        .extracting(c -> c.month() + " " + c.item() + " " + c.amount().toPlainString())
+        .containsExactly("2026-10 cpu 3240", "2026-10 tax 324");
+    // Told to (reprice --correct-closed), the new prices too: 1560 core-h at 90 (140400) against
+    // 1488 at 45 (66960), and the tax on the difference.
+    MonthClose.correctPrices(store, OCTOBER, Instant.parse("2026-12-01T00:00:00Z"));
     Bill november = repriced.bill("team-a", YearMonth.of(2026, 11));
     assertThat(november.corrections())
         .extracting(c -> c.month() + " " + c.item() + " " + c.amount().toPlainString())

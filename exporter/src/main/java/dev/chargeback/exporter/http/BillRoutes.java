@@ -206,17 +206,19 @@ public final class BillRoutes {
     root.put("month", month.toString());
     root.put("currency", biller.priceBook().currency().getCurrencyCode());
     ArrayNode list = root.putArray("namespaces");
-    for (String ns : visibleNamespaces(ctx)) {
-      try {
-        Bill bill = biller.bill(ns, month);
-        list.addObject()
-            .put("namespace", ns)
-            .put("subtotal", bill.subtotal().toPlainString())
-            .put("total", bill.total().toPlainString())
-            .put("preliminary", bill.preliminary());
-      } catch (BillException e) {
-        // Not metered in that month: not listed.
-      }
+    List<Bill> bills;
+    try {
+      // Namespaces not metered in that month have no bill and are not listed.
+      bills = biller.bills(month, visibleNamespaces(ctx));
+    } catch (BillException e) {
+      bills = List.of(); // a month that has not begun
+    }
+    for (Bill bill : bills) {
+      list.addObject()
+          .put("namespace", bill.namespace())
+          .put("subtotal", bill.subtotal().toPlainString())
+          .put("total", bill.total().toPlainString())
+          .put("preliminary", bill.preliminary());
     }
     ctx.contentType("application/json").result(JSON.writeValueAsBytes(root));
   }

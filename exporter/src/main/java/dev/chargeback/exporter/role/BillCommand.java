@@ -22,8 +22,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code chargeback bill --ns NS --month YYYY-MM -o FILE [--format pdf|json|csv]}: one bill to a
- * file, for scripts and cron. Reads the store as a secondary, so a running meter is no obstacle.
+ * The bill commands, for scripts and cron: {@code bill} (one bill to a file), {@code bills} (every
+ * namespace's) and {@code export focus}. They read the store as a secondary, so a running meter is
+ * no obstacle.
  */
 public final class BillCommand {
   /** The flags this command reads besides the configuration's. */
@@ -37,7 +38,42 @@ public final class BillCommand {
 
   private BillCommand() {}
 
-  /** Writes the bill; returns the path written. */
+  /** What a command writes from a month's bills; returns the path written. */
+  @FunctionalInterface
+  private interface Export {
+    Path write(Biller biller, YearMonth month, BillingCalendar calendar) throws IOException;
+  }
+
+  /** Opens the store as a secondary, resolves {@code --month}, then runs {@code export}. */
+  private static Path export(ChargebackConfig c, Map<String, String> flags, Export export)
+      throws IOException {
+    try (RollupStore store =
+        new RollupStore(
+            RocksKeyValueStore.openSecondary(Path.of(c.data())),
+            new BillingCalendar(c.billing().zone()))) {
+      Biller biller = Roles.biller(store, c);
+      YearMonth month;
+      try {
+        month =
+            flags.containsKey("month")
+                ? YearMonth.parse(flags.get("month"))
+                : biller.currentMonth();
+      } catch (DateTimeParseException e) {
+        throw new ConfigException("--month must be YYYY-MM");
+      }
+      return export.write(biller, month, store.calendar());
+    }
+  }
+
+  /** {@code -o FILE} (or {@code --output}), else {@code fallback} in the working directory. */
+  private static Path target(Map<String, String> flags, String fallback) {
+    String out = flags.getOrDefault("o", flags.get("output"));
+    return Path.of(out != null ? out : fallback);
+  }
+
+  /**
+   * {@code chargeback bill --ns NS [--month YYYY-MM] [-o FILE] [--format pdf|json|csv]}: one bill.
+   */
   public static Path run(ChargebackConfig c, Map<String, String> flags) throws IOException {
     String ns = flags.get("ns");
     if (ns == null) {
@@ -53,23 +89,21 @@ public final class BillCommand {
     if (!Set.of("pdf", "json", "csv").contains(format)) {
       throw new ConfigException("--format must be pdf, json or csv");
     }
-    try (RollupStore store =
-        new RollupStore(
-            RocksKeyValueStore.openSecondary(Path.of(c.data())),
-            new BillingCalendar(c.billing().zone()))) {
-      Biller biller = Roles.biller(store, c);
-      YearMonth month = month(flags, biller);
-      Bill bill = biller.bill(ns, month);
-      byte[] bytes =
-          switch (format) {
-            case "json" -> BillJson.render(bill);
-            case "csv" -> BillCsv.render(bill);
-            default -> Roles.pdf(c).render(bill);
-          };
-      Path target = Path.of(out != null ? out : "bill-" + ns + "-" + month + "." + format);
-      Files.write(target, bytes);
-      return target;
-    }
+    return export(
+        c,
+        flags,
+        (biller, month, calendar) -> {
+          Bill bill = biller.bill(ns, month);
+          byte[] bytes =
+              switch (format) {
+                case "json" -> BillJson.render(bill);
+                case "csv" -> BillCsv.render(bill);
+                default -> Roles.pdf(c).render(bill);
+              };
+          Path target = target(flags, "bill-" + ns + "-" + month + "." + format);
+          Files.write(target, bytes);
+          return target;
+        });
   }
 
   /**
@@ -83,33 +117,21 @@ public final class BillCommand {
     if (!Set.of("csv", "zip").contains(format)) {
       throw new ConfigException("--format must be csv or zip");
     }
-    try (RollupStore store =
-        new RollupStore(
-            RocksKeyValueStore.openSecondary(Path.of(c.data())),
-            new BillingCalendar(c.billing().zone()))) {
-      Biller biller = Roles.biller(store, c);
-      YearMonth month = month(flags, biller);
-      List<Bill> bills = biller.bills(month, biller.namespaces());
-      Path target = Path.of(out != null ? out : "bills-" + month + "." + format);
-      try (OutputStream file = Files.newOutputStream(target)) {
-        if (format.equals("csv")) {
-          file.write(BillCsv.render(bills));
-        } else {
-          BillArchive.write(bills, Roles.pdf(c), store.calendar(), month.toString(), file);
-        }
-      }
-      return target;
-    }
-  }
-
-  private static YearMonth month(Map<String, String> flags, Biller biller) {
-    try {
-      return flags.containsKey("month")
-          ? YearMonth.parse(flags.get("month"))
-          : biller.currentMonth();
-    } catch (DateTimeParseException e) {
-      throw new ConfigException("--month must be YYYY-MM");
-    }
+    return export(
+        c,
+        flags,
+        (biller, month, calendar) -> {
+          List<Bill> bills = biller.bills(month, biller.namespaces());
+          Path target = target(flags, "bills-" + month + "." + format);
+          try (OutputStream file = Files.newOutputStream(target)) {
+            if (format.equals("csv")) {
+              file.write(BillCsv.render(bills));
+            } else {
+              BillArchive.write(bills, Roles.pdf(c), calendar, month.toString(), file);
+            }
+          }
+          return target;
+        });
   }
 
   /**
@@ -117,19 +139,16 @@ public final class BillCommand {
    * month, all namespaces or one.
    */
   public static Path focus(ChargebackConfig c, Map<String, String> flags) throws IOException {
-    try (RollupStore store =
-        new RollupStore(
-            RocksKeyValueStore.openSecondary(Path.of(c.data())),
-            new BillingCalendar(c.billing().zone()))) {
-      Biller biller = Roles.biller(store, c);
-      YearMonth month = month(flags, biller);
-      List<Bill> bills =
-          biller.bills(
-              month, flags.containsKey("ns") ? List.of(flags.get("ns")) : biller.namespaces());
-      String out = flags.getOrDefault("o", flags.get("output"));
-      Path target = Path.of(out != null ? out : "focus-" + month + ".csv");
-      Files.write(target, FocusCsv.render(bills, store.calendar(), Roles.pdf(c).issuer()));
-      return target;
-    }
+    return export(
+        c,
+        flags,
+        (biller, month, calendar) -> {
+          List<Bill> bills =
+              biller.bills(
+                  month, flags.containsKey("ns") ? List.of(flags.get("ns")) : biller.namespaces());
+          Path target = target(flags, "focus-" + month + ".csv");
+          Files.write(target, FocusCsv.render(bills, calendar, Roles.pdf(c).issuer()));
+          return target;
+        });
   }
 }

@@ -93,16 +93,22 @@ public final class Biller {
    * @throws BillException NOT_FOUND when the namespace was never metered, or not in that month
    */
   public Bill bill(String namespace, YearMonth month) {
-    return bill(namespace, month, true, true, false);
+    return bill(namespace, month, namespaces(), true, true, false);
   }
 
   /**
+   * @param known the namespaces ever metered ({@link #namespaces()}, read once per request)
    * @param previous whether to add the previous month's total
    * @param correct whether to bill corrections to closed months
    * @param live compute a closed month's bill anew instead of serving its final one
    */
   private Bill bill(
-      String namespace, YearMonth month, boolean previous, boolean correct, boolean live) {
+      String namespace,
+      YearMonth month,
+      Set<String> known,
+      boolean previous,
+      boolean correct,
+      boolean live) {
     if (!live && MonthClose.isClosed(store, month)) {
       Bill closed = MonthClose.finalBill(store, namespace, month);
       if (closed == null) {
@@ -117,7 +123,7 @@ public final class Biller {
     if (month.isAfter(YearMonth.from(today))) {
       throw new BillException(BillException.Kind.BAD_REQUEST, "month " + month + " has not begun");
     }
-    if (!namespace.equals(IDLE) && !namespaces().contains(namespace)) {
+    if (!namespace.equals(IDLE) && !known.contains(namespace)) {
       throw new BillException(
           BillException.Kind.NOT_FOUND, "namespace " + namespace + " has never been metered");
     }
@@ -136,7 +142,7 @@ public final class Biller {
     int minor = Math.max(0, book.currency().getDefaultFractionDigits());
     Priced priced = price(namespace, quantities.perVersion(), minor);
     List<Bill.Correction> corrections =
-        correct ? corrections(namespace, month) : List.<Bill.Correction>of();
+        correct ? corrections(namespace, month, known) : List.<Bill.Correction>of();
     BigDecimal total =
         priced
             .subtotal()
@@ -167,7 +173,7 @@ public final class Biller {
         notes(usage, quantities),
         List.copyOf(quantities.perVersion().keySet()),
         store.labels().at(namespace, month),
-        previous ? previousTotal(namespace, month) : null,
+        previous ? previousTotal(namespace, month, known) : null,
         priced.segments(),
         corrections,
         preliminary ? forecast(namespace, month, quantities.daily(), total, minor) : null,
@@ -180,9 +186,10 @@ public final class Biller {
    */
   public List<Bill> bills(YearMonth month, Collection<String> namespaces) {
     List<Bill> out = new ArrayList<>(namespaces.size());
+    Set<String> known = namespaces();
     for (String ns : namespaces) {
       try {
-        out.add(bill(ns, month));
+        out.add(bill(ns, month, known, true, true, false));
       } catch (BillException e) {
         if (e.kind() != BillException.Kind.NOT_FOUND) {
           throw e;
@@ -201,49 +208,52 @@ public final class Biller {
    * tax, each month's bill computed anew (at the prices it closed with, unless {@code reprice
    * --correct-closed} said otherwise) against its final bill.
    */
-  private List<Bill.Correction> corrections(String namespace, YearMonth month) {
-    List<Bill.Correction> out = new ArrayList<>();
+  private List<Bill.Correction> corrections(String namespace, YearMonth month, Set<String> known) {
+    // The closed months looked back on, with the namespace's final bill in each (or none), read
+    // once.
+    Map<YearMonth, Bill> finals = new LinkedHashMap<>();
     for (int back = CORRECTION_MONTHS; back >= 1; back--) {
-      YearMonth closed = month.minusMonths(back);
-      if (!MonthClose.isClosed(store, closed)) {
-        continue;
+      YearMonth m = month.minusMonths(back);
+      if (MonthClose.isClosed(store, m)) {
+        finals.put(m, MonthClose.finalBill(store, namespace, m));
       }
-      Map<String, BigDecimal> diff = new LinkedHashMap<>();
-      Bill billedThen = MonthClose.finalBill(store, namespace, closed);
-      items(diff, billedThen, -1);
-      // Priced as it was at the close, unless a reprice was told to correct closed months.
-      PriceBook prices =
-          billedThen == null || MonthClose.repriced(store, closed)
-              ? book
-              : new PriceBook(book.currency(), billedThen.versions());
-      try {
-        items(
-            diff, new Biller(store, prices, clock).bill(namespace, closed, false, false, true), 1);
-      } catch (BillException e) {
-        // Nothing metered in that month now: all of its final bill is corrected away.
-      }
-      for (YearMonth later = closed.plusMonths(1);
-          later.isBefore(month);
-          later = later.plusMonths(1)) {
-        Bill billed =
-            MonthClose.isClosed(store, later)
-                ? MonthClose.finalBill(store, namespace, later)
-                : null;
-        if (billed != null) {
-          for (Bill.Correction c : billed.corrections()) {
-            if (c.month().equals(closed)) {
-              diff.merge(c.item(), c.amount().negate(), BigDecimal::add);
-            }
-          }
-        }
-      }
-      diff.forEach(
-          (item, amount) -> {
-            if (amount.signum() != 0) {
-              out.add(new Bill.Correction(closed, item, amount));
-            }
-          });
     }
+    List<Bill.Correction> out = new ArrayList<>();
+    finals.forEach(
+        (closed, billedThen) -> {
+          Map<String, BigDecimal> diff = new LinkedHashMap<>();
+          items(diff, billedThen, -1);
+          // Priced as it was at the close, unless a reprice was told to correct closed months.
+          PriceBook prices =
+              billedThen == null || MonthClose.repriced(store, closed)
+                  ? book
+                  : new PriceBook(book.currency(), billedThen.versions());
+          try {
+            items(
+                diff,
+                new Biller(store, prices, clock).bill(namespace, closed, known, false, false, true),
+                1);
+          } catch (BillException e) {
+            // Nothing metered in that month now: all of its final bill is corrected away.
+          }
+          // What the final bills of later closed months already corrected.
+          finals.forEach(
+              (later, billed) -> {
+                if (later.isAfter(closed) && billed != null) {
+                  for (Bill.Correction c : billed.corrections()) {
+                    if (c.month().equals(closed)) {
+                      diff.merge(c.item(), c.amount().negate(), BigDecimal::add);
+                    }
+                  }
+                }
+              });
+          diff.forEach(
+              (item, amount) -> {
+                if (amount.signum() != 0) {
+                  out.add(new Bill.Correction(closed, item, amount));
+                }
+              });
+        });
     return List.copyOf(out);
   }
 
@@ -261,9 +271,9 @@ public final class Biller {
   }
 
   /** The previous month's total, or null when the namespace had no usage then. */
-  private BigDecimal previousTotal(String namespace, YearMonth month) {
+  private BigDecimal previousTotal(String namespace, YearMonth month, Set<String> known) {
     try {
-      return bill(namespace, month.minusMonths(1), false, true, false).total();
+      return bill(namespace, month.minusMonths(1), known, false, true, false).total();
     } catch (BillException e) {
       return null;
     }

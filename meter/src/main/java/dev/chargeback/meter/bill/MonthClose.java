@@ -18,7 +18,6 @@ import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.NavigableMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,12 +64,12 @@ public final class MonthClose {
    */
   public List<YearMonth> run() {
     List<YearMonth> closed = new ArrayList<>();
-    NavigableMap<Long, String> hours = store.hours().all();
-    if (hours.isEmpty()) {
+    Long firstHour = store.hours().first();
+    if (firstHour == null) {
       return closed;
     }
     Instant now = clock.instant();
-    YearMonth first = store.calendar().monthOf(Instant.ofEpochMilli(hours.firstKey()));
+    YearMonth first = store.calendar().monthOf(Instant.ofEpochMilli(firstHour));
     for (YearMonth m = first; ; m = m.plusMonths(1)) {
       Instant closes = closesAt(m);
       if (closes.isAfter(now)) {

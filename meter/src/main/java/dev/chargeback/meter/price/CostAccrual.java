@@ -20,20 +20,25 @@ public final class CostAccrual {
   private final PriceBook book;
   private final BillingCalendar calendar;
 
+  /** Whether any version bills on basis max (else no scrape need look for its quantities). */
+  private final boolean anyMax;
+
   public CostAccrual(PriceBook book, BillingCalendar calendar) {
     this.book = book;
     this.calendar = calendar;
+    this.anyMax = book.versions().stream().anyMatch(v -> v.basis() == Basis.MAX);
   }
 
   /** The cost increments of {@code usages}: one per priced usage, same span and owner. */
   public List<Usage> costs(List<Usage> usages) {
     List<Usage> out = new ArrayList<>();
     boolean billable =
-        usages.stream()
-            .anyMatch(
-                u ->
-                    u.resource() == Resource.BILLABLE_CPU
-                        || u.resource() == Resource.BILLABLE_MEMORY);
+        anyMax
+            && usages.stream()
+                .anyMatch(
+                    u ->
+                        u.resource() == Resource.BILLABLE_CPU
+                            || u.resource() == Resource.BILLABLE_MEMORY);
     LocalDate lastDay = null;
     PriceVersion version = null;
     for (Usage u : usages) {

@@ -45,6 +45,11 @@ public final class HourSources {
     return hours.get(hourOf(hourStartMillis));
   }
 
+  /** The first hour with a source (epoch millis), or null when there is none. */
+  public Long first() {
+    return hours.isEmpty() ? null : hours.firstKey() * HOUR_MILLIS;
+  }
+
   /** Every hour with a source, by start (epoch millis). */
   public NavigableMap<Long, String> all() {
     TreeMap<Long, String> out = new TreeMap<>();

@@ -37,7 +37,12 @@ public final class ChargebackProcess {
     command.add("--enable-native-access=ALL-UNNAMED");
     command.add("-Xmx256m");
     // A JVM crash leaves its log beside the process's own, where tests look for it.
-    command.add("-XX:ErrorFile=" + log.toAbsolutePath().getParent().resolve("hs_err_pid%p.log"));
+    Path beside = log.toAbsolutePath().getParent();
+    command.add("-XX:ErrorFile=" + beside.resolve("hs_err_pid%p.log"));
+    // RocksDB unpacks its native library (40 MB) into the temporary directory and deletes it on
+    // a normal exit only: a process a test kills leaves it there. Kept beside the log, it goes
+    // with the test's own directory (the suite's kills left 6 GB in /tmp otherwise).
+    command.add("-Djava.io.tmpdir=" + Files.createDirectories(beside.resolve("jvm-tmp")));
     command.add("-jar");
     command.add(jar().toString());
     command.addAll(List.of(args));

@@ -185,7 +185,7 @@ public final class MeterRuntime implements AutoCloseable {
               // A new month keeps the namespaces' labels on its bills.
               YearMonth month = store.calendar().monthOf(clock.instant());
               namespaceLabels.forEach((ns, labels) -> store.labels().record(ns, month, labels));
-              meter.expire(clock.millis(), retention, RollupStore.EXPIRY_SERIES_PER_RUN);
+              meter.expire(clock.millis(), retention, RollupStore.EXPIRY_KEYS_PER_RUN);
             },
             this::countFailure));
     tasks.add(

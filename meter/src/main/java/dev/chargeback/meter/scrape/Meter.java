@@ -123,12 +123,12 @@ public final class Meter {
   }
 
   /**
-   * Drops buckets older than the retention of each granularity, visiting at most {@code maxSeries}
-   * series of each from where the previous call stopped (bounded work per run).
+   * Drops buckets older than the retention of each granularity, visiting at most {@code maxKeys}
+   * keys of each from where the previous call stopped (bounded work per run).
    */
-  public void expire(long nowMillis, Map<Granularity, Duration> retention, int maxSeries) {
+  public void expire(long nowMillis, Map<Granularity, Duration> retention, int maxKeys) {
     for (Map.Entry<Granularity, Duration> e : retention.entrySet()) {
-      store.expire(e.getKey(), (nowMillis - e.getValue().toMillis()) / 1000, maxSeries);
+      store.expire(e.getKey(), (nowMillis - e.getValue().toMillis()) / 1000, maxKeys);
     }
   }
 }

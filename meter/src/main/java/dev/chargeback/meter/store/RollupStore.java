@@ -383,8 +383,12 @@ public final class RollupStore implements AutoCloseable {
   /** Deletes written at once by retention: bounded memory however many series exist. */
   static final int EXPIRY_BATCH = 4096;
 
-  /** Series one retention run visits at most per family: its work is bounded however many. */
-  public static final int EXPIRY_SERIES_PER_RUN = 250_000;
+  /**
+   * Keys one retention run visits at most per family: its work is bounded however many series
+   * exist. Under 100,000 new pods a day about 300,000 five-minute buckets expire an hour, so an
+   * hourly run keeps up with room to spare.
+   */
+  public static final int EXPIRY_KEYS_PER_RUN = 1_000_000;
 
   /** Where each family's retention walk resumes (the retention thread's own). */
   private final Map<Family, byte[]> expiryCursor = new ConcurrentHashMap<>();
@@ -397,15 +401,19 @@ public final class RollupStore implements AutoCloseable {
 
   /**
    * Removes buckets of {@code g} that start before {@code cutoffSeconds}, visiting at most {@code
-   * maxSeries} series from where the previous run stopped. The walk visits one key per series (its
-   * oldest bucket) and deletes only where that is too old, in batches of {@link #EXPIRY_BATCH};
-   * ingest runs between batches. Under pod churn a family holds millions of series; each run then
-   * does a bounded part, and a pass takes several runs (an old bucket outlives its retention by at
-   * most that long).
+   * maxKeys} keys from where the previous run stopped. The walk visits each series' expired buckets
+   * (its oldest first) and one more key, then seeks to the next series; it deletes in batches of
+   * {@link #EXPIRY_BATCH}, and ingest runs between batches. Under pod churn a family holds millions
+   * of series; each run then does a bounded part, and a pass takes several runs (an old bucket
+   * outlives its retention by at most that long).
+   *
+   * <p>Each bucket gets a point delete, not a range delete per series: RocksDB keeps every SST
+   * file's range deletions in memory outside its cache and checks them on every read, and under
+   * churn retention wrote hundreds of thousands of them a day.
    *
    * @return whether this run finished a pass over the family (the next one starts over)
    */
-  public boolean expire(Granularity g, long cutoffSeconds, int maxSeries) {
+  public boolean expire(Granularity g, long cutoffSeconds, int maxKeys) {
     Family f = family(g);
     List<Write> batch = new ArrayList<>(EXPIRY_BATCH);
     int[] visited = {0};
@@ -414,19 +422,18 @@ public final class RollupStore implements AutoCloseable {
         f,
         expiryCursor.getOrDefault(f, new byte[0]),
         (k, v) -> {
-          byte[] prefix = Arrays.copyOf(k, k.length - 8);
+          byte[] next;
           if (Keys.decodeBucket(k) < cutoffSeconds) {
-            RollupKey key = Keys.decodeSeries(k);
-            batch.add(
-                new Write.DeleteRange(
-                    f, Keys.rollup(key, Long.MIN_VALUE), Keys.rollup(key, cutoffSeconds)));
+            batch.add(new Write.Delete(f, k));
             if (batch.size() >= EXPIRY_BATCH) {
               deleteExpired(batch);
               batch.clear();
             }
+            next = Arrays.copyOf(k, k.length + 1); // the key right after this one
+          } else {
+            next = Keys.prefixEnd(Arrays.copyOf(k, k.length - 8)); // the next series
           }
-          byte[] next = Keys.prefixEnd(prefix);
-          if (++visited[0] >= maxSeries && next != null) {
+          if (++visited[0] >= maxKeys && next != null) {
             stoppedAt[0] = next;
             return null;
           }

@@ -21,6 +21,9 @@ public final class InstrumentedKeyValueStore implements KeyValueStore {
   /** The size of every batch written, in order. */
   public final List<Integer> batches = new CopyOnWriteArrayList<>();
 
+  /** The range deletes written. */
+  public final AtomicLong rangeDeletes = new AtomicLong();
+
   public InstrumentedKeyValueStore(KeyValueStore delegate) {
     this.delegate = delegate;
   }
@@ -39,6 +42,7 @@ public final class InstrumentedKeyValueStore implements KeyValueStore {
   public void write(List<Write> writes) {
     delegate.write(writes);
     batches.add(writes.size());
+    rangeDeletes.addAndGet(writes.stream().filter(w -> w instanceof Write.DeleteRange).count());
     Error error = armed.getAndSet(null);
     if (error != null) {
       throw error;

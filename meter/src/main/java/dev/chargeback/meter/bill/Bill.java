@@ -2,6 +2,7 @@ package dev.chargeback.meter.bill;
 
 import dev.chargeback.meter.price.PriceVersion;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -26,6 +27,8 @@ import java.util.Map;
  * @param segments the lines per price version, with that version's discount and tax
  * @param corrections changes to closed months' final bills since they closed, billed here; the
  *     total includes them
+ * @param shares shared costs: on a tenant's bill its shares of shared namespaces' costs (positive),
+ *     on a shared namespace's bill where its cost went (negative); the total includes them
  * @param forecast a preliminary bill's month-end forecast; null on a final bill
  * @param closing when the month closed and the final bill's content hash; null until then
  */
@@ -52,12 +55,49 @@ public record Bill(
     BigDecimal previousTotal,
     List<Segment> segments,
     List<Correction> corrections,
+    List<Share> shares,
     Forecast forecast,
     Closing closing) {
 
   public Bill {
     // A final bill stored before corrections existed has none.
     corrections = corrections == null ? List.of() : corrections;
+    shares = shares == null ? List.of() : shares;
+  }
+
+  /**
+   * A part of a shared namespace's cost ({@code from}, or {@code _idle} for idle capacity) spread
+   * to a tenant ({@code to}): {@code fraction} of the cost the shared namespace had under the price
+   * version from {@code effectiveFrom}. Positive on the tenant's bill, negative on the shared
+   * namespace's; one pool's parts add up to its cost exactly.
+   */
+  public record Share(
+      String from, String to, LocalDate effectiveFrom, BigDecimal fraction, BigDecimal amount) {}
+
+  /**
+   * What a share is on this bill: {@code shared:NS} when received from shared namespace NS, {@code
+   * spread:TENANT} when this (shared) namespace's cost went to TENANT.
+   */
+  public String shareItem(Share s) {
+    return s.from().equals(namespace) ? "spread:" + s.to() : "shared:" + s.from();
+  }
+
+  /**
+   * A share in words: "shared: kube-system 12.3%", or on the shared namespace's bill "spread to
+   * team-a 41.2%"; with the price version's first day when the month had several.
+   */
+  public String shareLabel(Share s) {
+    String percent = s.fraction().movePointRight(2).setScale(1, RoundingMode.HALF_UP) + "%";
+    String label =
+        s.from().equals(namespace)
+            ? "spread to " + s.to() + " " + percent
+            : "shared: " + s.from() + " " + percent;
+    return segments.size() > 1 ? label + " (from " + s.effectiveFrom() + ")" : label;
+  }
+
+  /** The sum of the shares' amounts (zero without any). */
+  public BigDecimal sharesTotal() {
+    return shares.stream().map(Share::amount).reduce(BigDecimal.ZERO, BigDecimal::add);
   }
 
   /**
@@ -98,6 +138,7 @@ public record Bill(
         previousTotal,
         segments,
         corrections,
+        shares,
         null,
         seal);
   }

@@ -47,6 +47,20 @@ public final class BillCsv {
           bill.currency().getCurrencyCode(),
           text(labels.toString()));
     }
+    for (Bill.Share sh : bill.shares()) {
+      row(
+          out,
+          text(bill.namespace()),
+          bill.month().toString(),
+          text(bill.shareItem(sh)),
+          text(bill.shareLabel(sh)),
+          "",
+          "",
+          "",
+          sh.amount().toPlainString(),
+          bill.currency().getCurrencyCode(),
+          text(labels.toString()));
+    }
     for (Bill.Correction c : bill.corrections()) {
       row(
           out,

@@ -54,6 +54,18 @@ public final class BillJson {
           .put("item", c.item())
           .put("amount", c.amount().toPlainString());
     }
+    ArrayNode shares = root.putArray("shares");
+    for (Bill.Share sh : bill.shares()) {
+      shares
+          .addObject()
+          .put("item", bill.shareItem(sh))
+          .put("from", sh.from())
+          .put("to", sh.to())
+          .put("effectiveFrom", sh.effectiveFrom().toString())
+          .put("fraction", sh.fraction().toPlainString())
+          .put("amount", sh.amount().toPlainString())
+          .put("label", bill.shareLabel(sh));
+    }
     root.put("total", bill.total().toPlainString());
     if (bill.previousTotal() != null) {
       root.put("previousTotal", bill.previousTotal().toPlainString());

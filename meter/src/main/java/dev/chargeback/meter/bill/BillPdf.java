@@ -300,6 +300,14 @@ public final class BillPdf {
       total(t, "Discount", "-" + number(bill.discount()), false);
     }
     total(t, "Tax", number(bill.tax()), false);
+    for (Bill.Share sh : bill.shares()) {
+      String label = bill.shareLabel(sh);
+      total(
+          t,
+          Character.toUpperCase(label.charAt(0)) + label.substring(1),
+          number(sh.amount()),
+          false);
+    }
     for (Bill.Correction c : bill.corrections()) {
       total(t, "Correction for " + c.month() + ": " + c.item(), number(c.amount()), false);
     }

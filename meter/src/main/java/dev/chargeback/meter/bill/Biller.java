@@ -20,6 +20,7 @@ import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,36 +89,49 @@ public final class Biller {
       BigDecimal tax) {}
 
   /**
+   * One request's reading of the store: the namespaces ever metered, read once, and each month's
+   * shared-cost spread under each price book (a closed month's corrections price it as it closed),
+   * computed once however many bills need it.
+   */
+  private static final class Request {
+    final Set<String> known;
+    private final Map<Map.Entry<PriceBook, YearMonth>, SharedCosts> spreads = new HashMap<>();
+
+    Request(Set<String> known) {
+      this.known = known;
+    }
+
+    SharedCosts spread(Biller biller, YearMonth month) {
+      return spreads.computeIfAbsent(
+          Map.entry(biller.book, month), k -> biller.sharedCosts(month, this));
+    }
+  }
+
+  /**
    * The bill of {@code namespace} for {@code month}.
    *
    * @throws BillException NOT_FOUND when the namespace was never metered, or not in that month
    */
   public Bill bill(String namespace, YearMonth month) {
-    return bill(namespace, month, namespaces(), true, true, false);
+    return bill(namespace, month, new Request(namespaces()), true, true, false);
   }
 
+  /** A namespace's own usage and cost in a month, before shares and corrections. */
+  private record Own(
+      LocalDate first,
+      LocalDate last,
+      long from,
+      long to,
+      MonthUsage usage,
+      Quantities quantities,
+      Priced priced) {}
+
   /**
-   * @param known the namespaces ever metered ({@link #namespaces()}, read once per request)
-   * @param previous whether to add the previous month's total
-   * @param correct whether to bill corrections to closed months
-   * @param live compute a closed month's bill anew instead of serving its final one
+   * What {@code namespace} used and costs in {@code month} up to today, without shares.
+   *
+   * @throws BillException NOT_FOUND without usage in the month
    */
-  private Bill bill(
-      String namespace,
-      YearMonth month,
-      Set<String> known,
-      boolean previous,
-      boolean correct,
-      boolean live) {
-    if (!live && MonthClose.isClosed(store, month)) {
-      Bill closed = MonthClose.finalBill(store, namespace, month);
-      if (closed == null) {
-        throw new BillException(
-            BillException.Kind.NOT_FOUND,
-            "no usage of namespace " + namespace + " was metered in " + month);
-      }
-      return closed;
-    }
+  private Own own(String namespace, YearMonth month, Set<String> known) {
     BillingCalendar calendar = store.calendar();
     LocalDate today = LocalDate.ofInstant(clock.instant(), calendar.zone());
     if (month.isAfter(YearMonth.from(today))) {
@@ -131,7 +145,6 @@ public final class Biller {
     LocalDate last = YearMonth.from(today).equals(month) ? today : month.atEndOfMonth();
     long from = calendar.startOf(first);
     long to = calendar.startOf(last.plusDays(1));
-
     MonthUsage usage = MonthUsage.read(store, namespace, from, to);
     if (namespace.equals(IDLE) ? !usage.hasCapacity() : usage.isEmpty()) {
       throw new BillException(
@@ -139,10 +152,73 @@ public final class Biller {
           "no usage of namespace " + namespace + " was metered in " + month);
     }
     Quantities quantities = quantities(usage, first, last);
-    int minor = Math.max(0, book.currency().getDefaultFractionDigits());
-    Priced priced = price(namespace, quantities.perVersion(), minor);
+    Priced priced = price(namespace, quantities.perVersion(), minor());
+    return new Own(first, last, from, to, usage, quantities, priced);
+  }
+
+  /**
+   * The month's spread of shared costs: every namespace's own cost is needed (the tenants' weights
+   * and the shared namespaces' costs), so it is computed only when a version in force that month
+   * names shared namespaces.
+   */
+  private SharedCosts sharedCosts(YearMonth month, Request request) {
+    boolean any = false;
+    for (LocalDate d = month.atDay(1); !d.isAfter(month.atEndOfMonth()); d = d.plusDays(1)) {
+      PriceVersion v = book.at(d);
+      any |= v != null && !v.shared().isEmpty();
+    }
+    if (!any) {
+      return SharedCosts.NONE;
+    }
+    Map<String, List<Bill.Segment>> own = new LinkedHashMap<>();
+    Set<String> all = new TreeSet<>(request.known);
+    if (book.versions().stream().anyMatch(v -> v.idle() == IdlePolicy.SEPARATE)) {
+      all.add(IDLE);
+    }
+    for (String ns : all) {
+      try {
+        own.put(ns, own(ns, month, request.known).priced().segments());
+      } catch (BillException e) {
+        if (e.kind() != BillException.Kind.NOT_FOUND) {
+          throw e;
+        }
+      }
+    }
+    return SharedCosts.spread(own, minor());
+  }
+
+  private int minor() {
+    return Math.max(0, book.currency().getDefaultFractionDigits());
+  }
+
+  /**
+   * @param previous whether to add the previous month's total
+   * @param correct whether to bill corrections to closed months
+   * @param live compute a closed month's bill anew instead of serving its final one
+   */
+  private Bill bill(
+      String namespace,
+      YearMonth month,
+      Request request,
+      boolean previous,
+      boolean correct,
+      boolean live) {
+    if (!live && MonthClose.isClosed(store, month)) {
+      Bill closed = MonthClose.finalBill(store, namespace, month);
+      if (closed == null) {
+        throw new BillException(
+            BillException.Kind.NOT_FOUND,
+            "no usage of namespace " + namespace + " was metered in " + month);
+      }
+      return closed;
+    }
+    Own own = own(namespace, month, request.known);
+    Priced priced = own.priced();
+    int minor = minor();
+    SharedCosts spread = request.spread(this, month);
+    List<Bill.Share> shares = spread.of(namespace);
     List<Bill.Correction> corrections =
-        correct ? corrections(namespace, month, known) : List.<Bill.Correction>of();
+        correct ? corrections(namespace, month, request) : List.<Bill.Correction>of();
     BigDecimal total =
         priced
             .subtotal()
@@ -151,8 +227,13 @@ public final class Biller {
             .add(
                 corrections.stream()
                     .map(Bill.Correction::amount)
-                    .reduce(zero(minor), BigDecimal::add));
+                    .reduce(zero(minor), BigDecimal::add))
+            .add(shares.stream().map(Bill.Share::amount).reduce(zero(minor), BigDecimal::add));
+    LocalDate today = LocalDate.ofInstant(clock.instant(), store.calendar().zone());
+    LocalDate last = own.last();
     boolean preliminary = !last.equals(month.atEndOfMonth()) || !today.isAfter(last);
+    List<String> notes = new ArrayList<>(notes(own.usage(), own.quantities()));
+    notes.addAll(spread.notes(namespace));
     return new Bill(
         namespace,
         month,
@@ -160,23 +241,24 @@ public final class Biller {
         preliminary,
         billNumber(namespace, month),
         today,
-        first,
+        own.first(),
         last,
         priced.lines(),
         priced.subtotal(),
         priced.discount(),
         priced.tax(),
         total,
-        quantities.daily(),
-        TopWorkloads.of(store, book, namespace, from, to, minor),
-        Coverage.ratio(store, from, to, clock.millis() / 1000),
-        notes(usage, quantities),
-        List.copyOf(quantities.perVersion().keySet()),
+        own.quantities().daily(),
+        TopWorkloads.of(store, book, namespace, own.from(), own.to(), minor),
+        Coverage.ratio(store, own.from(), own.to(), clock.millis() / 1000),
+        List.copyOf(notes),
+        List.copyOf(own.quantities().perVersion().keySet()),
         store.labels().at(namespace, month),
-        previous ? previousTotal(namespace, month, known) : null,
+        previous ? previousTotal(namespace, month, request) : null,
         priced.segments(),
         corrections,
-        preliminary ? forecast(namespace, month, quantities.daily(), total, minor) : null,
+        shares,
+        preliminary ? forecast(namespace, month, own.quantities().daily(), total, minor) : null,
         null);
   }
 
@@ -186,10 +268,10 @@ public final class Biller {
    */
   public List<Bill> bills(YearMonth month, Collection<String> namespaces) {
     List<Bill> out = new ArrayList<>(namespaces.size());
-    Set<String> known = namespaces();
+    Request request = new Request(namespaces());
     for (String ns : namespaces) {
       try {
-        out.add(bill(ns, month, known, true, true, false));
+        out.add(bill(ns, month, request, true, true, false));
       } catch (BillException e) {
         if (e.kind() != BillException.Kind.NOT_FOUND) {
           throw e;
@@ -208,7 +290,7 @@ public final class Biller {
    * tax, each month's bill computed anew (at the prices it closed with, unless {@code reprice
    * --correct-closed} said otherwise) against its final bill.
    */
-  private List<Bill.Correction> corrections(String namespace, YearMonth month, Set<String> known) {
+  private List<Bill.Correction> corrections(String namespace, YearMonth month, Request request) {
     // The closed months looked back on, with the namespace's final bill in each (or none), read
     // once.
     Map<YearMonth, Bill> finals = new LinkedHashMap<>();
@@ -229,10 +311,8 @@ public final class Biller {
                   ? book
                   : new PriceBook(book.currency(), billedThen.versions());
           try {
-            items(
-                diff,
-                new Biller(store, prices, clock).bill(namespace, closed, known, false, false, true),
-                1);
+            Biller then = new Biller(store, prices, clock);
+            items(diff, then.bill(namespace, closed, request, false, false, true), 1);
           } catch (BillException e) {
             // Nothing metered in that month now: all of its final bill is corrected away.
           }
@@ -268,12 +348,15 @@ public final class Biller {
     }
     into.merge("discount", bill.discount().negate().multiply(s), BigDecimal::add);
     into.merge("tax", bill.tax().multiply(s), BigDecimal::add);
+    for (Bill.Share share : bill.shares()) {
+      into.merge(bill.shareItem(share), share.amount().multiply(s), BigDecimal::add);
+    }
   }
 
   /** The previous month's total, or null when the namespace had no usage then. */
-  private BigDecimal previousTotal(String namespace, YearMonth month, Set<String> known) {
+  private BigDecimal previousTotal(String namespace, YearMonth month, Request request) {
     try {
-      return bill(namespace, month.minusMonths(1), known, false, true, false).total();
+      return bill(namespace, month.minusMonths(1), request, false, true, false).total();
     } catch (BillException e) {
       return null;
     }

@@ -2,6 +2,7 @@ package dev.chargeback.meter.bill;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chargeback.meter.price.Allocation;
 import dev.chargeback.meter.price.PriceVersion;
 import dev.chargeback.meter.time.BillingCalendar;
 import java.math.BigDecimal;
@@ -12,8 +13,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -109,6 +108,36 @@ public final class FocusCsv {
       for (Bill.Segment s : bill.segments()) {
         segment(s);
       }
+      // Shared costs spread: an adjustment moving a shared namespace's cost to a tenant, positive
+      // on the tenant, negative on the shared namespace, over the days of its price version.
+      for (Bill.Share sh : bill.shares()) {
+        String amount = sh.amount().toPlainString();
+        LocalDate from =
+            sh.effectiveFrom().isAfter(bill.periodStart())
+                ? sh.effectiveFrom()
+                : bill.periodStart();
+        row(
+            sh.amount(),
+            "Adjustment",
+            "",
+            "Shared cost of namespace "
+                + sh.from()
+                + " spread to namespace "
+                + sh.to()
+                + " ("
+                + bill.shareLabel(sh)
+                + ")",
+            from,
+            versionEnd(sh.effectiveFrom()),
+            "",
+            "",
+            amount,
+            "",
+            amount,
+            "",
+            "Other",
+            bill.shareItem(sh));
+      }
       // Changes to previously invoiced (closed) months: adjustments of class Correction, over the
       // corrected month.
       for (Bill.Correction c : bill.corrections()) {
@@ -153,7 +182,7 @@ public final class FocusCsv {
             days.stream()
                 .mapToDouble(d -> Math.max(0, d.quantities().getOrDefault(line.resource(), 0.0)))
                 .toArray();
-        BigDecimal[] amounts = allocate(line.amount(), weights, minor);
+        BigDecimal[] amounts = Allocation.allocate(line.amount(), weights, minor);
         BigDecimal listPrice = line.resource().price(s.version().prices()).stripTrailingZeros();
         for (int i = 0; i < days.size(); i++) {
           if (weights[i] > 0) {
@@ -168,7 +197,7 @@ public final class FocusCsv {
         }
       }
       double[] byAmount = usage.stream().mapToDouble(u -> u.amount().doubleValue()).toArray();
-      BigDecimal[] discounts = allocate(s.discount(), byAmount, minor);
+      BigDecimal[] discounts = Allocation.allocate(s.discount(), byAmount, minor);
       BigDecimal list = BigDecimal.ZERO;
       BigDecimal contracted = BigDecimal.ZERO;
       for (int i = 0; i < usage.size(); i++) {
@@ -276,6 +305,18 @@ public final class FocusCsv {
           resource);
     }
 
+    /** The last day of the bill's period priced by the version from {@code effectiveFrom}. */
+    private LocalDate versionEnd(LocalDate effectiveFrom) {
+      LocalDate end = bill.periodEnd();
+      for (Bill.Segment s : bill.segments()) {
+        LocalDate next = s.version().effectiveFrom();
+        if (next.isAfter(effectiveFrom) && next.minusDays(1).isBefore(end)) {
+          end = next.minusDays(1);
+        }
+      }
+      return end;
+    }
+
     private PriceVersion version(LocalDate day) {
       PriceVersion found = null;
       for (Bill.Segment s : bill.segments()) {
@@ -320,43 +361,5 @@ public final class FocusCsv {
 
   private static String plain(BigDecimal v) {
     return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
-  }
-
-  /**
-   * {@code amount} split in proportion to {@code weights}, to the currency's minor unit, by largest
-   * remainder: the parts always sum to the amount exactly.
-   */
-  static BigDecimal[] allocate(BigDecimal amount, double[] weights, int minor) {
-    BigDecimal[] parts = new BigDecimal[weights.length];
-    double total = Arrays.stream(weights).sum();
-    if (weights.length == 0) {
-      return parts;
-    }
-    long units =
-        amount.movePointRight(minor).setScale(0, RoundingMode.UNNECESSARY).longValueExact();
-    long[] whole = new long[weights.length];
-    double[] rest = new double[weights.length];
-    long given = 0;
-    for (int i = 0; i < weights.length; i++) {
-      double exact = total > 0 ? units * (weights[i] / total) : (i == 0 ? units : 0);
-      whole[i] = (long) Math.floor(exact);
-      rest[i] = exact - whole[i];
-      given += whole[i];
-    }
-    Integer[] order = new Integer[weights.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -rest[i]).thenComparing(i -> i));
-    for (int k = 0; given < units; k = (k + 1) % order.length, given++) {
-      whole[order[k]]++;
-    }
-    for (int k = 0; given > units; k = (k + 1) % order.length, given--) {
-      whole[order[order.length - 1 - k]]--;
-    }
-    for (int i = 0; i < weights.length; i++) {
-      parts[i] = BigDecimal.valueOf(whole[i], minor);
-    }
-    return parts;
   }
 }

@@ -37,6 +37,10 @@ import java.util.TreeMap;
  *     idle: ignore            # ignore | separate | share
  *     namespaces:
  *       team-a: {discount: 0.15}
+ *     shared:                 # spread to the other (tenant) namespaces' bills
+ *       kube-system: proportional           # to each tenant's own cost
+ *       monitoring: even                    # equal parts
+ *       _idle: {weights: {team-a: 3, team-b: 1}}   # idle capacity (with idle: separate)
  * }</pre>
  */
 public final class PriceBookLoader {
@@ -55,7 +59,8 @@ public final class PriceBookLoader {
       String basis,
       BigDecimal taxRate,
       String idle,
-      Map<String, NamespaceTerms> namespaces) {}
+      Map<String, NamespaceTerms> namespaces,
+      Map<String, Object> shared) {}
 
   /** The price book shipped with chargeback (KRW). */
   public static PriceBook defaults() {
@@ -165,7 +170,84 @@ public final class PriceBookLoader {
                 namespaces.put(ns, terms);
               });
     }
-    return new PriceVersion(from, prices, basis, tax, idle, Map.copyOf(namespaces));
+    Map<String, SharedCost> shared = new TreeMap<>();
+    if (raw.shared() != null) {
+      raw.shared().forEach((ns, spec) -> shared.put(ns, shared(ns, spec, source, at + "shared.")));
+    }
+    for (SharedCost c : shared.values()) {
+      if (c.namespace().equals(SharedCost.IDLE) && idle != IdlePolicy.SEPARATE) {
+        throw new PriceBookException(
+            source
+                + ": key '"
+                + at
+                + "shared._idle': spreading idle capacity needs 'idle: separate' in the same"
+                + " version");
+      }
+      for (String tenant : c.weights().keySet()) {
+        if (shared.containsKey(tenant)) {
+          throw new PriceBookException(
+              source
+                  + ": key '"
+                  + at
+                  + "shared."
+                  + c.namespace()
+                  + ".weights."
+                  + tenant
+                  + "': a shared namespace is not a tenant");
+        }
+      }
+    }
+    return new PriceVersion(from, prices, basis, tax, idle, Map.copyOf(namespaces), shared);
+  }
+
+  /**
+   * One shared namespace's spread: {@code proportional}, {@code even}, or {@code {weights: {…}}}.
+   */
+  private static SharedCost shared(String namespace, Object spec, String source, String at) {
+    String key = at + namespace;
+    if (spec instanceof String method) {
+      SharedCost.Spread spread = choice(SharedCost.Spread.class, method, null, source, key);
+      if (spread == SharedCost.Spread.WEIGHTS) {
+        throw new PriceBookException(
+            source + ": key '" + key + "': give the weights as {weights: {namespace: number}}");
+      }
+      return new SharedCost(namespace, spread, Map.of());
+    }
+    if (!(spec instanceof Map<?, ?> map)) {
+      throw new PriceBookException(
+          source + ": key '" + key + "': proportional, even or {weights: {namespace: number}}");
+    }
+    for (Object k : map.keySet()) {
+      if (!"weights".equals(k)) {
+        throw new PriceBookException(source + ": unknown key '" + key + "." + k + "'");
+      }
+    }
+    if (!(map.get("weights") instanceof Map<?, ?> given) || given.isEmpty()) {
+      throw new PriceBookException(
+          source + ": key '" + key + ".weights': a map of tenant namespace to weight");
+    }
+    Map<String, BigDecimal> weights = new TreeMap<>();
+    BigDecimal sum = BigDecimal.ZERO;
+    for (Map.Entry<?, ?> w : given.entrySet()) {
+      String wkey = key + ".weights." + w.getKey();
+      BigDecimal weight;
+      try {
+        weight = new BigDecimal(String.valueOf(w.getValue()));
+      } catch (NumberFormatException e) {
+        throw new PriceBookException(
+            source + ": key '" + wkey + "': '" + w.getValue() + "' is not a number");
+      }
+      if (weight.signum() < 0) {
+        throw new PriceBookException(source + ": key '" + wkey + "': must not be negative");
+      }
+      weights.put(String.valueOf(w.getKey()), weight);
+      sum = sum.add(weight);
+    }
+    if (sum.signum() == 0) {
+      throw new PriceBookException(
+          source + ": key '" + key + ".weights': at least one weight must be positive");
+    }
+    return new SharedCost(namespace, SharedCost.Spread.WEIGHTS, weights);
   }
 
   private static void checkPrices(Prices p, String source, String at, boolean complete) {

@@ -2,13 +2,17 @@ package dev.chargeback.meter.price;
 
 import java.math.BigDecimal;
 import java.time.LocalDate;
+import java.util.Collections;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One version of the price book, in force from the start of {@code effectiveFrom} (a local day in
  * the billing zone) until the next version.
  *
  * @param taxRate a fraction added on the discounted subtotal (0.10 = 10 %)
+ * @param shared the shared namespaces (and {@code _idle}) whose cost is spread to the others, by
+ *     name
  */
 public record PriceVersion(
     LocalDate effectiveFrom,
@@ -16,7 +20,13 @@ public record PriceVersion(
     Basis basis,
     BigDecimal taxRate,
     IdlePolicy idle,
-    Map<String, NamespaceTerms> namespaces) {
+    Map<String, NamespaceTerms> namespaces,
+    Map<String, SharedCost> shared) {
+
+  public PriceVersion {
+    // A version stored in a final bill before shared costs existed has none.
+    shared = shared == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(shared));
+  }
 
   /** The prices a namespace pays under this version. */
   public Prices pricesFor(String namespace) {

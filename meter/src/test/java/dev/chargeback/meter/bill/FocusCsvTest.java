@@ -243,10 +243,14 @@ class FocusCsvTest {
 
   @Test
   void largestRemainderKeepsTheSum() {
-    BigDecimal[] parts = FocusCsv.allocate(new BigDecimal("10.00"), new double[] {1, 1, 1}, 2);
+    BigDecimal[] parts =
+        dev.chargeback.meter.price.Allocation.allocate(
+            new BigDecimal("10.00"), new double[] {1, 1, 1}, 2);
     assertThat(parts)
         .containsExactly(new BigDecimal("3.34"), new BigDecimal("3.33"), new BigDecimal("3.33"));
-    BigDecimal[] none = FocusCsv.allocate(new BigDecimal("-0.05"), new double[] {3, 1}, 2);
+    BigDecimal[] none =
+        dev.chargeback.meter.price.Allocation.allocate(
+            new BigDecimal("-0.05"), new double[] {3, 1}, 2);
     assertThat(none[0].add(none[1])).isEqualByComparingTo("-0.05");
   }
 }

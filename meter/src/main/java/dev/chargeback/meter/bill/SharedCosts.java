@@ -1,0 +1,120 @@
+package dev.chargeback.meter.bill;
+
+import dev.chargeback.meter.price.Allocation;
+import dev.chargeback.meter.price.PriceVersion;
+import dev.chargeback.meter.price.SharedCost;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A month's shared costs spread: per price version, each shared namespace's cost under that version
+ * (its lines less discount plus tax) is split over the tenant namespaces by the version's rule, to
+ * the minor unit by largest remainder, so the parts add up to it exactly and the tenants' bills
+ * together carry the whole cluster's cost.
+ */
+final class SharedCosts {
+  static final SharedCosts NONE = new SharedCosts(Map.of(), Map.of());
+
+  private final Map<String, List<Bill.Share>> shares;
+  private final Map<String, List<String>> notes;
+
+  private SharedCosts(Map<String, List<Bill.Share>> shares, Map<String, List<String>> notes) {
+    this.shares = shares;
+    this.notes = notes;
+  }
+
+  /** The shares on {@code namespace}'s bill: received (positive) or given away (negative). */
+  List<Bill.Share> of(String namespace) {
+    return shares.getOrDefault(namespace, List.of());
+  }
+
+  /** What {@code namespace}'s bill should say about its spread (a cost that found no tenant). */
+  List<String> notes(String namespace) {
+    return notes.getOrDefault(namespace, List.of());
+  }
+
+  /**
+   * @param own every namespace's priced segments in the month, without shares (namespaces without
+   *     usage absent)
+   */
+  static SharedCosts spread(Map<String, List<Bill.Segment>> own, int minor) {
+    Set<PriceVersion> versions = new LinkedHashSet<>();
+    own.values().forEach(segments -> segments.forEach(s -> versions.add(s.version())));
+    Map<String, List<Bill.Share>> shares = new TreeMap<>();
+    Map<String, List<String>> notes = new TreeMap<>();
+    for (PriceVersion v : versions) {
+      for (SharedCost pool : v.shared().values()) {
+        Bill.Segment shared = segment(own.get(pool.namespace()), v);
+        if (shared == null) {
+          continue;
+        }
+        BigDecimal cost = shared.amount().subtract(shared.discount()).add(shared.tax());
+        List<String> tenants = new ArrayList<>();
+        List<Double> weights = new ArrayList<>();
+        double sum = 0;
+        for (Map.Entry<String, List<Bill.Segment>> e : new TreeMap<>(own).entrySet()) {
+          Bill.Segment mine = segment(e.getValue(), v);
+          if (mine == null
+              || v.shared().containsKey(e.getKey())
+              || e.getKey().equals(SharedCost.IDLE)) {
+            continue;
+          }
+          double w = pool.weight(e.getKey(), mine.amount());
+          if (w > 0) {
+            tenants.add(e.getKey());
+            weights.add(w);
+            sum += w;
+          }
+        }
+        if (sum <= 0) {
+          if (cost.signum() != 0) {
+            notes
+                .computeIfAbsent(pool.namespace(), k -> new ArrayList<>())
+                .add(
+                    "the cost from "
+                        + v.effectiveFrom()
+                        + " was not spread: no tenant namespace had a "
+                        + (pool.spread() == SharedCost.Spread.WEIGHTS ? "weight" : "cost")
+                        + " then");
+          }
+          continue;
+        }
+        BigDecimal[] parts =
+            Allocation.allocate(
+                cost, weights.stream().mapToDouble(Double::doubleValue).toArray(), minor);
+        for (int i = 0; i < tenants.size(); i++) {
+          BigDecimal fraction =
+              BigDecimal.valueOf(weights.get(i) / sum).setScale(6, RoundingMode.HALF_UP);
+          String tenant = tenants.get(i);
+          shares
+              .computeIfAbsent(tenant, k -> new ArrayList<>())
+              .add(new Bill.Share(pool.namespace(), tenant, v.effectiveFrom(), fraction, parts[i]));
+          shares
+              .computeIfAbsent(pool.namespace(), k -> new ArrayList<>())
+              .add(
+                  new Bill.Share(
+                      pool.namespace(), tenant, v.effectiveFrom(), fraction, parts[i].negate()));
+        }
+      }
+    }
+    return new SharedCosts(shares, notes);
+  }
+
+  private static Bill.Segment segment(List<Bill.Segment> segments, PriceVersion v) {
+    if (segments == null) {
+      return null;
+    }
+    for (Bill.Segment s : segments) {
+      if (s.version().equals(v)) {
+        return s;
+      }
+    }
+    return null;
+  }
+}

@@ -1,7 +1,9 @@
 package dev.chargeback.exporter.metrics;
 
+import dev.chargeback.meter.price.Allocation;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceVersion;
+import dev.chargeback.meter.price.SharedCost;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.RollupKey;
 import dev.chargeback.meter.rollup.Scope;
@@ -15,6 +17,7 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.InstantSource;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -23,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -133,7 +137,8 @@ public final class BillingCollector implements MultiCollector {
                     + currency
                     + " (billing time zone "
                     + store.calendar().zone()
-                    + "), after discounts and before tax.");
+                    + "), after discounts and before tax; resource shared:NS is the namespace's"
+                    + " share of shared namespace NS, spread (negative) what NS spread.");
     GaugeSnapshot.Builder coverage =
         GaugeSnapshot.builder()
             .name("chargeback_coverage_ratio")
@@ -150,6 +155,7 @@ public final class BillingCollector implements MultiCollector {
       }
     }
     Map<RollupKey, Double> beforeMonth = beforeMonth(totals, costKeys, range);
+    Map<String, Double> monthToDate = new TreeMap<>();
     for (RollupKey key : costKeys) {
       Labels labels =
           Labels.of(
@@ -159,13 +165,13 @@ public final class BillingCollector implements MultiCollector {
               .labels(labels)
               .value(totals.get(key).sum())
               .build());
+      double value = Math.max(0, totals.get(key).sum() - beforeMonth.get(key));
       month.dataPoint(
-          GaugeSnapshot.GaugeDataPointSnapshot.builder()
-              .labels(labels)
-              .value(Math.max(0, totals.get(key).sum() - beforeMonth.get(key)))
-              .build());
+          GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(value).build());
+      monthToDate.merge(key.owner(), value, Double::sum);
       namespaces.add(key.owner());
     }
+    spread(month, monthToDate, currency);
     for (String ns : namespaces) {
       coverage.dataPoint(
           GaugeSnapshot.GaugeDataPointSnapshot.builder()
@@ -176,6 +182,69 @@ public final class BillingCollector implements MultiCollector {
     out.metricSnapshot(accrued.build());
     out.metricSnapshot(month.build());
     out.metricSnapshot(coverage.build());
+  }
+
+  /**
+   * Shared namespaces' month-to-date cost spread to the tenants by the rules of the price version
+   * in force today: {@code resource="shared:NS"} on each tenant, {@code resource="spread"}
+   * (negative) on the shared namespace, so that a sum by namespace shows who finally pays and the
+   * sum over all namespaces stays the cluster's cost. Idle capacity has no accrued cost and is
+   * spread on bills only.
+   */
+  private void spread(
+      GaugeSnapshot.Builder month, Map<String, Double> monthToDate, String currency) {
+    PriceVersion v = book.at(LocalDate.ofInstant(clock.instant(), store.calendar().zone()));
+    if (v == null || v.shared().isEmpty()) {
+      return;
+    }
+    int minor = Math.max(0, book.currency().getDefaultFractionDigits());
+    for (SharedCost pool : v.shared().values()) {
+      Double cost = monthToDate.get(pool.namespace());
+      if (cost == null || cost <= 0) {
+        continue;
+      }
+      List<String> tenants = new ArrayList<>();
+      List<Double> weights = new ArrayList<>();
+      monthToDate.forEach(
+          (ns, own) -> {
+            double w =
+                v.shared().containsKey(ns) || own <= 0
+                    ? 0
+                    : pool.weight(ns, BigDecimal.valueOf(own));
+            if (w > 0) {
+              tenants.add(ns);
+              weights.add(w);
+            }
+          });
+      if (tenants.isEmpty()) {
+        continue;
+      }
+      BigDecimal total = BigDecimal.valueOf(cost).setScale(minor, RoundingMode.HALF_UP);
+      BigDecimal[] parts =
+          Allocation.allocate(
+              total, weights.stream().mapToDouble(Double::doubleValue).toArray(), minor);
+      for (int i = 0; i < tenants.size(); i++) {
+        month.dataPoint(
+            GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                .labels(
+                    Labels.of(
+                        "currency",
+                        currency,
+                        "namespace",
+                        tenants.get(i),
+                        "resource",
+                        "shared:" + pool.namespace()))
+                .value(parts[i].doubleValue())
+                .build());
+      }
+      month.dataPoint(
+          GaugeSnapshot.GaugeDataPointSnapshot.builder()
+              .labels(
+                  Labels.of(
+                      "currency", currency, "namespace", pool.namespace(), "resource", "spread"))
+              .value(-total.doubleValue())
+              .build());
+    }
   }
 
   /** Cost accrued before this month, per key: constant within a month. */

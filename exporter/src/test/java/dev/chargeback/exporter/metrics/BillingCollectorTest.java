@@ -80,6 +80,52 @@ class BillingCollectorTest {
     assertThat(gauge("chargeback_cost", "a")).isEqualTo(115);
   }
 
+  @Test
+  void sharedNamespacesSpreadTheirMonthToDateCostAsResourcesOfTheirOwn() {
+    String book =
+        """
+        currency: USD
+        versions:
+          - effectiveFrom: "2026-01-01"
+            prices: {cpuCoreHour: 0.03, memoryGibHour: 0.004, networkReceiveGib: 0, networkTransmitGib: 0.09, storageGibHour: 0.0001}
+            shared:
+              kube-system: proportional
+              monitoring: {weights: {a: 1, b: 2}}
+        """;
+    BillingCollector shared =
+        new BillingCollector(
+            store, PriceBookLoader.parse(book, "test"), () -> Instant.ofEpochMilli(now.get()));
+    cost("a", "2026-11-02T00:00:00Z", 30);
+    cost("b", "2026-11-02T00:00:00Z", 10);
+    cost("c", "2026-11-02T00:00:00Z", 0.01);
+    cost("kube-system", "2026-11-02T00:00:00Z", 10.01);
+    cost("monitoring", "2026-11-02T00:00:00Z", 1);
+    Map<String, Double> points = new java.util.TreeMap<>();
+    for (MetricSnapshot s : shared.collect()) {
+      if (s.getMetadata().getName().equals("chargeback_cost_per_namespace")) {
+        for (var p : s.getDataPoints()) {
+          points.put(
+              p.getLabels().get("namespace") + " " + p.getLabels().get("resource"),
+              ((GaugeSnapshot.GaugeDataPointSnapshot) p).getValue());
+        }
+      }
+    }
+    // kube-system's 1,001 cents in proportion to 30 : 10 : 0.01 are 750.56, 250.19 and 0.25
+    // cents: whole cents first, the one left over to the largest remainder.
+    assertThat(points.get("a shared:kube-system")).isEqualTo(7.51);
+    assertThat(points.get("b shared:kube-system")).isEqualTo(2.50);
+    assertThat(points.get("c shared:kube-system")).isEqualTo(0.0);
+    assertThat(points.get("kube-system spread")).isEqualTo(-10.01);
+    // monitoring by fixed weights 1 : 2; c has none.
+    assertThat(points.get("a shared:monitoring")).isEqualTo(0.33);
+    assertThat(points.get("b shared:monitoring")).isEqualTo(0.67);
+    assertThat(points).doesNotContainKey("c shared:monitoring");
+    assertThat(points.get("monitoring spread")).isEqualTo(-1.0);
+    // The sum over all series is still the cluster's cost.
+    assertThat(points.values().stream().mapToDouble(Double::doubleValue).sum())
+        .isCloseTo(30 + 10 + 0.01 + 10.01 + 1, within(1e-9));
+  }
+
   /**
    * The bill and the metric computed coverage apart: the metric left imported hours out, and the
    * bill added a kubelet's covered seconds to a ratio (any live coverage read 100%).

@@ -13,6 +13,8 @@ import dev.chargeback.meter.exposition.ParserLimits;
 import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceBookLoader;
+import dev.chargeback.meter.price.PriceVersion;
+import dev.chargeback.meter.price.SharedCost;
 import dev.chargeback.meter.rollup.Ingest;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.Usage;
@@ -385,6 +387,46 @@ public final class Bench {
                 csvSeconds, csv / 1024, zipSeconds, zip.count >> 20),
             f("1,000 bills one by one: %.1f s", total),
             f("%.2fx of one by one (zip)", zipSeconds / total));
+        // Shared costs: two of the 1,000 namespaces spread to the others. One bill then reads
+        // every namespace's month (the tenants' weights); all bills read them once.
+        PriceBook sharing =
+            new PriceBook(
+                book.currency(),
+                book.versions().stream()
+                    .map(
+                        v ->
+                            new PriceVersion(
+                                v.effectiveFrom(),
+                                v.prices(),
+                                v.basis(),
+                                v.taxRate(),
+                                v.idle(),
+                                v.namespaces(),
+                                Map.of(
+                                    "ns-0000",
+                                    new SharedCost("ns-0000", SharedCost.Spread.PROPORTIONAL, null),
+                                    "ns-0001",
+                                    new SharedCost("ns-0001", SharedCost.Spread.EVEN, null))))
+                    .toList());
+        Biller sharedBiller = new Biller(many, sharing, InstantSource.system());
+        double[] plainOne = new double[5];
+        double[] sharedOne = new double[5];
+        for (int i = 0; i < 5; i++) {
+          long s0 = System.nanoTime();
+          manyBiller.bill("ns-0500", last);
+          plainOne[i] = (System.nanoTime() - s0) / 1e6;
+          long s1 = System.nanoTime();
+          sharedBiller.bill("ns-0500", last);
+          sharedOne[i] = (System.nanoTime() - s1) / 1e6;
+        }
+        long s2 = System.nanoTime();
+        BillCsv.render(sharedBiller.bills(last, sharedBiller.namespaces()));
+        double sharedCsv = (System.nanoTime() - s2) / 1e9;
+        row(
+            "shared costs (2 of 1,000 namespaces spread): one bill; all bills (CSV)",
+            f("%.0f ms; %.2f s", median(sharedOne), sharedCsv),
+            f("without sharing: %.1f ms; %.2f s", median(plainOne), csvSeconds),
+            f("%.0fx; %.2fx", median(sharedOne) / median(plainOne), sharedCsv / csvSeconds));
       }
     }
   }

@@ -1,6 +1,7 @@
 package dev.chargeback.meter.bill;
 
 import dev.chargeback.meter.price.PriceVersion;
+import dev.chargeback.meter.price.SharedCost;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
@@ -83,15 +84,19 @@ public record Bill(
   }
 
   /**
-   * A share in words: "shared: kube-system 12.3%", or on the shared namespace's bill "spread to
-   * team-a 41.2%"; with the price version's first day when the month had several.
+   * A share in words: "shared: kube-system 12.3%" ("shared: idle capacity 12.3%"), or on the shared
+   * namespace's bill "spread to team-a 41.2%"; with the price version's first day when the month
+   * had several.
    */
   public String shareLabel(Share s) {
     String percent = s.fraction().movePointRight(2).setScale(1, RoundingMode.HALF_UP) + "%";
     String label =
         s.from().equals(namespace)
             ? "spread to " + s.to() + " " + percent
-            : "shared: " + s.from() + " " + percent;
+            : "shared: "
+                + (s.from().equals(SharedCost.IDLE) ? "idle capacity" : s.from())
+                + " "
+                + percent;
     return segments.size() > 1 ? label + " (from " + s.effectiveFrom() + ")" : label;
   }
 

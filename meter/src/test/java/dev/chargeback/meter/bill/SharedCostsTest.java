@@ -166,6 +166,7 @@ class SharedCostsTest {
     assertThat(idleA.amount().subtract(idleB.amount().multiply(BigDecimal.valueOf(3))).abs())
         .isLessThanOrEqualTo(new BigDecimal("0.03"));
     assertThat(spread.get("team-c").shares()).noneMatch(s -> s.from().equals(Biller.IDLE));
+    assertThat(spread.get("team-a").shareLabel(idleA)).isEqualTo("shared: idle capacity 75.0%");
 
     // In words, on every rendering.
     Bill a = spread.get("team-a");

@@ -219,10 +219,12 @@ public final class BillingCollector implements MultiCollector {
       if (tenants.isEmpty()) {
         continue;
       }
-      BigDecimal total = BigDecimal.valueOf(cost).setScale(minor, RoundingMode.HALF_UP);
+      // Metrics are not rounded to the minor unit (the bills are): the parts add up to the
+      // shared namespace's cost to a millionth of one.
+      BigDecimal total = BigDecimal.valueOf(cost).setScale(minor + 6, RoundingMode.HALF_UP);
       BigDecimal[] parts =
           Allocation.allocate(
-              total, weights.stream().mapToDouble(Double::doubleValue).toArray(), minor);
+              total, weights.stream().mapToDouble(Double::doubleValue).toArray(), minor + 6);
       for (int i = 0; i < tenants.size(); i++) {
         month.dataPoint(
             GaugeSnapshot.GaugeDataPointSnapshot.builder()

@@ -110,15 +110,15 @@ class BillingCollectorTest {
         }
       }
     }
-    // kube-system's 1,001 cents in proportion to 30 : 10 : 0.01 are 750.56, 250.19 and 0.25
-    // cents: whole cents first, the one left over to the largest remainder.
-    assertThat(points.get("a shared:kube-system")).isEqualTo(7.51);
-    assertThat(points.get("b shared:kube-system")).isEqualTo(2.50);
-    assertThat(points.get("c shared:kube-system")).isEqualTo(0.0);
+    // kube-system's 10.01 in proportion to 30 : 10 : 0.01, unrounded (bills round, metrics do
+    // not), adding up to it.
+    assertThat(points.get("a shared:kube-system")).isCloseTo(10.01 * 30 / 40.01, within(1e-6));
+    assertThat(points.get("b shared:kube-system")).isCloseTo(10.01 * 10 / 40.01, within(1e-6));
+    assertThat(points.get("c shared:kube-system")).isCloseTo(10.01 * 0.01 / 40.01, within(1e-6));
     assertThat(points.get("kube-system spread")).isEqualTo(-10.01);
     // monitoring by fixed weights 1 : 2; c has none.
-    assertThat(points.get("a shared:monitoring")).isEqualTo(0.33);
-    assertThat(points.get("b shared:monitoring")).isEqualTo(0.67);
+    assertThat(points.get("a shared:monitoring")).isCloseTo(1 / 3.0, within(1e-6));
+    assertThat(points.get("b shared:monitoring")).isCloseTo(2 / 3.0, within(1e-6));
     assertThat(points).doesNotContainKey("c shared:monitoring");
     assertThat(points.get("monitoring spread")).isEqualTo(-1.0);
     // The sum over all series is still the cluster's cost.

@@ -1,6 +1,7 @@
 package dev.chargeback.exporter.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -122,10 +123,24 @@ abstract class PrometheusContract {
           now,
           600_000);
     }
+    // The default prices, with kube-system's cost spread to the other namespaces.
+    Path prices = dir.resolve("prices.yaml");
+    try (InputStream in = PriceBookLoader.class.getResourceAsStream("default-prices.yaml")) {
+      Files.writeString(
+          prices,
+          new String(in.readAllBytes(), StandardCharsets.UTF_8)
+              .replace("    shared: {}", "    shared: {kube-system: proportional}"));
+    }
     exporter =
         Roles.exporter(
             ConfigLoader.load(
-                    List.of("--data", data.toString(), "--listen", "127.0.0.1:0"),
+                    List.of(
+                        "--data",
+                        data.toString(),
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--prices",
+                        prices.toString()),
                     Set.of(),
                     Map.of())
                 .config());
@@ -195,7 +210,10 @@ abstract class PrometheusContract {
   void prometheusValuesMatchTheStoreAndTheBills() throws Exception {
     for (String ns : List.of("default", "team-a", "team-b")) {
       double monthToDate =
-          query("sum(chargeback_cost_per_namespace{namespace=\"" + ns + "\"})")
+          query(
+                  "sum(chargeback_cost_per_namespace{namespace=\""
+                      + ns
+                      + "\",resource!~\"shared:.*|spread\"})")
               .get(0)
               .at("/value/1")
               .asDouble();
@@ -209,6 +227,25 @@ abstract class PrometheusContract {
           .isCloseTo(
               afterDiscount.doubleValue(),
               org.assertj.core.data.Offset.offset(bill.get("lines").size() * 0.5 + 0.5));
+      // kube-system's share: the bill's is after kube-system's tax (10 %), the metric's before.
+      double metricShare =
+          query(
+                  "chargeback_cost_per_namespace{namespace=\""
+                      + ns
+                      + "\",resource=\"shared:kube-system\"}")
+              .get(0)
+              .at("/value/1")
+              .asDouble();
+      double billShare = 0;
+      for (JsonNode share : bill.get("shares")) {
+        if (share.get("item").asText().equals("shared:kube-system")) {
+          billShare = share.get("amount").asDouble();
+        }
+      }
+      assertThat(billShare).as(ns + " share on the bill").isPositive();
+      assertThat(metricShare * 1.10)
+          .as(ns)
+          .isCloseTo(billShare, org.assertj.core.data.Offset.offset(1.5));
       String exported = get(exporter.port(), "/metrics");
       double cpu =
           query("chargeback_usage_cpu_seconds_total{namespace=\"" + ns + "\"}")
@@ -238,6 +275,34 @@ abstract class PrometheusContract {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor()).as(out).isZero();
     assertThat(out).isBlank();
+  }
+
+  @Test
+  void sharedCostsShowAsResourcesOfTheirOwnAndAddUp() throws Exception {
+    double cluster = query("sum(chargeback_cost_per_namespace)").at("/0/value/1").asDouble();
+    JsonNode perNamespace = query("sum by (namespace) (chargeback_cost_per_namespace)");
+    Map<String, Double> net = new java.util.TreeMap<>();
+    perNamespace.forEach(
+        r -> net.put(r.at("/metric/namespace").asText(), r.at("/value/1").asDouble()));
+    // kube-system nets to zero; what it spread is on the others.
+    assertThat(net.get("kube-system")).isCloseTo(0, within(0.5));
+    assertThat(query("chargeback_cost_per_namespace{resource=\"shared:kube-system\"}").size())
+        .isEqualTo(net.size() - 1);
+    // The dashboard's by-resource pie: shares as their own slices, no negative one, same total.
+    JsonNode dashboard = json.readTree(Path.of("../chart/dashboards/chargeback.json").toFile());
+    String pie = null;
+    for (JsonNode panel : dashboard.get("panels")) {
+      if (panel.get("title").asText().equals("Month-to-date cost by resource")) {
+        pie = panel.at("/targets/0/expr").asText().replace("$namespace", ".+");
+      }
+    }
+    Map<String, Double> slices = new java.util.TreeMap<>();
+    query(pie)
+        .forEach(r -> slices.put(r.at("/metric/resource").asText(), r.at("/value/1").asDouble()));
+    assertThat(slices).containsKey("shared:kube-system").doesNotContainKey("spread");
+    assertThat(slices.values()).allMatch(v -> v >= 0);
+    assertThat(slices.values().stream().mapToDouble(Double::doubleValue).sum())
+        .isCloseTo(cluster, within(1e-6 * Math.max(1, cluster)));
   }
 
   @Test

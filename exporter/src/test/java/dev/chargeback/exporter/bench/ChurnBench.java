@@ -143,6 +143,7 @@ final class ChurnBench {
       switch (phase) {
         case "day1" -> {
           double[] r = rounds(meter, churn, "day1", epoch, now, pid);
+          memory(kv, pid);
           System.out.printf(Locale.ROOT, "CHURN %.4f %d%n", r[0], (long) r[1]);
         }
         case "fill" -> {
@@ -171,6 +172,7 @@ final class ChurnBench {
           double retentionSeconds = (System.nanoTime() - start) / 1e9;
           double[] r = rounds(meter, churn, "day30", epoch + 29 * DAY, now, pid);
           nativeMemory(pid);
+          memory(kv, pid);
           kv.flush();
           System.out.printf(
               Locale.ROOT,
@@ -182,6 +184,19 @@ final class ChurnBench {
         }
       }
     }
+  }
+
+  /** Where resident memory goes: the kernel's split and RocksDB's own account, one MEM line. */
+  private static void memory(RocksKeyValueStore kv, long pid) throws IOException {
+    StringBuilder line = new StringBuilder("MEM");
+    for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (l.startsWith("RssAnon:") || l.startsWith("RssFile:") || l.startsWith("VmRSS:")) {
+        line.append(' ').append(l.replaceAll("\\s+", " "));
+      }
+    }
+    kv.memory()
+        .forEach((k, v) -> line.append(' ').append(k).append('=').append(v >> 20).append("MiB"));
+    System.out.println(line);
   }
 
   /**
@@ -224,8 +239,10 @@ final class ChurnBench {
         meter.ingest(
             kubelets.get(n), new ByteArrayInputStream(churn.cadvisor(n, t)), Format.TEXT, t);
       }
+      long rss = IngestBench.rss(pid);
+      System.out.printf(Locale.ROOT, "ROUND %s %d rss %d MiB%n", phase, r, rss >> 20);
       if (r >= WARMUP) {
-        peak = Math.max(peak, IngestBench.rss(pid));
+        peak = Math.max(peak, rss);
       }
     }
     return new double[] {(IngestBench.cpuSeconds(pid) - cpu0) / MEASURED, peak};

@@ -172,6 +172,9 @@ final class IngestBench {
   /** Debian's jemalloc, which the image preloads; the bench does too when it is installed. */
   static final Path JEMALLOC = Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
 
+  /** The image's jemalloc settings (Dockerfile): freed pages purged within a second. */
+  static final String MALLOC_CONF = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+
   /**
    * A meter child started with the image's native allocator: jemalloc when installed (glibc's
    * malloc keeps RocksDB's freed blocks resident: 309 MiB against 244 at churn day 30), else glibc
@@ -181,6 +184,7 @@ final class IngestBench {
     builder.environment().put("MALLOC_ARENA_MAX", "2");
     if (Files.isReadable(JEMALLOC)) {
       builder.environment().put("LD_PRELOAD", JEMALLOC.toString());
+      builder.environment().put("MALLOC_CONF", MALLOC_CONF);
     }
     return builder;
   }

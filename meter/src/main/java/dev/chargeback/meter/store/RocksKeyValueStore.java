@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -393,6 +394,34 @@ public final class RocksKeyValueStore implements KeyValueStore {
           } catch (RocksDBException e) {
             throw wrap("cannot compact", e);
           }
+        });
+  }
+
+  /**
+   * RocksDB's own account of its memory, in bytes, over all column families: {@code table-readers}
+   * (index and filter blocks held outside the cache), {@code memtables}, {@code cache} (the block
+   * cache, memtables charged to it included) and {@code pinned} (cache entries in use).
+   */
+  public Map<String, Long> memory() {
+    return open(
+        () -> {
+          Map<String, Long> out = new LinkedHashMap<>();
+          try {
+            long readers = 0;
+            long memtables = 0;
+            for (ColumnFamilyHandle h : handles.values()) {
+              readers += db.getLongProperty(h, "rocksdb.estimate-table-readers-mem");
+              memtables += db.getLongProperty(h, "rocksdb.cur-size-all-mem-tables");
+            }
+            ColumnFamilyHandle any = handles.get(null);
+            out.put("table-readers", readers);
+            out.put("memtables", memtables);
+            out.put("cache", db.getLongProperty(any, "rocksdb.block-cache-usage"));
+            out.put("pinned", db.getLongProperty(any, "rocksdb.block-cache-pinned-usage"));
+          } catch (RocksDBException e) {
+            throw wrap("cannot read memory properties", e);
+          }
+          return out;
         });
   }
 

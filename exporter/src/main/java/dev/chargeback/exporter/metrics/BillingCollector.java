@@ -1,5 +1,7 @@
 package dev.chargeback.exporter.metrics;
 
+import dev.chargeback.meter.bill.Budgets;
+import dev.chargeback.meter.bill.MonthEnd;
 import dev.chargeback.meter.price.Allocation;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceVersion;
@@ -10,6 +12,7 @@ import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.store.Coverage;
 import dev.chargeback.meter.store.Rollup;
 import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.time.BillingCalendar;
 import dev.chargeback.meter.time.Granularity;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -20,6 +23,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.InstantSource;
 import java.time.LocalDate;
+import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -87,6 +91,7 @@ public final class BillingCollector implements MultiCollector {
   private final RollupStore store;
   private final PriceBook book;
   private final InstantSource clock;
+  private final Budgets budgets;
 
   /**
    * @param book prices for {@code chargeback_price} and the currency label
@@ -95,6 +100,7 @@ public final class BillingCollector implements MultiCollector {
     this.store = store;
     this.book = book;
     this.clock = clock;
+    this.budgets = new Budgets(store, book);
   }
 
   @Override
@@ -172,6 +178,8 @@ public final class BillingCollector implements MultiCollector {
       namespaces.add(key.owner());
     }
     spread(month, monthToDate, currency);
+    forecast(out, totals, costKeys, beforeMonth, range, currency);
+    budgets(out, namespaces, currency);
     for (String ns : namespaces) {
       coverage.dataPoint(
           GaugeSnapshot.GaugeDataPointSnapshot.builder()
@@ -247,6 +255,111 @@ public final class BillingCollector implements MultiCollector {
               .value(-total.doubleValue())
               .build());
     }
+  }
+
+  /**
+   * {@code chargeback_cost_forecast}: each cost's month-end forecast as the bill makes it ({@link
+   * MonthEnd}: month to date plus the recent daily run-rate times the days left), before tax as the
+   * cost metrics are; shared namespaces' forecasts spread like their month to date.
+   */
+  private void forecast(
+      MetricSnapshots.Builder out,
+      Map<RollupKey, Rollup> totals,
+      List<RollupKey> keys,
+      Map<RollupKey, Double> beforeMonth,
+      long[] range,
+      String currency) {
+    GaugeSnapshot.Builder forecast =
+        GaugeSnapshot.builder()
+            .name("chargeback_cost_forecast")
+            .help(
+                "Month-end forecast of the namespace's cost in "
+                    + currency
+                    + ", before tax: month to date plus the average daily cost of the last"
+                    + " complete days (up to 7) times the days left, as the bill's forecast.");
+    Map<RollupKey, MonthEnd> rates = runRates(keys, range);
+    Map<String, Double> perNamespace = new TreeMap<>();
+    for (RollupKey key : keys) {
+      double monthToDate = Math.max(0, totals.get(key).sum() - beforeMonth.get(key));
+      double value = rates.get(key).forecast(monthToDate);
+      forecast.dataPoint(
+          GaugeSnapshot.GaugeDataPointSnapshot.builder()
+              .labels(
+                  Labels.of(
+                      "currency",
+                      currency,
+                      "namespace",
+                      key.owner(),
+                      "resource",
+                      key.resource().label))
+              .value(value)
+              .build());
+      perNamespace.merge(key.owner(), value, Double::sum);
+    }
+    spread(forecast, perNamespace, currency);
+    out.metricSnapshot(forecast.build());
+  }
+
+  /** Each cost's run-rate this month, read from its daily rollups at most every ten minutes. */
+  private record RunRates(long monthStart, long computedMillis, Map<RollupKey, MonthEnd> rates) {}
+
+  private volatile RunRates runRates;
+
+  private Map<RollupKey, MonthEnd> runRates(List<RollupKey> keys, long[] month) {
+    RunRates r = runRates;
+    long now = clock.millis();
+    if (r == null
+        || r.monthStart() != month[0]
+        || now - r.computedMillis() > BASELINE_MAX_AGE_MILLIS
+        || !r.rates().keySet().containsAll(keys)) {
+      BillingCalendar calendar = store.calendar();
+      java.time.Instant instant = clock.instant();
+      YearMonth current = calendar.monthOf(instant);
+      int today = LocalDate.ofInstant(instant, calendar.zone()).getDayOfMonth();
+      Map<RollupKey, List<Rollup>> daily = store.rollups(Granularity.DAY, keys, month[0], month[1]);
+      Map<RollupKey, MonthEnd> rates = new HashMap<>(keys.size() * 2);
+      for (RollupKey key : keys) {
+        double[] days = new double[today];
+        for (Rollup day : daily.getOrDefault(key, List.of())) {
+          int index =
+              LocalDate.ofInstant(
+                          java.time.Instant.ofEpochSecond(day.bucketStart()), calendar.zone())
+                      .getDayOfMonth()
+                  - 1;
+          if (index >= 0 && index < days.length) {
+            days[index] += day.sum();
+          }
+        }
+        rates.put(key, MonthEnd.of(days, calendar, current, instant));
+      }
+      r = new RunRates(month[0], now, rates);
+      runRates = r;
+    }
+    return r.rates();
+  }
+
+  /** {@code chargeback_budget}: the budget of each metered namespace that has one. */
+  private void budgets(MetricSnapshots.Builder out, Set<String> namespaces, String currency) {
+    GaugeSnapshot.Builder budget =
+        GaugeSnapshot.builder()
+            .name("chargeback_budget")
+            .help(
+                "The namespace's monthly budget in "
+                    + currency
+                    + " (annotation "
+                    + Budgets.ANNOTATION
+                    + ", else the price book), compared with the cost before tax.");
+    YearMonth month = store.calendar().monthOf(clock.instant());
+    budgets
+        .of(namespaces, month)
+        .forEach(
+            (ns, amount) ->
+                budget.dataPoint(
+                    GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                        .labels(Labels.of("currency", currency, "namespace", ns))
+                        .value(amount.doubleValue())
+                        .build()));
+    out.metricSnapshot(budget.build());
   }
 
   /** Cost accrued before this month, per key: constant within a month. */

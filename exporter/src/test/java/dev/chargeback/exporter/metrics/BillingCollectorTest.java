@@ -126,6 +126,69 @@ class BillingCollectorTest {
         .isCloseTo(30 + 10 + 0.01 + 10.01 + 1, within(1e-9));
   }
 
+  @Test
+  void budgetsComeFromTheAnnotationTheBookOrASelectorAndTheForecastIsTheBills() {
+    String book =
+        """
+        currency: KRW
+        versions:
+          - effectiveFrom: "2026-01-01"
+            prices: {cpuCoreHour: 45, memoryGibHour: 6, networkReceiveGib: 0, networkTransmitGib: 150, storageGibHour: 0.2}
+        budgets:
+          - {namespace: a, amount: 1000}
+          - {selector: "team=payments", amount: 250}
+          - {selector: "team", amount: 99}
+        """;
+    BillingCollector withBudgets =
+        new BillingCollector(
+            store, PriceBookLoader.parse(book, "test"), () -> Instant.ofEpochMilli(now.get()));
+    // 10 a day on November 1 to 19, 5 so far on the 20th (noon): 195 to date.
+    for (String ns : List.of("a", "b", "c", "d", "e")) {
+      for (int day = 1; day <= 19; day++) {
+        cost(ns, "2026-11-%02dT06:00:00Z".formatted(day), 10);
+      }
+      cost(ns, "2026-11-20T06:00:00Z", 5);
+    }
+    YearMonth november = YearMonth.of(2026, 11);
+    store.labels().record("b", november, Map.of("team", "payments"));
+    store.labels().record("c", november, Map.of("team", "search"));
+    store.annotations().record("a", Map.of("chargeback.dev/budget", "300"));
+    store.annotations().record("d", Map.of("chargeback.dev/budget", "lots\nFAKE LOG LINE"));
+    Map<String, Double> budgets = series(withBudgets, "chargeback_budget");
+    // The annotation wins over the book; a selector matches the kept labels; the first wins.
+    assertThat(budgets)
+        .containsExactly(Map.entry("a", 300.0), Map.entry("b", 250.0), Map.entry("c", 99.0));
+    // d's annotation is not an amount: ignored (no budget), and e has none anywhere.
+    Map<String, Double> forecast = series(withBudgets, "chargeback_cost_forecast");
+    // The run-rate is the average of the last 7 complete days (10), times the 10.5 days left.
+    assertThat(forecast.get("a")).isCloseTo(195 + 10 * 10.5, within(1e-9));
+    // The bill's forecast is made by the same MonthEnd; its words name the same numbers.
+    assertThat(
+            dev.chargeback.meter.bill.MonthEnd.of(
+                    new double[] {10, 10, 10, 10, 10, 10, 10, 10, 5},
+                    store.calendar(),
+                    november,
+                    Instant.ofEpochMilli(now.get()))
+                .method())
+        .contains("last 7 complete day(s)")
+        .contains("10.5 days left");
+  }
+
+  private static Map<String, Double> series(BillingCollector collector, String name) {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    for (MetricSnapshot s : collector.collect()) {
+      if (s.getMetadata().getName().equals(name)) {
+        for (var p : s.getDataPoints()) {
+          out.merge(
+              p.getLabels().get("namespace"),
+              ((GaugeSnapshot.GaugeDataPointSnapshot) p).getValue(),
+              Double::sum);
+        }
+      }
+    }
+    return out;
+  }
+
   /**
    * The bill and the metric computed coverage apart: the metric left imported hours out, and the
    * bill added a kubelet's covered seconds to a ratio (any live coverage read 100%).

@@ -362,43 +362,16 @@ public final class Biller {
     }
   }
 
-  /** Complete days whose cost makes a preliminary bill's run-rate. */
-  private static final int RUN_RATE_DAYS = 7;
-
-  /**
-   * Month-to-date plus the recent daily run-rate over the rest of the month: the average cost
-   * (after discount and tax) of the last complete days, up to {@value #RUN_RATE_DAYS}; on the first
-   * day, today's cost so far scaled to a whole day.
-   */
+  /** Month-to-date plus the recent daily run-rate over the rest of the month ({@link MonthEnd}). */
   private Bill.Forecast forecast(
       String namespace, YearMonth month, List<Bill.DailyUsage> daily, BigDecimal total, int minor) {
-    BillingCalendar calendar = store.calendar();
-    Instant now = clock.instant();
-    double remainingDays =
-        Math.max(0, calendar.startOf(month.plusMonths(1).atDay(1)) - now.getEpochSecond())
-            / 86400.0;
-    List<Bill.DailyUsage> complete = daily.subList(0, daily.size() - 1);
-    List<Bill.DailyUsage> recent =
-        complete.subList(Math.max(0, complete.size() - RUN_RATE_DAYS), complete.size());
-    double runRate;
-    String basis;
-    if (!recent.isEmpty()) {
-      runRate = recent.stream().mapToDouble(d -> dayCost(namespace, d)).sum() / recent.size();
-      basis = "the average daily cost of the last " + recent.size() + " complete day(s)";
-    } else {
-      Bill.DailyUsage today = daily.getLast();
-      double elapsed = (now.getEpochSecond() - calendar.startOf(today.day())) / 86400.0;
-      runRate = elapsed > 0 ? dayCost(namespace, today) / elapsed : 0;
-      basis = "today's cost so far, scaled to a whole day";
-    }
+    double[] days = daily.stream().mapToDouble(d -> dayCost(namespace, d)).toArray();
+    MonthEnd end = MonthEnd.of(days, store.calendar(), month, clock.instant());
     BigDecimal forecast =
         total
-            .add(BigDecimal.valueOf(runRate * remainingDays))
+            .add(BigDecimal.valueOf(end.runRate() * end.remainingDays()))
             .setScale(minor, RoundingMode.HALF_UP);
-    return new Bill.Forecast(
-        forecast,
-        String.format(
-            Locale.ROOT, "month to date plus %s times the %.1f days left", basis, remainingDays));
+    return new Bill.Forecast(forecast, end.method());
   }
 
   /** One day's cost at that day's prices, after the namespace's discount and tax. */

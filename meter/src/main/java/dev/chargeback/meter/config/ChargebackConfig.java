@@ -1,6 +1,6 @@
 package dev.chargeback.meter.config;
 
-import dev.chargeback.meter.discovery.LabelSelector;
+import dev.chargeback.meter.exposition.LabelSelector;
 import dev.chargeback.meter.history.PrometheusApi;
 import java.nio.file.Files;
 import java.nio.file.Path;

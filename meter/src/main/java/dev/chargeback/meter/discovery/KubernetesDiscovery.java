@@ -1,5 +1,6 @@
 package dev.chargeback.meter.discovery;
 
+import dev.chargeback.meter.exposition.LabelSelector;
 import dev.chargeback.meter.scrape.Target;
 import dev.chargeback.meter.usage.PodDirectory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -53,6 +54,12 @@ public final class KubernetesDiscovery implements AutoCloseable {
     /** The chosen labels of a namespace, on first sight and whenever they change. */
     void namespaceLabels(String namespace, Map<String, String> labels);
 
+    /**
+     * A namespace's {@code chargeback.dev/} annotations (a budget, bill recipients), on first sight
+     * and whenever they change.
+     */
+    default void namespaceAnnotations(String namespace, Map<String, String> annotations) {}
+
     /** A failed call to the API server. */
     void apiError(String reason);
   }
@@ -99,6 +106,11 @@ public final class KubernetesDiscovery implements AutoCloseable {
   // Only touched on the scheduler thread.
   private List<Target> published;
   private final Map<String, Map<String, String>> labelsPublished = new HashMap<>();
+  private final Map<String, Map<String, String>> annotationsPublished = new HashMap<>();
+
+  /** The namespace annotations chargeback reads ({@code chargeback.dev/budget}, …). */
+  public static final String ANNOTATION_PREFIX = "chargeback.dev/";
+
   private final Map<String, Long> gonePods = new HashMap<>();
   private Set<String> knownPods = Set.of();
   private boolean apiDown;
@@ -293,6 +305,23 @@ public final class KubernetesDiscovery implements AutoCloseable {
   }
 
   private void refreshNamespaceLabels() {
+    for (Namespace ns : namespaces.getStore().list()) {
+      Map<String, String> annotations = new TreeMap<>();
+      if (ns.getMetadata().getAnnotations() != null) {
+        ns.getMetadata()
+            .getAnnotations()
+            .forEach(
+                (k, v) -> {
+                  if (k.startsWith(ANNOTATION_PREFIX)) {
+                    annotations.put(k, v);
+                  }
+                });
+      }
+      if (!annotations.equals(annotationsPublished.get(ns.getMetadata().getName()))) {
+        annotationsPublished.put(ns.getMetadata().getName(), annotations);
+        listener.namespaceAnnotations(ns.getMetadata().getName(), annotations);
+      }
+    }
     if (settings.namespaceLabels().isEmpty()) {
       return;
     }

@@ -5,13 +5,21 @@ import java.util.Currency;
 import java.util.List;
 
 /**
- * Versions of prices in one currency, ordered by {@link PriceVersion#effectiveFrom()}.
+ * Versions of prices in one currency, ordered by {@link PriceVersion#effectiveFrom()}, and the
+ * namespaces' monthly budgets.
  *
  * @param currency ISO 4217; amounts round to its minor unit (KRW 0 decimals, USD 2)
+ * @param budgets in the order given: a namespace's own entry wins over selectors, and the first
+ *     matching selector over later ones
  */
-public record PriceBook(Currency currency, List<PriceVersion> versions) {
+public record PriceBook(Currency currency, List<PriceVersion> versions, List<Budget> budgets) {
   public PriceBook {
     versions = List.copyOf(versions);
+    budgets = budgets == null ? List.of() : List.copyOf(budgets);
+  }
+
+  public PriceBook(Currency currency, List<PriceVersion> versions) {
+    this(currency, versions, List.of());
   }
 
   /** The version in force on {@code day}, or null before the first version. */

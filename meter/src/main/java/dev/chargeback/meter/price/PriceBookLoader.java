@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.chargeback.meter.config.ConfigLoader;
+import dev.chargeback.meter.exposition.LabelSelector;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
@@ -41,6 +42,9 @@ import java.util.TreeMap;
  *       kube-system: proportional           # to each tenant's own cost
  *       monitoring: even                    # equal parts
  *       _idle: {weights: {team-a: 3, team-b: 1}}   # idle capacity (with idle: separate)
+ * budgets:                    # monthly, in the currency; a namespace annotation
+ *   - {namespace: team-a, amount: 500000}   # chargeback.dev/budget wins over these
+ *   - {selector: "team=payments", amount: 800000}
  * }</pre>
  */
 public final class PriceBookLoader {
@@ -51,7 +55,9 @@ public final class PriceBookLoader {
 
   private PriceBookLoader() {}
 
-  record RawBook(String currency, List<RawVersion> versions) {}
+  record RawBook(String currency, List<RawVersion> versions, List<RawBudget> budgets) {}
+
+  record RawBudget(String namespace, String selector, BigDecimal amount) {}
 
   record RawVersion(
       String effectiveFrom,
@@ -130,7 +136,40 @@ public final class PriceBookLoader {
       }
       versions.add(v);
     }
-    return new PriceBook(currency, versions);
+    List<Budget> budgets = new ArrayList<>();
+    if (raw.budgets() != null) {
+      for (int i = 0; i < raw.budgets().size(); i++) {
+        budgets.add(budget(raw.budgets().get(i), source, "budgets[" + i + "]."));
+      }
+    }
+    return new PriceBook(currency, versions, budgets);
+  }
+
+  private static Budget budget(RawBudget raw, String source, String at) {
+    if (raw == null) {
+      throw new PriceBookException(
+          source + ": key '" + at.substring(0, at.length() - 1) + "': empty");
+    }
+    if ((raw.namespace() == null) == (raw.selector() == null)) {
+      throw new PriceBookException(
+          source + ": key '" + at + "namespace': give either a namespace or a selector");
+    }
+    BigDecimal amount = require(raw.amount(), source, at + "amount");
+    if (amount.signum() < 0) {
+      throw new PriceBookException(source + ": key '" + at + "amount': must not be negative");
+    }
+    LabelSelector selector = null;
+    if (raw.selector() != null) {
+      try {
+        selector = LabelSelector.parse(raw.selector());
+      } catch (IllegalArgumentException e) {
+        throw new PriceBookException(source + ": key '" + at + "selector': " + e.getMessage());
+      }
+      if (selector.terms().isEmpty()) {
+        throw new PriceBookException(source + ": key '" + at + "selector': empty");
+      }
+    }
+    return new Budget(raw.namespace(), selector, amount);
   }
 
   private static PriceVersion version(RawVersion raw, String source, String at) {

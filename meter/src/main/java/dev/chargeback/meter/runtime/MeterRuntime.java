@@ -6,7 +6,7 @@ import dev.chargeback.meter.discovery.ApiServerTransport;
 import dev.chargeback.meter.discovery.KubeletCredentials;
 import dev.chargeback.meter.discovery.KubernetesConnection;
 import dev.chargeback.meter.discovery.KubernetesDiscovery;
-import dev.chargeback.meter.discovery.LabelSelector;
+import dev.chargeback.meter.exposition.LabelSelector;
 import dev.chargeback.meter.exposition.ParserLimits;
 import dev.chargeback.meter.history.ImportReport;
 import dev.chargeback.meter.history.PrometheusApi;
@@ -71,6 +71,7 @@ public final class MeterRuntime implements AutoCloseable {
 
   private final PodDirectory pods = new PodDirectory();
   private final Map<String, Map<String, String>> namespaceLabels = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, String>> namespaceAnnotations = new ConcurrentHashMap<>();
   private ScrapeLoop loop;
   private Scraper scraper;
   private KubernetesClient kubernetes;
@@ -185,6 +186,7 @@ public final class MeterRuntime implements AutoCloseable {
               // A new month keeps the namespaces' labels on its bills.
               YearMonth month = store.calendar().monthOf(clock.instant());
               namespaceLabels.forEach((ns, labels) -> store.labels().record(ns, month, labels));
+              namespaceAnnotations.forEach(store.annotations()::record);
               meter.expire(clock.millis(), retention, RollupStore.EXPIRY_KEYS_PER_RUN);
             },
             this::countFailure));
@@ -286,6 +288,16 @@ public final class MeterRuntime implements AutoCloseable {
           store.labels().record(namespace, store.calendar().monthOf(clock.instant()), labels);
         } catch (StoreException e) {
           // The store logs failing writes; the hourly rewrite stores the labels later.
+        }
+      }
+
+      @Override
+      public void namespaceAnnotations(String namespace, Map<String, String> annotations) {
+        namespaceAnnotations.put(namespace, annotations);
+        try {
+          store.annotations().record(namespace, annotations);
+        } catch (StoreException e) {
+          // The store logs failing writes; the hourly rewrite stores the annotations later.
         }
       }
 

@@ -63,6 +63,7 @@ public final class RollupStore implements AutoCloseable {
 
   private final Meta meta;
   private final NamespaceLabels labels;
+  private final NamespaceAnnotations annotations;
   private final HourSources hours;
   private final SeriesState series;
   private final StoreHealth health;
@@ -81,6 +82,7 @@ public final class RollupStore implements AutoCloseable {
     this.clock = clock;
     this.meta = new Meta(kv, this::write);
     this.labels = new NamespaceLabels(meta);
+    this.annotations = new NamespaceAnnotations(meta);
     this.hours = new HourSources(kv, meta);
     this.series = new SeriesState(kv, meta);
     this.health = new StoreHealth(meta);
@@ -122,6 +124,11 @@ public final class RollupStore implements AutoCloseable {
   /** Named values: health counters, settings, price versions. */
   public Meta meta() {
     return meta;
+  }
+
+  /** Namespaces' {@code chargeback.dev/} annotations, as discovery last saw them. */
+  public NamespaceAnnotations annotations() {
+    return annotations;
   }
 
   /** Namespaces' labels per month. */

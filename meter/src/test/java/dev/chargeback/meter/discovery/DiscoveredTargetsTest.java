@@ -2,6 +2,7 @@ package dev.chargeback.meter.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chargeback.meter.exposition.LabelSelector;
 import dev.chargeback.meter.scrape.Target;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;

@@ -3,6 +3,7 @@ package dev.chargeback.meter.discovery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chargeback.meter.exposition.LabelSelector;
 import dev.chargeback.meter.exposition.ParserLimits;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.RollupKey;
@@ -83,6 +84,7 @@ class KubernetesDiscoveryIT {
     final AtomicReference<List<Target>> targets = new AtomicReference<>(List.of());
     final AtomicInteger publications = new AtomicInteger();
     final Map<String, Map<String, String>> labels = new ConcurrentHashMap<>();
+    final Map<String, Map<String, String>> annotations = new ConcurrentHashMap<>();
     final AtomicInteger apiErrors = new AtomicInteger();
 
     @Override
@@ -94,6 +96,11 @@ class KubernetesDiscoveryIT {
     @Override
     public void namespaceLabels(String namespace, Map<String, String> l) {
       labels.put(namespace, l);
+    }
+
+    @Override
+    public void namespaceAnnotations(String namespace, Map<String, String> a) {
+      annotations.put(namespace, a);
     }
 
     @Override
@@ -502,11 +509,17 @@ class KubernetesDiscoveryIT {
                 new NamespaceBuilder(n)
                     .editMetadata()
                     .addToLabels("team", "checkout")
+                    .addToAnnotations("chargeback.dev/budget", "500000")
+                    .addToAnnotations("kubectl.kubernetes.io/last-applied-configuration", "{}")
                     .endMetadata()
                     .build());
     await(
         "a relabelled namespace",
         () -> "checkout".equals(recorder.labels.get("team-a").get("team")));
+    // Its chargeback.dev/ annotations (a budget) reach the meter; others do not.
+    await(
+        "an annotated namespace",
+        () -> Map.of("chargeback.dev/budget", "500000").equals(recorder.annotations.get("team-a")));
   }
 
   @Test

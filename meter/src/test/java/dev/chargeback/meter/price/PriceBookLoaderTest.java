@@ -68,7 +68,20 @@ class PriceBookLoaderTest {
             "key 'versions[0].namespaces.a.discount': must be a fraction"),
         Arguments.of(
             head + "    namespaces:\n      a: {prices: {cpuCoreHour: -1}}\n",
-            "key 'versions[0].namespaces.a.prices.cpuCoreHour': must not be negative"));
+            "key 'versions[0].namespaces.a.prices.cpuCoreHour': must not be negative"),
+        Arguments.of(
+            head + "budgets:\n  - {namespace: a, selector: team=x, amount: 5}\n",
+            "key 'budgets[0].namespace': give either a namespace or a selector"),
+        Arguments.of(head + "budgets:\n  - {namespace: a}\n", "key 'budgets[0].amount': missing"),
+        Arguments.of(
+            head + "budgets:\n  - {namespace: a, amount: 1}\n  - {namespace: b, amount: -1}\n",
+            "key 'budgets[1].amount': must not be negative"),
+        Arguments.of(
+            head + "budgets:\n  - {selector: \"team=a b\", amount: 1}\n",
+            "key 'budgets[0].selector': label selector term 'team=a b' is not k=v"),
+        Arguments.of(
+            head + "budgets:\n  - {namespace: a, amount: 1, owner: x}\n",
+            "unknown key 'budgets[0].owner'"));
   }
 
   @ParameterizedTest

@@ -1,4 +1,4 @@
-package dev.chargeback.meter.discovery;
+package dev.chargeback.meter.exposition;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.chargeback.meter.discovery;
+package dev.chargeback.meter.exposition;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -129,7 +129,8 @@ abstract class PrometheusContract {
       Files.writeString(
           prices,
           new String(in.readAllBytes(), StandardCharsets.UTF_8)
-              .replace("    shared: {}", "    shared: {kube-system: proportional}"));
+                  .replace("    shared: {}", "    shared: {kube-system: proportional}")
+              + "budgets:\n  - {namespace: team-a, amount: 1000000}\n");
     }
     exporter =
         Roles.exporter(
@@ -322,7 +323,7 @@ abstract class PrometheusContract {
                                     .replace("$namespace", ".+")
                                     .replace("$__range", "30d")
                                     .replace("$__rate_interval", "5m"))));
-    assertThat(exprs).hasSizeGreaterThanOrEqualTo(12);
+    assertThat(exprs).hasSizeGreaterThanOrEqualTo(18);
     assertThat(dashboard.at("/templating/list/1/query/query").asText())
         .isEqualTo("label_values(chargeback_cost_per_namespace, namespace)");
     StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");

@@ -363,6 +363,8 @@ public final class Roles {
         YearMonth.from(Instant.ofEpochMilli(from).atZone(writer.store().calendar().zone()));
     sim.namespaceLabels()
         .forEach((ns, labels) -> writer.store().labels().record(ns, firstMonth, labels));
+    // And their annotations (budgets), as discovery would have kept them.
+    sim.namespaceAnnotations().forEach(writer.store().annotations()::record);
     Served served = served(writer);
     Javalin http =
         HttpApi.start(

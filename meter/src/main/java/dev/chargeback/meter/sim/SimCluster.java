@@ -214,6 +214,17 @@ public final class SimCluster {
     return List.copyOf(out);
   }
 
+  /**
+   * The simulated namespaces' {@code chargeback.dev/} annotations: monthly budgets (in the default
+   * book's won), team-a's roomy and team-b's well under what it spends (about 40,000 a month), so
+   * the demo shows a namespace forecast, then found, over budget.
+   */
+  public Map<String, Map<String, String>> namespaceAnnotations() {
+    return Map.of(
+        "team-a", Map.of("chargeback.dev/budget", "500000"),
+        "team-b", Map.of("chargeback.dev/budget", "20000"));
+  }
+
   /** The simulated namespaces' team and cost-centre labels, as a cluster's would carry them. */
   public Map<String, Map<String, String>> namespaceLabels() {
     Map<String, Map<String, String>> out = new TreeMap<>();

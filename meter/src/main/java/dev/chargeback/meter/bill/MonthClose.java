@@ -121,8 +121,19 @@ public final class MonthClose {
     return store.meta().text(CLOSED + m) != null;
   }
 
+  /** The namespaces with a final bill in closed month {@code m}. */
+  public static List<String> namespaces(RollupStore store, YearMonth m) {
+    return List.copyOf(new java.util.TreeSet<>(store.meta().texts(BILLS + m + "/").keySet()));
+  }
+
+  /** When closed month {@code m} closed, or null when it is open. */
+  public static Instant closedAt(RollupStore store, YearMonth m) {
+    String at = store.meta().text(CLOSED + m);
+    return at == null ? null : Instant.parse(at);
+  }
+
   /** The final bill of a namespace in a closed month, sealed; null when it has none. */
-  static Bill finalBill(RollupStore store, String namespace, YearMonth m) {
+  public static Bill finalBill(RollupStore store, String namespace, YearMonth m) {
     String json = store.meta().text(BILLS + m + "/" + namespace);
     if (json == null) {
       return null;

@@ -24,6 +24,7 @@ import java.util.List;
  * @param kubelet how kubelets are reached
  * @param nodeExporter how node-exporter pods are found
  * @param kubeStateMetrics where kube-state-metrics is
+ * @param delivery where final bills go when a month closes
  */
 public record ChargebackConfig(
     String data,
@@ -44,7 +45,39 @@ public record ChargebackConfig(
     Prometheus prometheus,
     Access access,
     Admin admin,
-    Tls tls) {
+    Tls tls,
+    Delivery delivery) {
+
+  /**
+   * Final bills delivered once per namespace, month and channel when a month closes.
+   *
+   * @param channels any of {@code email}, {@code webhook}, {@code log}
+   * @param from the e-mails' sender
+   * @param attachCsv attach the bill's CSV to e-mails beside the PDF
+   * @param maxAttempts sends tried per bill and channel before it is listed as failed
+   * @param retryAfter the wait after a first failure, doubled after each further one
+   */
+  public record Delivery(
+      List<String> channels,
+      String from,
+      Smtp smtp,
+      Webhook webhook,
+      boolean attachCsv,
+      int maxAttempts,
+      Duration retryAfter) {}
+
+  /**
+   * @param passwordFile a file holding the SMTP password (a mounted Secret), never the password
+   * @param startTls require STARTTLS before authenticating
+   */
+  public record Smtp(
+      String host, int port, String username, String passwordFile, boolean startTls) {}
+
+  /**
+   * @param url where each final bill is POSTed (HTTPS)
+   * @param secretFile a file holding the HMAC-SHA256 key that signs each request
+   */
+  public record Webhook(String url, String secretFile) {}
 
   /**
    * The meter's admin endpoints (import, backup).
@@ -175,6 +208,52 @@ public record ChargebackConfig(
     return "127.0.0.1:" + (port == 0 ? 0 : port + 1);
   }
 
+  private void validateDelivery() {
+    for (String c : delivery.channels()) {
+      if (!List.of("email", "webhook", "log").contains(c)) {
+        throw new ConfigException(
+            "config key 'delivery.channels': '" + c + "' is not email, webhook or log");
+      }
+    }
+    if (delivery.maxAttempts() < 1) {
+      throw new ConfigException("config key 'delivery.maxAttempts': must be at least 1");
+    }
+    requirePositive("delivery.retryAfter", delivery.retryAfter());
+    if (delivery.channels().contains("email")) {
+      if (delivery.smtp().host().isBlank()) {
+        throw new ConfigException("config key 'delivery.smtp.host': needed by channel email");
+      }
+      if (!delivery.from().contains("@")) {
+        throw new ConfigException(
+            "config key 'delivery.from': '" + delivery.from() + "' is not an e-mail address");
+      }
+      if (delivery.smtp().port() < 1 || delivery.smtp().port() > 65535) {
+        throw new ConfigException("config key 'delivery.smtp.port': not a port number");
+      }
+      readable("delivery.smtp.passwordFile", delivery.smtp().passwordFile(), false);
+    }
+    if (delivery.channels().contains("webhook")) {
+      String url = delivery.webhook().url();
+      if (!url.startsWith("https://") && !url.startsWith("http://")) {
+        throw new ConfigException(
+            "config key 'delivery.webhook.url': '" + url + "' is not an http(s) URL");
+      }
+      readable("delivery.webhook.secretFile", delivery.webhook().secretFile(), true);
+    }
+  }
+
+  private static void readable(String key, String file, boolean required) {
+    if (file.isBlank()) {
+      if (required) {
+        throw new ConfigException("config key '" + key + "': missing");
+      }
+      return;
+    }
+    if (!Files.isReadable(Path.of(file))) {
+      throw new ConfigException("config key '" + key + "': cannot read " + file);
+    }
+  }
+
   /** Checks values that parse but make no sense, naming the key. */
   public ChargebackConfig validate() {
     requirePositive("scrapeInterval", scrapeInterval);
@@ -207,6 +286,7 @@ public record ChargebackConfig(
         throw new ConfigException("config key '" + file[0] + "': cannot read " + file[1]);
       }
     }
+    validateDelivery();
     if (!List.of("auto", "on", "off").contains(kubernetes.discovery())) {
       throw new ConfigException(
           "config key 'kubernetes.discovery': '"

@@ -3,6 +3,7 @@ package dev.chargeback.meter.price;
 import java.time.LocalDate;
 import java.util.Currency;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Versions of prices in one currency, ordered by {@link PriceVersion#effectiveFrom()}, and the
@@ -11,15 +12,22 @@ import java.util.List;
  * @param currency ISO 4217; amounts round to its minor unit (KRW 0 decimals, USD 2)
  * @param budgets in the order given: a namespace's own entry wins over selectors, and the first
  *     matching selector over later ones
+ * @param billTo e-mail recipients of each namespace's final bills, comma-separated (a namespace's
+ *     {@code chargeback.dev/bill-to} annotation wins)
  */
-public record PriceBook(Currency currency, List<PriceVersion> versions, List<Budget> budgets) {
+public record PriceBook(
+    Currency currency,
+    List<PriceVersion> versions,
+    List<Budget> budgets,
+    Map<String, String> billTo) {
   public PriceBook {
     versions = List.copyOf(versions);
     budgets = budgets == null ? List.of() : List.copyOf(budgets);
+    billTo = billTo == null ? Map.of() : Map.copyOf(billTo);
   }
 
   public PriceBook(Currency currency, List<PriceVersion> versions) {
-    this(currency, versions, List.of());
+    this(currency, versions, List.of(), Map.of());
   }
 
   /** The version in force on {@code day}, or null before the first version. */

@@ -45,6 +45,8 @@ import java.util.TreeMap;
  * budgets:                    # monthly, in the currency; a namespace annotation
  *   - {namespace: team-a, amount: 500000}   # chargeback.dev/budget wins over these
  *   - {selector: "team=payments", amount: 800000}
+ * billTo:                     # final bills by e-mail (chargeback.dev/bill-to wins)
+ *   team-a: "lead@example.com, finance@example.com"
  * }</pre>
  */
 public final class PriceBookLoader {
@@ -55,7 +57,11 @@ public final class PriceBookLoader {
 
   private PriceBookLoader() {}
 
-  record RawBook(String currency, List<RawVersion> versions, List<RawBudget> budgets) {}
+  record RawBook(
+      String currency,
+      List<RawVersion> versions,
+      List<RawBudget> budgets,
+      Map<String, String> billTo) {}
 
   record RawBudget(String namespace, String selector, BigDecimal amount) {}
 
@@ -142,7 +148,8 @@ public final class PriceBookLoader {
         budgets.add(budget(raw.budgets().get(i), source, "budgets[" + i + "]."));
       }
     }
-    return new PriceBook(currency, versions, budgets);
+    return new PriceBook(
+        currency, versions, budgets, raw.billTo() == null ? Map.of() : raw.billTo());
   }
 
   private static Budget budget(RawBudget raw, String source, String at) {

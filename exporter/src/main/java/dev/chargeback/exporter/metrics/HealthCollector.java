@@ -1,5 +1,6 @@
 package dev.chargeback.exporter.metrics;
 
+import dev.chargeback.meter.delivery.Deliveries;
 import dev.chargeback.meter.store.DataVolume;
 import dev.chargeback.meter.store.RollupStore;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -94,6 +95,21 @@ public final class HealthCollector implements MultiCollector {
                     .value(store.health().writeErrors())
                     .build())
             .build());
+    CounterSnapshot.Builder deliveries =
+        CounterSnapshot.builder()
+            .name("chargeback_delivery_failures")
+            .help(
+                "Failed sends of final bills per channel (email, webhook, log); each is retried"
+                    + " with a doubling wait, and listed on /readyz once given up.");
+    Deliveries.failures(store)
+        .forEach(
+            (channel, n) ->
+                deliveries.dataPoint(
+                    CounterSnapshot.CounterDataPointSnapshot.builder()
+                        .labels(Labels.of("channel", channel))
+                        .value(n)
+                        .build()));
+    out.metricSnapshot(deliveries.build());
     DataVolume volume = data == null ? null : DataVolume.of(data);
     if (volume != null) {
       out.metricSnapshot(

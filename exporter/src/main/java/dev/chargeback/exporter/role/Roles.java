@@ -13,6 +13,7 @@ import dev.chargeback.meter.bill.BillPdf;
 import dev.chargeback.meter.bill.Biller;
 import dev.chargeback.meter.config.ChargebackConfig;
 import dev.chargeback.meter.config.ConfigException;
+import dev.chargeback.meter.delivery.Deliveries;
 import dev.chargeback.meter.discovery.KubernetesConnection;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceBookLoader;
@@ -90,16 +91,7 @@ public final class Roles {
   private record Served(RollupStore store, PriceBook book, InstantSource clock) {}
 
   static BillPdf pdf(ChargebackConfig c) {
-    return new BillPdf(
-        new BillPdf.Style(
-            path(c.bill().font()),
-            path(c.bill().boldFont()),
-            c.bill().organisation(),
-            path(c.bill().logo())));
-  }
-
-  private static Path path(String value) {
-    return value == null || value.isBlank() ? null : Path.of(value);
+    return MeterRuntime.billPdf(c);
   }
 
   /**
@@ -299,6 +291,9 @@ public final class Roles {
     if (volume != null && volume.low()) {
       notes.add(volume.describe(data));
     }
+    for (String failed : Deliveries.failed(store)) {
+      notes.add("final bill not delivered (given up): " + failed);
+    }
     return notes;
   }
 
@@ -326,7 +321,21 @@ public final class Roles {
    * start of the month before last, or since the demo last ran) in seconds, then meters it live
    * over HTTP on the same port.
    */
-  public static Running demo(ChargebackConfig c) {
+  public static Running demo(ChargebackConfig given) {
+    // Final bills go to the log when no channel is configured: the demo shows delivery too.
+    ChargebackConfig.Delivery d = given.delivery();
+    ChargebackConfig c =
+        d.channels().isEmpty()
+            ? given.withDelivery(
+                new ChargebackConfig.Delivery(
+                    List.of("log"),
+                    d.from(),
+                    d.smtp(),
+                    d.webhook(),
+                    d.attachCsv(),
+                    d.maxAttempts(),
+                    d.retryAfter()))
+            : given;
     SimCluster sim = new SimCluster();
     InstantSource clock = InstantSource.system();
     MeterRuntime writer = new MeterRuntime(c, false, clock);

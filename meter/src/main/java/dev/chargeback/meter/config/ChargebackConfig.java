@@ -185,6 +185,31 @@ public record ChargebackConfig(
   /** Parser bounds per scrape. */
   public record Limits(int maxLineBytes, int maxLabels, long maxBodyBytes) {}
 
+  /** This configuration with {@code delivery} in place of its own. */
+  public ChargebackConfig withDelivery(Delivery d) {
+    return new ChargebackConfig(
+        data,
+        listen,
+        scrapeInterval,
+        scrapeTimeout,
+        maxGap,
+        targets,
+        billing,
+        retention,
+        limits,
+        prices,
+        bill,
+        kubernetes,
+        kubelet,
+        nodeExporter,
+        kubeStateMetrics,
+        prometheus,
+        access,
+        admin,
+        tls,
+        d);
+  }
+
   /** maxGap, defaulting to five scrape intervals. */
   public Duration effectiveMaxGap() {
     return maxGap != null ? maxGap : scrapeInterval.multipliedBy(5);

@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.YearMonth;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -128,7 +127,7 @@ public final class Deliveries {
         .meta()
         .put(
             FAILURES + channel.name(),
-            Long.toString(failures().getOrDefault(channel.name(), 0L) + 1));
+            Long.toString(failures(store).getOrDefault(channel.name(), 0L) + 1));
     String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     if (attempt >= maxAttempts) {
       put(key, new State("failed", attempt, 0, reason));
@@ -196,7 +195,7 @@ public final class Deliveries {
   }
 
   /** Failed sends so far, per channel. */
-  public Map<String, Long> failures() {
+  public static Map<String, Long> failures(RollupStore store) {
     Map<String, Long> out = new TreeMap<>();
     store.meta().texts(FAILURES).forEach((channel, n) -> out.put(channel, Long.parseLong(n)));
     return out;
@@ -251,10 +250,5 @@ public final class Deliveries {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a state is plain data", e);
     }
-  }
-
-  @Override
-  public String toString() {
-    return "deliveries over " + Arrays.toString(channels.stream().map(Channel::name).toArray());
   }
 }

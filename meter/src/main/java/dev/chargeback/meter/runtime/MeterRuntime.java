@@ -1,7 +1,14 @@
 package dev.chargeback.meter.runtime;
 
+import dev.chargeback.meter.bill.BillPdf;
 import dev.chargeback.meter.bill.MonthClose;
 import dev.chargeback.meter.config.ChargebackConfig;
+import dev.chargeback.meter.config.ConfigException;
+import dev.chargeback.meter.delivery.Channel;
+import dev.chargeback.meter.delivery.Deliveries;
+import dev.chargeback.meter.delivery.EmailChannel;
+import dev.chargeback.meter.delivery.LogChannel;
+import dev.chargeback.meter.delivery.WebhookChannel;
 import dev.chargeback.meter.discovery.ApiServerTransport;
 import dev.chargeback.meter.discovery.KubeletCredentials;
 import dev.chargeback.meter.discovery.KubernetesConnection;
@@ -28,7 +35,10 @@ import dev.chargeback.meter.time.BillingCalendar;
 import dev.chargeback.meter.time.Granularity;
 import dev.chargeback.meter.usage.PodDirectory;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -66,6 +76,8 @@ public final class MeterRuntime implements AutoCloseable {
 
   static final String MONTH_CLOSE = "month-close";
 
+  static final String DELIVERY = "delivery";
+
   /** How often retention (and the monthly namespace labels) runs. */
   static final Duration RETENTION_EVERY = Duration.ofHours(1);
 
@@ -77,6 +89,7 @@ public final class MeterRuntime implements AutoCloseable {
   private KubernetesClient kubernetes;
   private KubernetesDiscovery discovery;
   private final List<PeriodicTask> tasks = new ArrayList<>();
+  private final Deliveries deliveries;
 
   /**
    * Opens the store and checks the price book against the prices already in force (a changed
@@ -112,6 +125,24 @@ public final class MeterRuntime implements AutoCloseable {
     store.retain(retention(config), clock);
     this.accrual = new CostAccrual(priceBook, calendar);
     this.meter = new Meter(store, limits(config), pods, config.effectiveMaxGap(), accrual);
+    List<Channel> channels;
+    try {
+      channels = channels(config, clock);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    this.deliveries =
+        channels.isEmpty()
+            ? null
+            : new Deliveries(
+                store,
+                priceBook,
+                channels,
+                billPdf(config),
+                config.delivery().maxAttempts(),
+                config.delivery().retryAfter(),
+                clock);
   }
 
   public RollupStore store() {
@@ -135,6 +166,65 @@ public final class MeterRuntime implements AutoCloseable {
   /** Closes the months whose time has come (their bills become final); returns those closed. */
   public List<YearMonth> closeMonths() {
     return new MonthClose(store, priceBook, config.billing().closeAfter(), clock).run();
+  }
+
+  /** How PDF bills look, from the configuration ({@code bill.*}). */
+  public static BillPdf billPdf(ChargebackConfig c) {
+    return new BillPdf(
+        new BillPdf.Style(
+            path(c.bill().font()),
+            path(c.bill().boldFont()),
+            c.bill().organisation(),
+            path(c.bill().logo())));
+  }
+
+  private static Path path(String value) {
+    return value == null || value.isBlank() ? null : Path.of(value);
+  }
+
+  /** The delivery channels the configuration names; secrets are read from their files now. */
+  static List<Channel> channels(ChargebackConfig c, InstantSource clock) {
+    ChargebackConfig.Delivery d = c.delivery();
+    List<Channel> out = new ArrayList<>();
+    for (String name : d.channels()) {
+      out.add(
+          switch (name) {
+            case "email" ->
+                new EmailChannel(
+                    d.smtp().host(),
+                    d.smtp().port(),
+                    d.smtp().startTls(),
+                    d.smtp().username(),
+                    secret("delivery.smtp.passwordFile", d.smtp().passwordFile()),
+                    d.from(),
+                    d.attachCsv());
+            case "webhook" ->
+                new WebhookChannel(
+                    URI.create(d.webhook().url()),
+                    secret("delivery.webhook.secretFile", d.webhook().secretFile())
+                        .getBytes(StandardCharsets.UTF_8),
+                    clock);
+            default -> new LogChannel();
+          });
+    }
+    return out;
+  }
+
+  /** A secret file's content, without its trailing newline; empty for no file. */
+  private static String secret(String key, String file) {
+    if (file.isBlank()) {
+      return "";
+    }
+    try {
+      return Files.readString(Path.of(file)).strip();
+    } catch (IOException e) {
+      throw new ConfigException("config key '" + key + "': cannot read " + file);
+    }
+  }
+
+  /** Delivers what is due of the closed months' final bills (nothing without channels). */
+  public int deliverBills() {
+    return deliveries == null ? 0 : deliveries.run();
   }
 
   /** Each granularity's retention, from the configuration. */
@@ -197,6 +287,15 @@ public final class MeterRuntime implements AutoCloseable {
             Duration.ofMinutes(10),
             this::closeMonths,
             this::countFailure));
+    if (deliveries != null) {
+      tasks.add(
+          new PeriodicTask(
+              DELIVERY,
+              Duration.ofSeconds(30),
+              Duration.ofMinutes(1),
+              this::deliverBills,
+              this::countFailure));
+    }
     if (!config.prometheus().url().isBlank()) {
       startPrometheusSource();
     }

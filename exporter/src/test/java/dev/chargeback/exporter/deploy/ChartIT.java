@@ -310,6 +310,58 @@ class ChartIT {
   }
 
   @Test
+  void deliverySecretsComeFromASecretMountedReadOnlyAndTheMeterAcceptsTheConfig() throws Exception {
+    Path values = dir.resolve("delivery.yaml");
+    Files.writeString(
+        values,
+        """
+        delivery:
+          channels: [email, webhook]
+          from: bills@corp.example
+          smtp: {host: smtp.corp.example, username: bills}
+          webhook: {url: "https://finance.corp.example/hooks/bills"}
+          secretName: chargeback-delivery
+        """);
+    List<JsonNode> docs = render(values);
+    JsonNode pod = kind(docs, "Deployment").at("/spec/template/spec");
+    assertThat(pod.toString()).doesNotContain("s3cret");
+    JsonNode volume = null;
+    for (JsonNode v : pod.get("volumes")) {
+      if (v.get("name").asText().equals("delivery")) {
+        volume = v;
+      }
+    }
+    assertThat(volume.at("/secret/secretName").asText()).isEqualTo("chargeback-delivery");
+    for (JsonNode container : pod.get("containers")) {
+      assertThat(container.get("volumeMounts").toString())
+          .contains("\"mountPath\":\"/etc/chargeback/delivery\",\"readOnly\":true");
+    }
+    // The rendered configuration names the mounted files; the meter accepts it once they exist.
+    Path mounted = Files.createDirectories(dir.resolve("delivery"));
+    Files.writeString(mounted.resolve("smtp-password"), "s3cret\n");
+    Files.writeString(mounted.resolve("webhook-secret"), "k3y\n");
+    JsonNode configMap =
+        docs.stream().filter(d -> d.at("/data/config.yaml").isTextual()).findFirst().orElseThrow();
+    Path config = dir.resolve("config.yaml");
+    Files.writeString(
+        config,
+        configMap
+            .at("/data/config.yaml")
+            .asText()
+            .replace("/var/lib/chargeback", dir.toString())
+            .replace("/etc/chargeback/delivery", mounted.toString()));
+    var loaded =
+        dev.chargeback.meter.config.ConfigLoader.load(
+                List.of("--config", config.toString()), java.util.Set.of(), java.util.Map.of())
+            .config();
+    assertThat(loaded.delivery().channels()).containsExactly("email", "webhook");
+    assertThat(loaded.delivery().smtp().passwordFile())
+        .isEqualTo(mounted.resolve("smtp-password").toString());
+    assertThat(loaded.delivery().webhook().secretFile())
+        .isEqualTo(mounted.resolve("webhook-secret").toString());
+  }
+
+  @Test
   void theSchemaRejectsUnknownAndBadValues() throws Exception {
     Path typo = dir.resolve("typo.yaml");
     Files.writeString(typo, "serviceMonitor:\n  enabeld: true\n");

@@ -71,6 +71,17 @@ class ConfigLoaderTest {
     assertThat(c.nodeExporter().selector())
         .isEqualTo("app.kubernetes.io/name=prometheus-node-exporter");
     assertThat(c.kubeStateMetrics().url()).startsWith("http://kube-state-metrics");
+    assertThatThrownBy(() -> load(Map.of(), "--delivery.channels", "fax"))
+        .hasMessage("config key 'delivery.channels': 'fax' is not email, webhook or log");
+    assertThatThrownBy(() -> load(Map.of(), "--delivery.channels", "email"))
+        .hasMessage("config key 'delivery.smtp.host': needed by channel email");
+    assertThatThrownBy(
+            () ->
+                load(
+                    Map.of("CHARGEBACK_DELIVERY_WEBHOOK_URL", "https://x.example/hook"),
+                    "--delivery.channels",
+                    "webhook"))
+        .hasMessage("config key 'delivery.webhook.secretFile': missing");
     assertThatThrownBy(() -> load(Map.of(), "--kubernetes.discovery", "maybe"))
         .hasMessage("config key 'kubernetes.discovery': 'maybe' is not auto, on or off");
     assertThatThrownBy(() -> load(Map.of(), "--node-exporter.selector", "app in (a,b)"))

@@ -291,7 +291,8 @@ public final class MeterRuntime implements AutoCloseable {
       tasks.add(
           new PeriodicTask(
               DELIVERY,
-              Duration.ofSeconds(30),
+              // Soon after the month close's first run, which starts at once.
+              Duration.ofSeconds(5),
               Duration.ofMinutes(1),
               this::deliverBills,
               this::countFailure));

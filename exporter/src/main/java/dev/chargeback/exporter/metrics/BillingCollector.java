@@ -163,17 +163,13 @@ public final class BillingCollector implements MultiCollector {
     Map<RollupKey, Double> beforeMonth = beforeMonth(totals, costKeys, range);
     Map<String, Double> monthToDate = new TreeMap<>();
     for (RollupKey key : costKeys) {
-      Labels labels =
-          Labels.of(
-              "currency", currency, "namespace", key.owner(), "resource", key.resource().label);
       accrued.dataPoint(
           CounterSnapshot.CounterDataPointSnapshot.builder()
-              .labels(labels)
+              .labels(costLabels(currency, key.owner(), key.resource().label))
               .value(totals.get(key).sum())
               .build());
       double value = Math.max(0, totals.get(key).sum() - beforeMonth.get(key));
-      month.dataPoint(
-          GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(value).build());
+      month.dataPoint(cost(currency, key.owner(), key.resource().label, value));
       monthToDate.merge(key.owner(), value, Double::sum);
       namespaces.add(key.owner());
     }
@@ -190,6 +186,19 @@ public final class BillingCollector implements MultiCollector {
     out.metricSnapshot(accrued.build());
     out.metricSnapshot(month.build());
     out.metricSnapshot(coverage.build());
+  }
+
+  private static Labels costLabels(String currency, String namespace, String resource) {
+    return Labels.of("currency", currency, "namespace", namespace, "resource", resource);
+  }
+
+  /** A cost gauge's point: its currency, namespace and resource. */
+  private static GaugeSnapshot.GaugeDataPointSnapshot cost(
+      String currency, String namespace, String resource, double value) {
+    return GaugeSnapshot.GaugeDataPointSnapshot.builder()
+        .labels(costLabels(currency, namespace, resource))
+        .value(value)
+        .build();
   }
 
   /**
@@ -235,25 +244,9 @@ public final class BillingCollector implements MultiCollector {
               total, weights.stream().mapToDouble(Double::doubleValue).toArray(), minor + 6);
       for (int i = 0; i < tenants.size(); i++) {
         month.dataPoint(
-            GaugeSnapshot.GaugeDataPointSnapshot.builder()
-                .labels(
-                    Labels.of(
-                        "currency",
-                        currency,
-                        "namespace",
-                        tenants.get(i),
-                        "resource",
-                        "shared:" + pool.namespace()))
-                .value(parts[i].doubleValue())
-                .build());
+            cost(currency, tenants.get(i), "shared:" + pool.namespace(), parts[i].doubleValue()));
       }
-      month.dataPoint(
-          GaugeSnapshot.GaugeDataPointSnapshot.builder()
-              .labels(
-                  Labels.of(
-                      "currency", currency, "namespace", pool.namespace(), "resource", "spread"))
-              .value(-total.doubleValue())
-              .build());
+      month.dataPoint(cost(currency, pool.namespace(), "spread", -total.doubleValue()));
     }
   }
 
@@ -282,18 +275,7 @@ public final class BillingCollector implements MultiCollector {
     for (RollupKey key : keys) {
       double monthToDate = Math.max(0, totals.get(key).sum() - beforeMonth.get(key));
       double value = rates.get(key).forecast(monthToDate);
-      forecast.dataPoint(
-          GaugeSnapshot.GaugeDataPointSnapshot.builder()
-              .labels(
-                  Labels.of(
-                      "currency",
-                      currency,
-                      "namespace",
-                      key.owner(),
-                      "resource",
-                      key.resource().label))
-              .value(value)
-              .build());
+      forecast.dataPoint(cost(currency, key.owner(), key.resource().label, value));
       perNamespace.merge(key.owner(), value, Double::sum);
     }
     spread(forecast, perNamespace, currency);

@@ -7,25 +7,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.chargeback.exporter.deploy.ChartRules;
 import dev.chargeback.exporter.harness.ChargebackProcess;
+import dev.chargeback.exporter.harness.SimulatedExporter;
 import dev.chargeback.exporter.role.Roles;
-import dev.chargeback.meter.config.ConfigLoader;
-import dev.chargeback.meter.price.CostAccrual;
-import dev.chargeback.meter.price.PriceBookLoader;
-import dev.chargeback.meter.sim.SimCluster;
-import dev.chargeback.meter.sim.SimReplay;
-import dev.chargeback.meter.store.RocksKeyValueStore;
-import dev.chargeback.meter.store.RollupStore;
-import dev.chargeback.meter.time.BillingCalendar;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -50,40 +38,14 @@ class BudgetAlertsIT {
   @Test
   void anOverspendingNamespaceReachesTheWebhookAndOneUnderBudgetNever() throws Exception {
     // Two simulated days metered at the default prices: team-a costs far more than 1 won.
-    Path data = dir.resolve("data");
-    BillingCalendar utc = new BillingCalendar(ZoneId.of("UTC"));
-    long now = System.currentTimeMillis();
-    try (RollupStore store = new RollupStore(RocksKeyValueStore.openPrimary(data, false), utc)) {
-      SimReplay.history(
-          new SimCluster(),
-          store,
-          new CostAccrual(PriceBookLoader.defaults(), utc),
-          now - 2 * 86_400_000L,
-          now,
-          600_000);
-    }
-    Path prices = dir.resolve("prices.yaml");
-    try (InputStream in = PriceBookLoader.class.getResourceAsStream("default-prices.yaml")) {
-      Files.writeString(
-          prices,
-          new String(in.readAllBytes(), StandardCharsets.UTF_8)
-              + "budgets:\n"
-              + "  - {namespace: team-a, amount: 1}\n"
-              + "  - {namespace: team-b, amount: 1000000000}\n");
-    }
     exporter =
-        Roles.exporter(
-            ConfigLoader.load(
-                    List.of(
-                        "--data",
-                        data.toString(),
-                        "--listen",
-                        "127.0.0.1:0",
-                        "--prices",
-                        prices.toString()),
-                    Set.of(),
-                    Map.of())
-                .config());
+        SimulatedExporter.start(
+            dir,
+            book ->
+                book
+                    + "budgets:\n"
+                    + "  - {namespace: team-a, amount: 1}\n"
+                    + "  - {namespace: team-b, amount: 1000000000}\n");
 
     webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     webhook.createContext(

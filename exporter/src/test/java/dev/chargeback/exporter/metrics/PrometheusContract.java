@@ -6,15 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.chargeback.exporter.harness.SimulatedExporter;
 import dev.chargeback.exporter.role.Roles;
-import dev.chargeback.meter.config.ConfigLoader;
-import dev.chargeback.meter.price.CostAccrual;
-import dev.chargeback.meter.price.PriceBookLoader;
-import dev.chargeback.meter.sim.SimCluster;
-import dev.chargeback.meter.sim.SimReplay;
-import dev.chargeback.meter.store.RocksKeyValueStore;
-import dev.chargeback.meter.store.RollupStore;
-import dev.chargeback.meter.time.BillingCalendar;
 import java.io.InputStream;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -25,11 +18,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,41 +101,13 @@ abstract class PrometheusContract {
 
   @BeforeAll
   void start() throws Exception {
-    Path data = dir.resolve("data");
-    SimCluster sim = new SimCluster();
-    BillingCalendar utc = new BillingCalendar(ZoneId.of("UTC"));
-    long now = System.currentTimeMillis();
-    try (RollupStore store = new RollupStore(RocksKeyValueStore.openPrimary(data, false), utc)) {
-      SimReplay.history(
-          sim,
-          store,
-          new CostAccrual(PriceBookLoader.defaults(), utc),
-          now - 2 * 86_400_000L,
-          now,
-          600_000);
-    }
     // The default prices, with kube-system's cost spread to the other namespaces.
-    Path prices = dir.resolve("prices.yaml");
-    try (InputStream in = PriceBookLoader.class.getResourceAsStream("default-prices.yaml")) {
-      Files.writeString(
-          prices,
-          new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                  .replace("    shared: {}", "    shared: {kube-system: proportional}")
-              + "budgets:\n  - {namespace: team-a, amount: 1000000}\n");
-    }
     exporter =
-        Roles.exporter(
-            ConfigLoader.load(
-                    List.of(
-                        "--data",
-                        data.toString(),
-                        "--listen",
-                        "127.0.0.1:0",
-                        "--prices",
-                        prices.toString()),
-                    Set.of(),
-                    Map.of())
-                .config());
+        SimulatedExporter.start(
+            dir,
+            book ->
+                book.replace("    shared: {}", "    shared: {kube-system: proportional}")
+                    + "budgets:\n  - {namespace: team-a, amount: 1000000}\n");
 
     startPrometheus();
     long deadline = System.currentTimeMillis() + 90_000;

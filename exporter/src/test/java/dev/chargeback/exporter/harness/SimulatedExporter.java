@@ -1,0 +1,60 @@
+package dev.chargeback.exporter.harness;
+
+import dev.chargeback.exporter.role.Roles;
+import dev.chargeback.meter.config.ConfigLoader;
+import dev.chargeback.meter.price.CostAccrual;
+import dev.chargeback.meter.price.PriceBookLoader;
+import dev.chargeback.meter.sim.SimCluster;
+import dev.chargeback.meter.sim.SimReplay;
+import dev.chargeback.meter.store.RocksKeyValueStore;
+import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.time.BillingCalendar;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/** The exporter (in this JVM, port 0) over two days of the simulated cluster, metered. */
+public final class SimulatedExporter {
+  private SimulatedExporter() {}
+
+  /**
+   * Meters two simulated days into {@code dir/data} at the default prices, then serves them with
+   * the price book {@code prices} makes of the default one (e.g. adding budgets).
+   */
+  public static Roles.Running start(Path dir, UnaryOperator<String> prices) throws Exception {
+    Path data = dir.resolve("data");
+    BillingCalendar utc = new BillingCalendar(ZoneId.of("UTC"));
+    long now = System.currentTimeMillis();
+    try (RollupStore store = new RollupStore(RocksKeyValueStore.openPrimary(data, false), utc)) {
+      SimReplay.history(
+          new SimCluster(),
+          store,
+          new CostAccrual(PriceBookLoader.defaults(), utc),
+          now - 2 * 86_400_000L,
+          now,
+          600_000);
+    }
+    Path book = dir.resolve("prices.yaml");
+    try (InputStream in = PriceBookLoader.class.getResourceAsStream("default-prices.yaml")) {
+      Files.writeString(book, prices.apply(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+    }
+    return Roles.exporter(
+        ConfigLoader.load(
+                List.of(
+                    "--data",
+                    data.toString(),
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--prices",
+                    book.toString()),
+                Set.of(),
+                Map.of())
+            .config());
+  }
+}

@@ -170,6 +170,25 @@ class DeliveriesTest {
   }
 
   @Test
+  void withStartTlsRequiredNothingIsSentToAServerWithoutIt() throws Exception {
+    // GreenMail's SMTP offers no STARTTLS: the password must never cross in the clear.
+    EmailChannel strict =
+        new EmailChannel(
+            "127.0.0.1",
+            smtp.getSmtp().getPort(),
+            true,
+            "bills",
+            "s3cret",
+            "bills@corp.example",
+            false);
+    Deliveries d = deliveries(List.of(strict));
+    assertThat(d.run()).isZero();
+    assertThat(smtp.getReceivedMessages()).isEmpty();
+    assertThat(Deliveries.failures(store)).containsEntry("email", 1L);
+    assertThat(Deliveries.states(store)).containsEntry("2026-10/team-a/email", "retry");
+  }
+
+  @Test
   void aCrashBetweenSendAndRecordResendsWithTheSameKeyAndLosesNothing() {
     // The first send of team-a's bill lands at the receiver, then the process dies before
     // recording it (an Error stands for SIGKILL: nothing after the send runs).

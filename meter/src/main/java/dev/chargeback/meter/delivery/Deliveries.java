@@ -82,13 +82,18 @@ public final class Deliveries {
   public int run() {
     int sent = 0;
     Instant now = clock.instant();
+    Map<String, Map<String, String>> annotations = null;
     for (YearMonth m : MonthClose.closedMonths(store)) {
       Instant closed = MonthClose.closedAt(store, m);
       if (closed == null || closed.isBefore(now.minus(RECENT))) {
         continue;
       }
+      if (annotations == null) {
+        annotations = store.annotations().all();
+      }
       for (String ns : MonthClose.namespaces(store, m)) {
-        List<String> recipients = recipients(ns);
+        List<String> recipients =
+            recipients(ns, annotations.getOrDefault(ns, Map.of()).get(BILL_TO));
         Bill bill = null;
         for (Channel channel : channels) {
           if (!channel.reaches(recipients)) {
@@ -170,8 +175,8 @@ public final class Deliveries {
   }
 
   /** The namespace's e-mail recipients: its annotation, else the price book's billTo. */
-  List<String> recipients(String namespace) {
-    String list = store.annotations().all().getOrDefault(namespace, Map.of()).get(BILL_TO);
+  private List<String> recipients(String namespace, String annotated) {
+    String list = annotated;
     if (list == null) {
       list = book.billTo().get(namespace);
     }

@@ -47,6 +47,9 @@ class SigtermUnderLoadIT {
   private final SimClock clock = new SimClock(System.currentTimeMillis() / 1000 * 1000);
   private final Map<String, AtomicInteger> scrapes = new ConcurrentHashMap<>();
 
+  /** Requests per meter and node ({@code victim/17}). */
+  private final Map<String, AtomicInteger> nodeScrapes = new ConcurrentHashMap<>();
+
   private HttpServer kubelets() throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -56,6 +59,9 @@ class SigtermUnderLoadIT {
           // /{meter}/{node}/metrics/cadvisor
           String[] parts = exchange.getRequestURI().getPath().split("/");
           scrapes.computeIfAbsent(parts[1], k -> new AtomicInteger()).incrementAndGet();
+          nodeScrapes
+              .computeIfAbsent(parts[1] + "/" + parts[2], k -> new AtomicInteger())
+              .incrementAndGet();
           byte[] body = SimFleet.cadvisor(Integer.parseInt(parts[2]), clock.millis());
           exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
           exchange.sendResponseHeaders(200, body.length);
@@ -113,6 +119,19 @@ class SigtermUnderLoadIT {
     }
   }
 
+  private void awaitEveryKubelet(String meter, Map<String, Integer> since, int more)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    for (int n = 0; n < NODES; n++) {
+      String key = meter + "/" + n;
+      int target = since.getOrDefault(key, 0) + more;
+      while (nodeScrapes.computeIfAbsent(key, k -> new AtomicInteger()).get() < target) {
+        assertThat(System.nanoTime()).as(key + " scrapes to reach " + target).isLessThan(deadline);
+        Thread.sleep(50);
+      }
+    }
+  }
+
   @Test
   void sigtermAtRandomMomentsUnderLoadStopsCleanlyAndLosesNothing() throws Exception {
     HttpServer server = kubelets();
@@ -135,12 +154,16 @@ class SigtermUnderLoadIT {
         assertThat(victim.exitValue()).as("stop %d exit status", i).isIn(0, 143);
         victim = start("victim", victimConfig);
       }
-      // Freeze time; two more full rounds give both meters the same last samples.
+      // Freeze time; then every kubelet is scraped three more times by each meter, so both
+      // store the same last samples even if the very last scrape is cut by the stop. (Counting
+      // requests overall was not enough: a meter restarted just before the freeze scrapes some
+      // kubelets more often than others while its loops settle, and one kubelet's only
+      // post-freeze scrape could be the one the stop cut, leaving a sample from before.)
       long to = clock.freeze();
-      int v = scrapesOf("victim");
-      int t = scrapesOf("twin");
-      awaitScrapes("victim", v + 2 * NODES);
-      awaitScrapes("twin", t + 2 * NODES);
+      Map<String, Integer> frozen = new java.util.HashMap<>();
+      nodeScrapes.forEach((k, n) -> frozen.put(k, n.get()));
+      awaitEveryKubelet("victim", frozen, 3);
+      awaitEveryKubelet("twin", frozen, 3);
       victim.destroy();
       twin.destroy();
       assertThat(victim.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -132,6 +132,13 @@ public final class Biller {
    * @throws BillException NOT_FOUND without usage in the month
    */
   private Own own(String namespace, YearMonth month, Set<String> known) {
+    return own(namespace, month, known, null);
+  }
+
+  /**
+   * @param read the namespace's month already read (with others', in one pass), or null
+   */
+  private Own own(String namespace, YearMonth month, Set<String> known, MonthUsage read) {
     BillingCalendar calendar = store.calendar();
     LocalDate today = LocalDate.ofInstant(clock.instant(), calendar.zone());
     if (month.isAfter(YearMonth.from(today))) {
@@ -145,7 +152,7 @@ public final class Biller {
     LocalDate last = YearMonth.from(today).equals(month) ? today : month.atEndOfMonth();
     long from = calendar.startOf(first);
     long to = calendar.startOf(last.plusDays(1));
-    MonthUsage usage = MonthUsage.read(store, namespace, from, to);
+    MonthUsage usage = read != null ? read : MonthUsage.read(store, namespace, from, to);
     if (namespace.equals(IDLE) ? !usage.hasCapacity() : usage.isEmpty()) {
       throw new BillException(
           BillException.Kind.NOT_FOUND,
@@ -175,9 +182,17 @@ public final class Biller {
     if (book.versions().stream().anyMatch(v -> v.idle() == IdlePolicy.SEPARATE)) {
       all.add(IDLE);
     }
+    BillingCalendar calendar = store.calendar();
+    LocalDate today = LocalDate.ofInstant(clock.instant(), calendar.zone());
+    LocalDate last = YearMonth.from(today).equals(month) ? today : month.atEndOfMonth();
+    Map<String, MonthUsage> read =
+        month.isAfter(YearMonth.from(today))
+            ? Map.of()
+            : MonthUsage.readAll(
+                store, all, calendar.startOf(month.atDay(1)), calendar.startOf(last.plusDays(1)));
     for (String ns : all) {
       try {
-        own.put(ns, own(ns, month, request.known).priced().segments());
+        own.put(ns, own(ns, month, request.known, read.get(ns)).priced().segments());
       } catch (BillException e) {
         if (e.kind() != BillException.Kind.NOT_FOUND) {
           throw e;

@@ -9,7 +9,10 @@ import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.store.Rollup;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.Granularity;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -41,6 +44,46 @@ final class MonthUsage {
       u.cluster.put(r, byDay(store, new RollupKey(Scope.CLUSTER, "", "", r), from, to));
     }
     return u;
+  }
+
+  /**
+   * The daily buckets in [from, to) of each of {@code namespaces}, read in one pass over the store
+   * (a bill with shared costs needs every namespace's month).
+   */
+  static Map<String, MonthUsage> readAll(
+      RollupStore store, Collection<String> namespaces, long from, long to) {
+    List<RollupKey> keys = new ArrayList<>();
+    for (String ns : namespaces) {
+      for (Resource r : Resource.METERED) {
+        keys.add(RollupKey.namespace(ns, r));
+      }
+    }
+    for (Resource r : CLUSTER) {
+      keys.add(new RollupKey(Scope.CLUSTER, "", "", r));
+    }
+    Map<RollupKey, List<Rollup>> read = store.rollups(Granularity.DAY, keys, from, to);
+    Map<Resource, Map<Long, Double>> cluster = new EnumMap<>(Resource.class);
+    for (Resource r : CLUSTER) {
+      cluster.put(r, days(read.get(new RollupKey(Scope.CLUSTER, "", "", r))));
+    }
+    Map<String, MonthUsage> out = new LinkedHashMap<>();
+    for (String ns : namespaces) {
+      MonthUsage u = new MonthUsage(ns);
+      for (Resource r : Resource.METERED) {
+        u.days.put(r, days(read.get(RollupKey.namespace(ns, r))));
+      }
+      u.cluster.putAll(cluster);
+      out.put(ns, u);
+    }
+    return out;
+  }
+
+  private static Map<Long, Double> days(List<Rollup> rollups) {
+    Map<Long, Double> out = new TreeMap<>();
+    for (Rollup roll : rollups) {
+      out.put(roll.bucketStart(), roll.sum());
+    }
+    return out;
   }
 
   private static Map<Long, Double> byDay(RollupStore store, RollupKey key, long from, long to) {

@@ -2,7 +2,6 @@ package dev.chargeback.exporter.metrics;
 
 import dev.chargeback.meter.bill.Budgets;
 import dev.chargeback.meter.bill.MonthEnd;
-import dev.chargeback.meter.price.Allocation;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceVersion;
 import dev.chargeback.meter.price.SharedCost;
@@ -20,7 +19,7 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -30,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -163,7 +163,8 @@ public final class BillingCollector implements MultiCollector {
         costKeys.add(r.key());
       }
     }
-    Map<RollupKey, Double> beforeMonth = beforeMonth(totals, costKeys, range);
+    Baseline base = baseline(totals, costKeys, range);
+    Map<RollupKey, Double> beforeMonth = base.before();
     Map<String, Double> monthToDate = new HashMap<>();
     for (RollupKey key : costKeys) {
       accrued.dataPoint(
@@ -177,7 +178,7 @@ public final class BillingCollector implements MultiCollector {
       namespaces.add(key.owner());
     }
     spread(month, monthToDate, currency);
-    forecast(out, totals, costKeys, beforeMonth, range, currency);
+    forecast(out, totals, costKeys, base, currency);
     budgets(out, namespaces, currency);
     for (String ns : namespaces) {
       coverage.dataPoint(
@@ -231,36 +232,33 @@ public final class BillingCollector implements MultiCollector {
       return;
     }
     int minor = Math.max(0, book.currency().getDefaultFractionDigits());
+    Map<String, BigDecimal> tenants = new TreeMap<>();
+    monthToDate.forEach(
+        (ns, own) -> {
+          if (!v.shared().containsKey(ns) && own > 0) {
+            tenants.put(ns, BigDecimal.valueOf(own));
+          }
+        });
     for (SharedCost pool : v.shared().values()) {
       Double cost = monthToDate.get(pool.namespace());
       if (cost == null || cost <= 0) {
         continue;
       }
-      List<String> tenants = new ArrayList<>();
-      List<Double> weights = new ArrayList<>();
-      monthToDate.forEach(
-          (ns, own) -> {
-            double w =
-                v.shared().containsKey(ns) || own <= 0
-                    ? 0
-                    : pool.weight(ns, BigDecimal.valueOf(own));
-            if (w > 0) {
-              tenants.add(ns);
-              weights.add(w);
-            }
-          });
-      if (tenants.isEmpty()) {
-        continue;
-      }
       // Metrics are not rounded to the minor unit (the bills are): the parts add up to the
       // shared namespace's cost to a millionth of one.
-      BigDecimal total = BigDecimal.valueOf(cost).setScale(minor + 6, RoundingMode.HALF_UP);
-      BigDecimal[] parts =
-          Allocation.allocate(
-              total, weights.stream().mapToDouble(Double::doubleValue).toArray(), minor + 6);
-      for (int i = 0; i < tenants.size(); i++) {
+      List<SharedCost.Part> parts = pool.split(BigDecimal.valueOf(cost), tenants, minor + 6);
+      if (parts.isEmpty()) {
+        continue;
+      }
+      BigDecimal total = BigDecimal.ZERO;
+      for (SharedCost.Part part : parts) {
         month.dataPoint(
-            cost(currency, tenants.get(i), "shared:" + pool.namespace(), parts[i].doubleValue()));
+            cost(
+                currency,
+                part.tenant(),
+                "shared:" + pool.namespace(),
+                part.amount().doubleValue()));
+        total = total.add(part.amount());
       }
       month.dataPoint(cost(currency, pool.namespace(), "spread", -total.doubleValue()));
     }
@@ -275,8 +273,7 @@ public final class BillingCollector implements MultiCollector {
       MetricSnapshots.Builder out,
       Map<RollupKey, Rollup> totals,
       List<RollupKey> keys,
-      Map<RollupKey, Double> beforeMonth,
-      long[] range,
+      Baseline base,
       String currency) {
     GaugeSnapshot.Builder forecast =
         GaugeSnapshot.builder()
@@ -286,54 +283,15 @@ public final class BillingCollector implements MultiCollector {
                     + currency
                     + ", before tax: month to date plus the average daily cost of the last"
                     + " complete days (up to 7) times the days left, as the bill's forecast.");
-    Map<RollupKey, MonthEnd> rates = runRates(keys, range);
     Map<String, Double> perNamespace = new HashMap<>();
     for (RollupKey key : keys) {
-      double monthToDate = Math.max(0, totals.get(key).sum() - beforeMonth.get(key));
-      double value = rates.get(key).forecast(monthToDate);
+      double monthToDate = Math.max(0, totals.get(key).sum() - base.before().get(key));
+      double value = base.rates().get(key).forecast(monthToDate);
       forecast.dataPoint(cost(currency, key.owner(), key.resource().label, value));
       perNamespace.merge(key.owner(), value, Double::sum);
     }
     spread(forecast, perNamespace, currency);
     out.metricSnapshot(forecast.build());
-  }
-
-  /** Each cost's run-rate this month, read from its daily rollups at most every ten minutes. */
-  private record RunRates(long monthStart, long computedMillis, Map<RollupKey, MonthEnd> rates) {}
-
-  private volatile RunRates runRates;
-
-  private Map<RollupKey, MonthEnd> runRates(List<RollupKey> keys, long[] month) {
-    RunRates r = runRates;
-    long now = clock.millis();
-    if (r == null
-        || r.monthStart() != month[0]
-        || now - r.computedMillis() > BASELINE_MAX_AGE_MILLIS
-        || !r.rates().keySet().containsAll(keys)) {
-      BillingCalendar calendar = store.calendar();
-      java.time.Instant instant = clock.instant();
-      YearMonth current = calendar.monthOf(instant);
-      int today = LocalDate.ofInstant(instant, calendar.zone()).getDayOfMonth();
-      Map<RollupKey, List<Rollup>> daily = store.rollups(Granularity.DAY, keys, month[0], month[1]);
-      Map<RollupKey, MonthEnd> rates = new HashMap<>(keys.size() * 2);
-      for (RollupKey key : keys) {
-        double[] days = new double[today];
-        for (Rollup day : daily.getOrDefault(key, List.of())) {
-          int index =
-              LocalDate.ofInstant(
-                          java.time.Instant.ofEpochSecond(day.bucketStart()), calendar.zone())
-                      .getDayOfMonth()
-                  - 1;
-          if (index >= 0 && index < days.length) {
-            days[index] += day.sum();
-          }
-        }
-        rates.put(key, MonthEnd.of(days, calendar, current, instant));
-      }
-      r = new RunRates(month[0], now, rates);
-      runRates = r;
-    }
-    return r.rates();
   }
 
   /** {@code chargeback_budget}: the budget of each metered namespace that has one. */
@@ -360,35 +318,60 @@ public final class BillingCollector implements MultiCollector {
     out.metricSnapshot(budget.build());
   }
 
-  /** Cost accrued before this month, per key: constant within a month. */
-  private record Baseline(long monthStart, long computedMillis, Map<RollupKey, Double> before) {}
+  /**
+   * Per cost key: what accrued before this month (constant within it) and this month's run-rate for
+   * the forecast, both from one read of the month's daily rollups.
+   */
+  private record Baseline(
+      long monthStart,
+      long computedMillis,
+      Map<RollupKey, Double> before,
+      Map<RollupKey, MonthEnd> rates) {}
 
   private static final long BASELINE_MAX_AGE_MILLIS = 600_000;
 
   private volatile Baseline baseline;
 
   /**
-   * Month-to-date is the all-time total less what accrued before the month. That difference is read
-   * from the daily rollups once per month (and when new series appear, or every ten minutes in case
-   * history was imported), so a scrape needs no per-namespace seeks.
+   * Month-to-date is the all-time total less what accrued before the month; that difference and the
+   * run-rates are read from the daily rollups once per month (and when new series appear, or every
+   * ten minutes for imported history and the days that pass), so a scrape needs no per-namespace
+   * seeks.
    */
-  private Map<RollupKey, Double> beforeMonth(
-      Map<RollupKey, Rollup> totals, List<RollupKey> keys, long[] month) {
+  private Baseline baseline(Map<RollupKey, Rollup> totals, List<RollupKey> keys, long[] month) {
     Baseline b = baseline;
     long now = clock.millis();
     if (b == null
         || b.monthStart() != month[0]
         || now - b.computedMillis() > BASELINE_MAX_AGE_MILLIS
         || !b.before().keySet().containsAll(keys)) {
-      Map<RollupKey, Double> monthToDate = store.sums(Granularity.DAY, keys, month[0], month[1]);
+      BillingCalendar calendar = store.calendar();
+      Instant instant = clock.instant();
+      YearMonth current = calendar.monthOf(instant);
+      int today = LocalDate.ofInstant(instant, calendar.zone()).getDayOfMonth();
+      Map<RollupKey, List<Rollup>> daily = store.rollups(Granularity.DAY, keys, month[0], month[1]);
       Map<RollupKey, Double> before = new HashMap<>(keys.size() * 2);
+      Map<RollupKey, MonthEnd> rates = new HashMap<>(keys.size() * 2);
       for (RollupKey key : keys) {
-        before.put(key, totals.get(key).sum() - monthToDate.get(key));
+        double monthToDate = 0;
+        double[] days = new double[today];
+        for (Rollup day : daily.get(key)) {
+          monthToDate += day.sum();
+          int index =
+              LocalDate.ofInstant(Instant.ofEpochSecond(day.bucketStart()), calendar.zone())
+                      .getDayOfMonth()
+                  - 1;
+          if (index >= 0 && index < days.length) {
+            days[index] += day.sum();
+          }
+        }
+        before.put(key, totals.get(key).sum() - monthToDate);
+        rates.put(key, MonthEnd.of(days, calendar, current, instant));
       }
-      b = new Baseline(month[0], now, before);
+      b = new Baseline(month[0], now, before, rates);
       baseline = b;
     }
-    return b.before();
+    return b;
   }
 
   private void price(MetricSnapshots.Builder out) {

@@ -117,56 +117,58 @@ public final class Biller {
   }
 
   /** A namespace's own usage and cost in a month, before shares and corrections. */
-  private record Own(
-      LocalDate first,
-      LocalDate last,
-      long from,
-      long to,
-      MonthUsage usage,
-      Quantities quantities,
-      Priced priced) {}
+  private record Own(Period period, MonthUsage usage, Quantities quantities, Priced priced) {}
 
   /**
-   * What {@code namespace} used and costs in {@code month} up to today, without shares.
-   *
-   * @throws BillException NOT_FOUND without usage in the month
+   * The days a month's bill covers: from its first to its last day, or today in the current month;
+   * {@code from} and {@code to} are their bounds in epoch seconds.
    */
-  private Own own(String namespace, YearMonth month, Set<String> known) {
-    return own(namespace, month, known, null);
-  }
+  private record Period(LocalDate first, LocalDate last, long from, long to) {}
 
   /**
-   * @param read the namespace's month already read (with others', in one pass), or null
+   * @throws BillException BAD_REQUEST for a month that has not begun
    */
-  private Own own(String namespace, YearMonth month, Set<String> known, MonthUsage read) {
+  private Period period(YearMonth month) {
     BillingCalendar calendar = store.calendar();
     LocalDate today = LocalDate.ofInstant(clock.instant(), calendar.zone());
     if (month.isAfter(YearMonth.from(today))) {
       throw new BillException(BillException.Kind.BAD_REQUEST, "month " + month + " has not begun");
     }
+    LocalDate first = month.atDay(1);
+    LocalDate last = YearMonth.from(today).equals(month) ? today : month.atEndOfMonth();
+    return new Period(first, last, calendar.startOf(first), calendar.startOf(last.plusDays(1)));
+  }
+
+  /**
+   * What {@code namespace} used and costs in {@code month} up to today, without shares.
+   *
+   * @param read the namespace's month already read (with others', in one pass), or null
+   * @throws BillException NOT_FOUND without usage in the month
+   */
+  private Own own(String namespace, YearMonth month, Set<String> known, MonthUsage read) {
+    Period p = period(month);
     if (!namespace.equals(IDLE) && !known.contains(namespace)) {
       throw new BillException(
           BillException.Kind.NOT_FOUND, "namespace " + namespace + " has never been metered");
     }
-    LocalDate first = month.atDay(1);
-    LocalDate last = YearMonth.from(today).equals(month) ? today : month.atEndOfMonth();
-    long from = calendar.startOf(first);
-    long to = calendar.startOf(last.plusDays(1));
-    MonthUsage usage = read != null ? read : MonthUsage.read(store, namespace, from, to);
+    MonthUsage usage =
+        read != null
+            ? read
+            : MonthUsage.readAll(store, List.of(namespace), p.from(), p.to()).get(namespace);
     if (namespace.equals(IDLE) ? !usage.hasCapacity() : usage.isEmpty()) {
       throw new BillException(
           BillException.Kind.NOT_FOUND,
           "no usage of namespace " + namespace + " was metered in " + month);
     }
-    Quantities quantities = quantities(usage, first, last);
+    Quantities quantities = quantities(usage, p.first(), p.last());
     Priced priced = price(namespace, quantities.perVersion(), minor());
-    return new Own(first, last, from, to, usage, quantities, priced);
+    return new Own(p, usage, quantities, priced);
   }
 
   /**
    * The month's spread of shared costs: every namespace's own cost is needed (the tenants' weights
-   * and the shared namespaces' costs), so it is computed only when a version in force that month
-   * names shared namespaces.
+   * and the shared namespaces' costs), read in one pass, so it is computed only when a version in
+   * force that month names shared namespaces.
    */
   private SharedCosts sharedCosts(YearMonth month, Request request) {
     boolean any = false;
@@ -177,20 +179,11 @@ public final class Biller {
     if (!any) {
       return SharedCosts.NONE;
     }
+    // The namespaces ever metered, and the idle capacity's pseudo-namespace when it has a bill.
+    Period p = period(month);
+    Map<String, MonthUsage> read = MonthUsage.readAll(store, request.known, p.from(), p.to());
     Map<String, List<Bill.Segment>> own = new LinkedHashMap<>();
-    Set<String> all = new TreeSet<>(request.known);
-    if (book.versions().stream().anyMatch(v -> v.idle() == IdlePolicy.SEPARATE)) {
-      all.add(IDLE);
-    }
-    BillingCalendar calendar = store.calendar();
-    LocalDate today = LocalDate.ofInstant(clock.instant(), calendar.zone());
-    LocalDate last = YearMonth.from(today).equals(month) ? today : month.atEndOfMonth();
-    Map<String, MonthUsage> read =
-        month.isAfter(YearMonth.from(today))
-            ? Map.of()
-            : MonthUsage.readAll(
-                store, all, calendar.startOf(month.atDay(1)), calendar.startOf(last.plusDays(1)));
-    for (String ns : all) {
+    for (String ns : request.known) {
       try {
         own.put(ns, own(ns, month, request.known, read.get(ns)).priced().segments());
       } catch (BillException e) {
@@ -227,7 +220,7 @@ public final class Biller {
       }
       return closed;
     }
-    Own own = own(namespace, month, request.known);
+    Own own = own(namespace, month, request.known, null);
     Priced priced = own.priced();
     int minor = minor();
     SharedCosts spread = request.spread(this, month);
@@ -245,7 +238,7 @@ public final class Biller {
                     .reduce(zero(minor), BigDecimal::add))
             .add(shares.stream().map(Bill.Share::amount).reduce(zero(minor), BigDecimal::add));
     LocalDate today = LocalDate.ofInstant(clock.instant(), store.calendar().zone());
-    LocalDate last = own.last();
+    LocalDate last = own.period().last();
     boolean preliminary = !last.equals(month.atEndOfMonth()) || !today.isAfter(last);
     List<String> notes = new ArrayList<>(notes(own.usage(), own.quantities()));
     notes.addAll(spread.notes(namespace));
@@ -256,7 +249,7 @@ public final class Biller {
         preliminary,
         billNumber(namespace, month),
         today,
-        own.first(),
+        own.period().first(),
         last,
         priced.lines(),
         priced.subtotal(),
@@ -264,8 +257,8 @@ public final class Biller {
         priced.tax(),
         total,
         own.quantities().daily(),
-        TopWorkloads.of(store, book, namespace, own.from(), own.to(), minor),
-        Coverage.ratio(store, own.from(), own.to(), clock.millis() / 1000),
+        TopWorkloads.of(store, book, namespace, own.period().from(), own.period().to(), minor),
+        Coverage.ratio(store, own.period().from(), own.period().to(), clock.millis() / 1000),
         List.copyOf(notes),
         List.copyOf(own.quantities().perVersion().keySet()),
         store.labels().at(namespace, month),

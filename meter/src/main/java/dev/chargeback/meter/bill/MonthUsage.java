@@ -34,21 +34,10 @@ final class MonthUsage {
     this.namespace = namespace;
   }
 
-  /** The daily buckets in [from, to) (epoch seconds). */
-  static MonthUsage read(RollupStore store, String namespace, long from, long to) {
-    MonthUsage u = new MonthUsage(namespace);
-    for (Resource r : Resource.METERED) {
-      u.days.put(r, byDay(store, RollupKey.namespace(namespace, r), from, to));
-    }
-    for (Resource r : CLUSTER) {
-      u.cluster.put(r, byDay(store, new RollupKey(Scope.CLUSTER, "", "", r), from, to));
-    }
-    return u;
-  }
-
   /**
-   * The daily buckets in [from, to) of each of {@code namespaces}, read in one pass over the store
-   * (a bill with shared costs needs every namespace's month).
+   * The daily buckets in [from, to) (epoch seconds) of each of {@code namespaces}, with the
+   * cluster's, read in one pass over the store (a bill with shared costs needs every namespace's
+   * month).
    */
   static Map<String, MonthUsage> readAll(
       RollupStore store, Collection<String> namespaces, long from, long to) {
@@ -81,14 +70,6 @@ final class MonthUsage {
   private static Map<Long, Double> days(List<Rollup> rollups) {
     Map<Long, Double> out = new TreeMap<>();
     for (Rollup roll : rollups) {
-      out.put(roll.bucketStart(), roll.sum());
-    }
-    return out;
-  }
-
-  private static Map<Long, Double> byDay(RollupStore store, RollupKey key, long from, long to) {
-    Map<Long, Double> out = new TreeMap<>();
-    for (Rollup roll : store.rollups(Granularity.DAY, key, from, to)) {
       out.put(roll.bucketStart(), roll.sum());
     }
     return out;

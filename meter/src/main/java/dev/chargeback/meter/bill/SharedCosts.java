@@ -1,11 +1,11 @@
 package dev.chargeback.meter.bill;
 
-import dev.chargeback.meter.price.Allocation;
 import dev.chargeback.meter.price.PriceVersion;
 import dev.chargeback.meter.price.SharedCost;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -48,31 +48,25 @@ final class SharedCosts {
     own.values().forEach(segments -> segments.forEach(s -> versions.add(s.version())));
     Map<String, List<Bill.Share>> shares = new TreeMap<>();
     Map<String, List<String>> notes = new TreeMap<>();
+    Map<String, List<Bill.Segment>> sorted = new TreeMap<>(own);
     for (PriceVersion v : versions) {
+      // The tenants under this version: namespaces with usage then, neither shared nor idle.
+      Map<String, BigDecimal> tenants = new LinkedHashMap<>();
+      sorted.forEach(
+          (ns, segments) -> {
+            Bill.Segment mine = segment(segments, v);
+            if (mine != null && !v.shared().containsKey(ns) && !ns.equals(SharedCost.IDLE)) {
+              tenants.put(ns, mine.amount());
+            }
+          });
       for (SharedCost pool : v.shared().values()) {
         Bill.Segment shared = segment(own.get(pool.namespace()), v);
         if (shared == null) {
           continue;
         }
         BigDecimal cost = shared.amount().subtract(shared.discount()).add(shared.tax());
-        List<String> tenants = new ArrayList<>();
-        List<Double> weights = new ArrayList<>();
-        double sum = 0;
-        for (Map.Entry<String, List<Bill.Segment>> e : new TreeMap<>(own).entrySet()) {
-          Bill.Segment mine = segment(e.getValue(), v);
-          if (mine == null
-              || v.shared().containsKey(e.getKey())
-              || e.getKey().equals(SharedCost.IDLE)) {
-            continue;
-          }
-          double w = pool.weight(e.getKey(), mine.amount());
-          if (w > 0) {
-            tenants.add(e.getKey());
-            weights.add(w);
-            sum += w;
-          }
-        }
-        if (sum <= 0) {
+        List<SharedCost.Part> parts = pool.split(cost, tenants, minor);
+        if (parts.isEmpty()) {
           if (cost.signum() != 0) {
             notes
                 .computeIfAbsent(pool.namespace(), k -> new ArrayList<>())
@@ -85,21 +79,23 @@ final class SharedCosts {
           }
           continue;
         }
-        BigDecimal[] parts =
-            Allocation.allocate(
-                cost, weights.stream().mapToDouble(Double::doubleValue).toArray(), minor);
-        for (int i = 0; i < tenants.size(); i++) {
+        for (SharedCost.Part part : parts) {
           BigDecimal fraction =
-              BigDecimal.valueOf(weights.get(i) / sum).setScale(6, RoundingMode.HALF_UP);
-          String tenant = tenants.get(i);
+              BigDecimal.valueOf(part.fraction()).setScale(6, RoundingMode.HALF_UP);
           shares
-              .computeIfAbsent(tenant, k -> new ArrayList<>())
-              .add(new Bill.Share(pool.namespace(), tenant, v.effectiveFrom(), fraction, parts[i]));
+              .computeIfAbsent(part.tenant(), k -> new ArrayList<>())
+              .add(
+                  new Bill.Share(
+                      pool.namespace(), part.tenant(), v.effectiveFrom(), fraction, part.amount()));
           shares
               .computeIfAbsent(pool.namespace(), k -> new ArrayList<>())
               .add(
                   new Bill.Share(
-                      pool.namespace(), tenant, v.effectiveFrom(), fraction, parts[i].negate()));
+                      pool.namespace(),
+                      part.tenant(),
+                      v.effectiveFrom(),
+                      fraction,
+                      part.amount().negate()));
         }
       }
     }

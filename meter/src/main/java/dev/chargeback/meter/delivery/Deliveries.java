@@ -82,14 +82,11 @@ public final class Deliveries {
   public int run() {
     int sent = 0;
     Instant now = clock.instant();
-    Map<String, Map<String, String>> annotations = null;
+    Map<String, Map<String, String>> annotations = store.annotations().all();
     for (YearMonth m : MonthClose.closedMonths(store)) {
       Instant closed = MonthClose.closedAt(store, m);
       if (closed == null || closed.isBefore(now.minus(RECENT))) {
         continue;
-      }
-      if (annotations == null) {
-        annotations = store.annotations().all();
       }
       for (String ns : MonthClose.namespaces(store, m)) {
         List<String> recipients =
@@ -209,31 +206,26 @@ public final class Deliveries {
   /** Bills given up on after their last attempt, as {@code MONTH/NS/CHANNEL: reason}. */
   public static List<String> failed(RollupStore store) {
     List<String> out = new ArrayList<>();
-    store
-        .meta()
-        .texts(STATE)
-        .forEach(
-            (where, json) -> {
-              State s = read(json);
-              if (s != null && s.status().equals("failed")) {
-                out.add(where + ": " + s.error());
-              }
-            });
+    each(
+        store,
+        (where, s) -> {
+          if (s != null && s.status().equals("failed")) {
+            out.add(where + ": " + s.error());
+          }
+        });
     return out;
   }
 
   /** Each bill's state on each channel, as {@code MONTH/NS/CHANNEL → status}. */
   public static Map<String, String> states(RollupStore store) {
     Map<String, String> out = new TreeMap<>();
-    store
-        .meta()
-        .texts(STATE)
-        .forEach(
-            (where, json) -> {
-              State s = read(json);
-              out.put(where, s == null ? "unreadable" : s.status());
-            });
+    each(store, (where, s) -> out.put(where, s == null ? "unreadable" : s.status()));
     return out;
+  }
+
+  /** Every stored state, by {@code MONTH/NS/CHANNEL} (null where unreadable). */
+  private static void each(RollupStore store, java.util.function.BiConsumer<String, State> visit) {
+    store.meta().texts(STATE).forEach((where, json) -> visit.accept(where, read(json)));
   }
 
   private State state(String key) {

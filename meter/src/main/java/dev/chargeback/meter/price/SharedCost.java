@@ -1,7 +1,10 @@
 package dev.chargeback.meter.price;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -28,6 +31,43 @@ public record SharedCost(String namespace, Spread spread, Map<String, BigDecimal
 
   public SharedCost {
     weights = weights == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(weights));
+  }
+
+  /** A tenant's part of a shared cost: its weight's share and the amount. */
+  public record Part(String tenant, double fraction, BigDecimal amount) {}
+
+  /**
+   * Splits {@code cost} over the tenants with a positive weight, in whole units of {@code scale}
+   * decimals by largest remainder, so the parts add up to it exactly; none when no tenant has a
+   * weight.
+   *
+   * @param tenants each candidate tenant's own cost, in a stable order (ties go to the earlier)
+   */
+  public List<Part> split(BigDecimal cost, Map<String, BigDecimal> tenants, int scale) {
+    List<String> names = new ArrayList<>();
+    List<Double> weights = new ArrayList<>();
+    double sum = 0;
+    for (Map.Entry<String, BigDecimal> t : tenants.entrySet()) {
+      double w = weight(t.getKey(), t.getValue());
+      if (w > 0) {
+        names.add(t.getKey());
+        weights.add(w);
+        sum += w;
+      }
+    }
+    List<Part> out = new ArrayList<>(names.size());
+    if (sum <= 0) {
+      return out;
+    }
+    BigDecimal[] amounts =
+        Allocation.allocate(
+            cost.setScale(scale, RoundingMode.HALF_UP),
+            weights.stream().mapToDouble(Double::doubleValue).toArray(),
+            scale);
+    for (int i = 0; i < names.size(); i++) {
+      out.add(new Part(names.get(i), weights.get(i) / sum, amounts[i]));
+    }
+    return out;
   }
 
   /** The weight of {@code tenant}, whose own cost is {@code ownCost}. */

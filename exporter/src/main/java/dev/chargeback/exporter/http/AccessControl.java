@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -36,9 +37,9 @@ public final class AccessControl {
   /** A refusal, answered with its status and reason. */
   public static final class Refused extends RuntimeException {
     private static final long serialVersionUID = 1L;
-    final int status;
+    public final int status;
 
-    Refused(int status, String message) {
+    public Refused(int status, String message) {
       super(message);
       this.status = status;
     }
@@ -61,25 +62,83 @@ public final class AccessControl {
 
   private final Cache<Decision, Boolean> decisions;
 
+  /** The cookie the web pages' sign-in form keeps the caller's token in. */
+  public static final String TOKEN_COOKIE = "chargeback_token";
+
+  /** The header an authenticating proxy sets to the caller's token, or null. */
+  private final String tokenHeader;
+
   public AccessControl(KubernetesClient client, String verb, String resource, Duration ttl) {
+    this(client, verb, resource, ttl, null);
+  }
+
+  /**
+   * @param tokenHeader a header an authenticating proxy in front sets to the caller's token, read
+   *     when there is no Authorization header; null or empty for none
+   */
+  public AccessControl(
+      KubernetesClient client, String verb, String resource, Duration ttl, String tokenHeader) {
     this.client = client;
     this.verb = verb;
     this.resource = resource;
+    this.tokenHeader = tokenHeader == null || tokenHeader.isBlank() ? null : tokenHeader;
     this.callers = Caffeine.newBuilder().maximumSize(MAX_TOKENS).expireAfterWrite(ttl).build();
     this.decisions = Caffeine.newBuilder().maximumSize(MAX_DECISIONS).expireAfterWrite(ttl).build();
   }
 
-  /** The caller of {@code ctx}, or 401 (no or bad token) or 503 (API server unreachable). */
+  /**
+   * The caller of {@code ctx}, or 401 (no or bad token) or 503 (API server unreachable). The token
+   * is the Authorization header's bearer token, else the proxy's token header, else the sign-in
+   * cookie's.
+   */
   public Caller caller(Context ctx) {
-    String header = ctx.header("Authorization");
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() < 8) {
-      throw new Refused(401, "a bearer token is required (Authorization: Bearer TOKEN)");
+    String token = token(ctx);
+    if (token == null) {
+      throw new Refused(
+          401, "a bearer token is required (Authorization: Bearer TOKEN, or sign in at /signin)");
     }
-    String token = header.substring(7).strip();
+    return check(token);
+  }
+
+  /** Who {@code token} belongs to, or 401 (not valid) or 503 (API server unreachable). */
+  public Caller check(String token) {
     // A failure to reach the API server throws out of the loader and is not remembered.
     return callers
         .get(sha256(token), k -> review(token))
         .orElseThrow(() -> new Refused(401, "the token is not valid"));
+  }
+
+  /** The token {@code ctx} carries, or null. */
+  private String token(Context ctx) {
+    String header = ctx.header("Authorization");
+    if (header != null) {
+      return header.regionMatches(true, 0, "Bearer ", 0, 7) && !header.substring(7).isBlank()
+          ? header.substring(7).strip()
+          : null;
+    }
+    String forwarded = tokenHeader == null ? null : ctx.header(tokenHeader);
+    if (forwarded != null && !forwarded.isBlank()) {
+      return forwarded.strip();
+    }
+    String cookie = ctx.cookie(TOKEN_COOKIE);
+    return cookie == null || cookie.isBlank() ? null : cookie;
+  }
+
+  /** Whether {@code ctx} carries a token at all (checked or not). */
+  public boolean hasToken(Context ctx) {
+    return token(ctx) != null;
+  }
+
+  /**
+   * The namespaces of {@code all} that the caller of {@code ctx} may see: all of them when {@code
+   * access} is null (access control off).
+   */
+  public static List<String> visible(AccessControl access, Context ctx, Collection<String> all) {
+    if (access == null) {
+      return List.copyOf(all);
+    }
+    Caller caller = access.caller(ctx);
+    return all.stream().filter(ns -> access.allowed(caller, ns)).toList();
   }
 
   private Optional<Caller> review(String token) {

@@ -73,12 +73,7 @@ public final class BillRoutes {
 
   /** The namespaces the caller may see, of those metered. */
   private List<String> visibleNamespaces(Context ctx) {
-    List<String> all = List.copyOf(biller.namespaces());
-    if (access == null) {
-      return all;
-    }
-    AccessControl.Caller caller = access.caller(ctx);
-    return all.stream().filter(ns -> access.allowed(caller, ns)).toList();
+    return AccessControl.visible(access, ctx, biller.namespaces());
   }
 
   public void register(JavalinConfig cfg) {
@@ -91,10 +86,10 @@ public final class BillRoutes {
   }
 
   /** Thrown for a bad query parameter; answered with 400. */
-  static final class BadParameter extends RuntimeException {
+  public static final class BadParameter extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    BadParameter(String message) {
+    public BadParameter(String message) {
       super(message);
     }
   }
@@ -119,18 +114,27 @@ public final class BillRoutes {
   }
 
   static String namespace(Context ctx) {
-    String ns = ctx.queryParam("ns");
+    return namespace(ctx.queryParam("ns"), "parameter ns");
+  }
+
+  /** A namespace name given as {@code what}, checked; 400 otherwise. */
+  public static String namespace(String ns, String what) {
     if (ns == null || ns.isEmpty()) {
-      throw new BadParameter("missing parameter ns (a namespace name)");
+      throw new BadParameter("missing " + what + " (a namespace name)");
     }
     if (!ns.equals(Biller.IDLE) && !DNS_1123_LABEL.matcher(ns).matches()) {
       throw new BadParameter(
-          "parameter ns is not a namespace name (DNS-1123 label: a-z, 0-9, '-', at most 63)");
+          what + " is not a namespace name (DNS-1123 label: a-z, 0-9, '-', at most 63)");
     }
     return ns;
   }
 
   private YearMonth month(Context ctx) {
+    return month(ctx, biller);
+  }
+
+  /** The month asked for ({@code month=YYYY-MM}), else the current one; 400 when malformed. */
+  public static YearMonth month(Context ctx, Biller biller) {
     String month = ctx.queryParam("month");
     if (month == null || month.isEmpty()) {
       return biller.currentMonth();

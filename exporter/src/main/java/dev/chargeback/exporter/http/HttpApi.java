@@ -19,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP server: {@code /healthz}, {@code /readyz}, {@code /metrics}, {@code /} and whatever a
- * role adds. Errors are JSON ({@code {"error": …, "detail": …}}); a stack trace never reaches a
- * client.
+ * The HTTP server: {@code /healthz}, {@code /readyz}, {@code /metrics} and whatever a role adds
+ * (the web pages, bills). Errors are JSON ({@code {"error": …, "detail": …}}); a stack trace never
+ * reaches a client.
  */
 public final class HttpApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
@@ -69,7 +69,6 @@ public final class HttpApi {
                   ctx.contentType(writer.getContentType()).result(out.toByteArray());
                 });
           }
-          cfg.routes.get("/", ctx -> ctx.html(landingPage()));
           extra.accept(cfg);
         });
   }
@@ -120,20 +119,5 @@ public final class HttpApi {
     } catch (JsonProcessingException e) {
       ctx.status(status).result(error);
     }
-  }
-
-  private static String landingPage() {
-    return """
-        <!doctype html><html><head><meta charset="utf-8"><title>chargeback</title></head>
-        <body><h1>chargeback</h1><p>Namespace chargeback for Kubernetes.</p><ul>
-        <li><a href="/bill?ns=default">/bill?ns=default</a> this month's PDF bill
-        (<a href="/bill?ns=default&amp;format=json">JSON</a>,
-        <a href="/bill?ns=default&amp;format=csv">CSV</a>)</li>
-        <li><a href="/api/v1/namespaces">/api/v1/namespaces</a> month-to-date cost per namespace</li>
-        <li><a href="/api/v1/usage?ns=default&amp;step=1h">/api/v1/usage?ns=default</a> usage</li>
-        <li><a href="/metrics">/metrics</a> billing metrics for Prometheus</li>
-        <li><a href="/healthz">/healthz</a> and <a href="/readyz">/readyz</a></li>
-        </ul></body></html>
-        """;
   }
 }

@@ -9,6 +9,7 @@ import dev.chargeback.exporter.http.Tls;
 import dev.chargeback.exporter.metrics.BillingCollector;
 import dev.chargeback.exporter.metrics.HealthCollector;
 import dev.chargeback.exporter.sim.SimEndpoints;
+import dev.chargeback.exporter.web.WebRoutes;
 import dev.chargeback.meter.bill.BillPdf;
 import dev.chargeback.meter.bill.Biller;
 import dev.chargeback.meter.config.ChargebackConfig;
@@ -106,13 +107,16 @@ public final class Roles {
         KubernetesConnection.openForRequests(c.kubernetes().kubeconfig()),
         c.access().verb(),
         c.access().resource(),
-        c.access().cacheTtl());
+        c.access().cacheTtl(),
+        c.access().tokenHeader());
   }
 
   /** The bill and API routes over {@code store}. */
   private static Consumer<JavalinConfig> billing(Served s, ChargebackConfig c) {
-    BillRoutes routes =
-        new BillRoutes(s.store(), new Biller(s.store(), s.book(), s.clock()), pdf(c), access(c));
+    AccessControl access = access(c);
+    Biller biller = new Biller(s.store(), s.book(), s.clock());
+    BillRoutes routes = new BillRoutes(s.store(), biller, pdf(c), access);
+    WebRoutes pages = new WebRoutes(s.store(), biller, access, c.access().signIn());
     Consumer<JavalinConfig> tls =
         c.tls().certFile().isBlank()
             ? cfg -> {}
@@ -122,6 +126,7 @@ public final class Roles {
                 c.listenOr(EXPORTER_LISTEN));
     return cfg -> {
       routes.register(cfg);
+      pages.register(cfg);
       BillRoutes.errors(cfg);
       tls.accept(cfg);
     };

@@ -96,6 +96,8 @@ public final class Biller {
   private static final class Request {
     final Set<String> known;
     private final Map<Map.Entry<PriceBook, YearMonth>, SharedCosts> spreads = new HashMap<>();
+    private final Map<YearMonth, Map<String, MonthUsage>> reads = new HashMap<>();
+    private final Map<YearMonth, Double> coverage = new HashMap<>();
 
     Request(Set<String> known) {
       this.known = known;
@@ -104,6 +106,18 @@ public final class Biller {
     SharedCosts spread(Biller biller, YearMonth month) {
       return spreads.computeIfAbsent(
           Map.entry(biller.book, month), k -> biller.sharedCosts(month, this));
+    }
+
+    /** The namespace's month when it was read with others' beforehand, else null. */
+    MonthUsage read(YearMonth month, String namespace) {
+      Map<String, MonthUsage> read = reads.get(month);
+      return read == null ? null : read.get(namespace);
+    }
+
+    /** The period's coverage: the cluster's, the same on every namespace's bill of the month. */
+    double coverage(Biller biller, YearMonth month, Period p) {
+      return coverage.computeIfAbsent(
+          month, m -> Coverage.ratio(biller.store, p.from(), p.to(), biller.clock.millis() / 1000));
     }
   }
 
@@ -114,6 +128,28 @@ public final class Biller {
    */
   public Bill bill(String namespace, YearMonth month) {
     return bill(namespace, month, new Request(namespaces()), true, true, false);
+  }
+
+  /**
+   * The bills of {@code namespaces} for {@code month} as {@link #bills} makes them, without the
+   * parts only a bill's own page shows (top workloads, the previous month's total): their lines and
+   * totals are the same, read from the store in one pass, for pages that list many namespaces.
+   */
+  public List<Bill> summaries(YearMonth month, Collection<String> namespaces) {
+    Request request = new Request(namespaces());
+    if (!MonthClose.isClosed(store, month)) {
+      Period p = period(month);
+      request.reads.put(month, MonthUsage.readAll(store, namespaces, p.from(), p.to()));
+    }
+    return bills(month, namespaces, request, false);
+  }
+
+  /**
+   * Each day's cost of {@code bill}'s own usage, at that day's prices, after the namespace's
+   * discount and with tax (what the forecast extrapolates), unrounded.
+   */
+  public double[] dailyCosts(Bill bill) {
+    return bill.daily().stream().mapToDouble(d -> dayCost(bill.namespace(), d)).toArray();
   }
 
   /** A namespace's own usage and cost in a month, before shares and corrections. */
@@ -181,7 +217,11 @@ public final class Biller {
     }
     // The namespaces ever metered, and the idle capacity's pseudo-namespace when it has a bill.
     Period p = period(month);
-    Map<String, MonthUsage> read = MonthUsage.readAll(store, request.known, p.from(), p.to());
+    Map<String, MonthUsage> read = request.reads.get(month);
+    if (read == null || !read.keySet().containsAll(request.known)) {
+      read = MonthUsage.readAll(store, request.known, p.from(), p.to());
+      request.reads.put(month, read);
+    }
     Map<String, List<Bill.Segment>> own = new LinkedHashMap<>();
     for (String ns : request.known) {
       try {
@@ -200,7 +240,8 @@ public final class Biller {
   }
 
   /**
-   * @param previous whether to add the previous month's total
+   * @param full the whole bill; else without what only its own page shows (top workloads, the
+   *     previous month's total), for the totals of many namespaces
    * @param correct whether to bill corrections to closed months
    * @param live compute a closed month's bill anew instead of serving its final one
    */
@@ -208,7 +249,7 @@ public final class Biller {
       String namespace,
       YearMonth month,
       Request request,
-      boolean previous,
+      boolean full,
       boolean correct,
       boolean live) {
     if (!live && MonthClose.isClosed(store, month)) {
@@ -220,7 +261,7 @@ public final class Biller {
       }
       return closed;
     }
-    Own own = own(namespace, month, request.known, null);
+    Own own = own(namespace, month, request.known, request.read(month, namespace));
     Priced priced = own.priced();
     int minor = minor();
     SharedCosts spread = request.spread(this, month);
@@ -257,12 +298,14 @@ public final class Biller {
         priced.tax(),
         total,
         own.quantities().daily(),
-        TopWorkloads.of(store, book, namespace, own.period().from(), own.period().to(), minor),
-        Coverage.ratio(store, own.period().from(), own.period().to(), clock.millis() / 1000),
+        full
+            ? TopWorkloads.of(store, book, namespace, own.period().from(), own.period().to(), minor)
+            : List.of(),
+        request.coverage(this, month, own.period()),
         List.copyOf(notes),
         List.copyOf(own.quantities().perVersion().keySet()),
         store.labels().at(namespace, month),
-        previous ? previousTotal(namespace, month, request) : null,
+        full ? previousTotal(namespace, month, request) : null,
         priced.segments(),
         corrections,
         shares,
@@ -275,11 +318,15 @@ public final class Biller {
    * the month has none.
    */
   public List<Bill> bills(YearMonth month, Collection<String> namespaces) {
+    return bills(month, namespaces, new Request(namespaces()), true);
+  }
+
+  private List<Bill> bills(
+      YearMonth month, Collection<String> namespaces, Request request, boolean full) {
     List<Bill> out = new ArrayList<>(namespaces.size());
-    Request request = new Request(namespaces());
     for (String ns : namespaces) {
       try {
-        out.add(bill(ns, month, request, true, true, false));
+        out.add(bill(ns, month, request, full, true, false));
       } catch (BillException e) {
         if (e.kind() != BillException.Kind.NOT_FOUND) {
           throw e;

@@ -100,8 +100,18 @@ public record ChargebackConfig(
    *
    * @param verb with {@code resource}: a caller sees a namespace if Kubernetes allows it this
    * @param cacheTtl how long token and access decisions are reused
+   * @param tokenHeader a header an authenticating proxy in front sets to the caller's token (e.g.
+   *     oauth2-proxy's {@code X-Forwarded-Access-Token}), read when there is no Authorization
+   *     header; empty for none
+   * @param signIn whether the web pages offer a sign-in form that takes a token into a cookie
    */
-  public record Access(boolean enabled, String verb, String resource, Duration cacheTtl) {}
+  public record Access(
+      boolean enabled,
+      String verb,
+      String resource,
+      Duration cacheTtl,
+      String tokenHeader,
+      boolean signIn) {}
 
   /**
    * The {@code prometheus} source: usage read hour by hour from a Prometheus-compatible query API

@@ -1,0 +1,93 @@
+package dev.chargeback.exporter.web;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.text.NumberFormat;
+import java.util.Currency;
+import java.util.Locale;
+
+/**
+ * Amounts, quantities and percentages as the reader's locale writes them (the browser's
+ * Accept-Language), amounts in the currency's own format and minor unit: {@code ₩1,234,567}, {@code
+ * 1.234,56 €}.
+ */
+public final class Money {
+  private final Locale locale;
+  private final Currency currency;
+
+  public Money(Locale locale, Currency currency) {
+    this.locale = locale;
+    this.currency = currency;
+  }
+
+  /** The first language of an Accept-Language header that Java knows, else English. */
+  public static Locale locale(String acceptLanguage) {
+    if (acceptLanguage != null && !acceptLanguage.isBlank()) {
+      try {
+        for (Locale.LanguageRange range : Locale.LanguageRange.parse(acceptLanguage)) {
+          if (!range.getRange().equals("*")) {
+            Locale l = Locale.forLanguageTag(range.getRange());
+            if (!l.getLanguage().isEmpty()) {
+              return l;
+            }
+          }
+        }
+      } catch (IllegalArgumentException e) {
+        // A malformed header: the default serves.
+      }
+    }
+    return Locale.ENGLISH;
+  }
+
+  public Currency currency() {
+    return currency;
+  }
+
+  /** An amount with the currency's symbol, at the scale it has (a bill's are in minor units). */
+  public String amount(BigDecimal value) {
+    NumberFormat f = NumberFormat.getCurrencyInstance(locale);
+    f.setCurrency(currency);
+    int digits = Math.max(value.scale(), 0);
+    f.setMinimumFractionDigits(Math.min(digits, Math.max(0, currency.getDefaultFractionDigits())));
+    f.setMaximumFractionDigits(digits);
+    return f.format(value);
+  }
+
+  /** An unrounded amount (a forecast, a chart's value) rounded to the currency's minor unit. */
+  public String amount(double value) {
+    return amount(
+        BigDecimal.valueOf(value)
+            .setScale(Math.max(0, currency.getDefaultFractionDigits()), RoundingMode.HALF_UP));
+  }
+
+  /** A quantity with all its decimals, grouped. */
+  public String number(BigDecimal value) {
+    NumberFormat f = NumberFormat.getNumberInstance(locale);
+    f.setMinimumFractionDigits(Math.max(0, value.scale()));
+    f.setMaximumFractionDigits(Math.max(0, value.scale()));
+    return f.format(value);
+  }
+
+  /** A ratio (0.123) as a percentage with one decimal. */
+  public String percent(double ratio) {
+    NumberFormat f = NumberFormat.getPercentInstance(locale);
+    f.setMinimumFractionDigits(1);
+    f.setMaximumFractionDigits(1);
+    return f.format(ratio);
+  }
+
+  /** A change as a signed percentage ({@code +12.5%}), or "" without a base. */
+  public String change(Double ratio) {
+    if (ratio == null || ratio.isNaN() || ratio.isInfinite()) {
+      return "";
+    }
+    return (ratio > 0 ? "+" : "") + percent(ratio);
+  }
+
+  /** Short axis labels: 1.2k, 3.4M. */
+  public String compact(double value) {
+    NumberFormat f = NumberFormat.getCompactNumberInstance(locale, NumberFormat.Style.SHORT);
+    f.setMaximumFractionDigits(1);
+    return f.format(value);
+  }
+}

@@ -86,10 +86,73 @@ public final class ChargebackProcess {
     return line.substring(line.indexOf(marker) + marker.length()).strip();
   }
 
+  /** A running demo: its process, log and base URL. */
+  public record Demo(Process process, Path log, String base) implements AutoCloseable {
+    @Override
+    public void close() {
+      process.destroy();
+      try {
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * Starts {@code chargeback demo} on a port of its own choosing (port 0; the log says which) with
+   * its data in {@code dir}, and waits (at most two minutes) until /readyz answers 200.
+   */
+  public static Demo demo(Path dir) throws IOException, InterruptedException {
+    Path log = dir.resolve("demo.log");
+    Process p =
+        start(log, "demo", "--data", dir.resolve("data").toString(), "--listen", "127.0.0.1:0");
+    String marker = "demo: serving on port ";
+    awaitLog(p, log, marker, 120_000);
+    String line =
+        Files.readAllLines(log).stream().filter(l -> l.contains(marker)).findFirst().orElseThrow();
+    String base =
+        "http://127.0.0.1:"
+            + line.substring(line.indexOf(marker) + marker.length()).split("[^0-9]")[0];
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (true) {
+      if (!p.isAlive()) {
+        throw new IllegalStateException("the demo exited: " + Files.readString(log));
+      }
+      try {
+        if (http.send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/readyz"))
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding())
+                .statusCode()
+            == 200) {
+          return new Demo(p, log, base);
+        }
+      } catch (IOException e) {
+        // not answering yet
+      }
+      if (System.currentTimeMillis() > deadline) {
+        p.destroyForcibly();
+        throw new IllegalStateException(
+            "the demo was not ready in 2 minutes: " + Files.readString(log));
+      }
+      Thread.sleep(250);
+    }
+  }
+
   /** Waits (at most a minute) until {@code log} shows {@code text}; fails if {@code p} exits. */
   public static void awaitLog(Process p, Path log, String text)
       throws IOException, InterruptedException {
-    long deadline = System.currentTimeMillis() + 60_000;
+    awaitLog(p, log, text, 60_000);
+  }
+
+  private static void awaitLog(Process p, Path log, String text, long millis)
+      throws IOException, InterruptedException {
+    long deadline = System.currentTimeMillis() + millis;
     while (!Files.readString(log).contains(text)) {
       if (!p.isAlive() || System.currentTimeMillis() > deadline) {
         throw new IllegalStateException("no '" + text + "' in: " + Files.readString(log));

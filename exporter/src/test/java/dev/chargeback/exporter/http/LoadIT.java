@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,6 +29,7 @@ class LoadIT {
   private static final Duration RUN = Duration.ofSeconds(60);
 
   @TempDir Path dir;
+  private ChargebackProcess.Demo running;
   private Process demo;
   private String base;
   private final HttpClient http =
@@ -37,25 +37,9 @@ class LoadIT {
 
   @BeforeEach
   void startDemo() throws Exception {
-    int port = ChargebackProcess.freePort();
-    Path log = dir.resolve("demo.log");
-    demo =
-        ChargebackProcess.start(
-            log, "demo", "--data", dir.resolve("data").toString(), "--listen", "127.0.0.1:" + port);
-    base = "http://127.0.0.1:" + port;
-    long deadline = System.currentTimeMillis() + 120_000;
-    while (true) {
-      assertThat(demo.isAlive()).as(Files.readString(log)).isTrue();
-      try {
-        if (get("/readyz").statusCode() == 200) {
-          break;
-        }
-      } catch (java.io.IOException e) {
-        // not listening yet
-      }
-      assertThat(System.currentTimeMillis()).as("demo ready").isLessThan(deadline);
-      Thread.sleep(250);
-    }
+    running = ChargebackProcess.demo(dir);
+    demo = running.process();
+    base = running.base();
   }
 
   private HttpResponse<byte[]> get(String path) throws Exception {
@@ -200,9 +184,8 @@ class LoadIT {
   @AfterEach
   void stop() throws Exception {
     http.close();
-    if (demo != null) {
-      demo.destroy();
-      demo.waitFor(20, TimeUnit.SECONDS);
+    if (running != null) {
+      running.close();
     }
   }
 }

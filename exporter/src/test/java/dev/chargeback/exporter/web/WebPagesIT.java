@@ -1,0 +1,198 @@
+package dev.chargeback.exporter.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chargeback.exporter.harness.Browser;
+import dev.chargeback.exporter.harness.ChargebackProcess;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
+
+/**
+ * The web pages of the real demo (its own process, its simulated month and the one before), in
+ * Debian's Chromium: they load without a console error, show the JSON bills' figures, sort, pick
+ * months, fit a phone, and the downloads they link work. Screenshots go to {@code
+ * target/screenshots}.
+ */
+class WebPagesIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path SHOTS = Path.of("target", "screenshots");
+
+  @TempDir static Path dir;
+  private static ChargebackProcess.Demo demo;
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  /** The month before the demo's current one: whole, so its bills no longer change. */
+  private static final YearMonth LAST = YearMonth.now(ZoneOffset.UTC).minusMonths(1);
+
+  @BeforeAll
+  static void startDemo() throws Exception {
+    demo = ChargebackProcess.demo(dir);
+  }
+
+  @AfterAll
+  static void stopDemo() throws Exception {
+    if (demo != null) {
+      demo.close();
+    }
+  }
+
+  private static HttpResponse<String> get(String path) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(demo.base() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static BigDecimal jsonTotal(String ns, YearMonth month) throws Exception {
+    JsonNode bill = JSON.readTree(get("/bill?format=json&ns=" + ns + "&month=" + month).body());
+    return new BigDecimal(bill.get("total").asText());
+  }
+
+  private static BigDecimal amount(WebElement e) {
+    return new BigDecimal(e.getAttribute("data-amount"));
+  }
+
+  private static List<WebElement> rows(Browser b) {
+    return b.driver.findElements(By.cssSelector("#namespaces tbody tr"));
+  }
+
+  @Test
+  void theOverviewShowsTheBillsFiguresSortsAndPicksMonths() throws Exception {
+    assumeTrue(Browser.missing() == null, Browser.missing());
+    try (Browser b = new Browser(1280, 2000, "en-US")) {
+      b.driver.get(demo.base() + "/?month=" + LAST);
+      assertThat(b.driver.findElement(By.id("month")).getText()).isEqualTo(LAST.toString());
+      List<WebElement> rows = rows(b);
+      assertThat(rows).hasSizeGreaterThanOrEqualTo(4);
+      BigDecimal sum = BigDecimal.ZERO;
+      for (WebElement row : rows) {
+        String ns = row.getAttribute("data-namespace");
+        WebElement cost = row.findElement(By.cssSelector("td.cost"));
+        assertThat(amount(cost)).as(ns).isEqualByComparingTo(jsonTotal(ns, LAST));
+        // The won has no minor unit: the text is the amount, grouped, with its sign.
+        assertThat(cost.getText())
+            .startsWith("₩")
+            .isEqualTo("₩" + String.format("%,d", amount(cost).longValueExact()));
+        sum = sum.add(amount(cost));
+      }
+      assertThat(amount(b.driver.findElement(By.id("cluster-total")))).isEqualByComparingTo(sum);
+      // Sorted by cost, highest first, by default.
+      List<BigDecimal> costs =
+          rows.stream().map(r -> amount(r.findElement(By.cssSelector("td.cost")))).toList();
+      assertThat(costs).isSortedAccordingTo(Comparator.reverseOrder());
+      assertThat(b.driver.findElements(By.cssSelector("svg.chart rect"))).isNotEmpty();
+      b.screenshot(SHOTS, "overview");
+      assertThat(b.consoleErrors()).isEmpty();
+
+      b.driver.findElement(By.id("sort-namespace")).click();
+      List<String> names = rows(b).stream().map(r -> r.getAttribute("data-namespace")).toList();
+      assertThat(names).hasSameSizeAs(rows).isSorted();
+      b.driver.findElement(By.id("sort-namespace")).click();
+      assertThat(rows(b).stream().map(r -> r.getAttribute("data-namespace")).toList())
+          .isSortedAccordingTo(Comparator.reverseOrder());
+
+      YearMonth before = LAST.minusMonths(1);
+      new Select(b.driver.findElement(By.id("month-picker"))).selectByValue(before.toString());
+      b.driver.findElement(By.id("show")).click();
+      assertThat(b.driver.findElement(By.id("month")).getText()).isEqualTo(before.toString());
+      assertThat(b.driver.getCurrentUrl()).contains("month=" + before);
+      for (WebElement row : rows(b)) {
+        String ns = row.getAttribute("data-namespace");
+        assertThat(amount(row.findElement(By.cssSelector("td.cost"))))
+            .as(ns + " in " + before)
+            .isEqualByComparingTo(jsonTotal(ns, before));
+      }
+
+      b.driver.get(demo.base() + "/?month=" + LAST + "&label=team%3Dpayments");
+      assertThat(rows(b).stream().map(r -> r.getAttribute("data-namespace")).toList())
+          .containsExactly("team-a");
+      assertThat(b.consoleErrors()).isEmpty();
+    }
+  }
+
+  @Test
+  void aNamespacePageShowsItsBillAsTheJsonHasItAndItsDownloadsWork() throws Exception {
+    assumeTrue(Browser.missing() == null, Browser.missing());
+    JsonNode bill = JSON.readTree(get("/bill?format=json&ns=team-a&month=" + LAST).body());
+    try (Browser b = new Browser(1280, 2600, "en-US")) {
+      b.driver.get(demo.base() + "/?month=" + LAST);
+      b.driver.findElement(By.linkText("team-a")).click();
+      assertThat(b.driver.findElement(By.id("namespace")).getText()).isEqualTo("team-a");
+      assertThat(amount(b.driver.findElement(By.id("total"))))
+          .isEqualByComparingTo(new BigDecimal(bill.get("total").asText()));
+      List<BigDecimal> lines = new ArrayList<>();
+      for (WebElement cell :
+          b.driver.findElements(By.cssSelector("#charges tr.line td[data-amount]"))) {
+        lines.add(amount(cell));
+      }
+      List<BigDecimal> expected = new ArrayList<>();
+      bill.get("lines").forEach(l -> expected.add(new BigDecimal(l.get("amount").asText())));
+      assertThat(lines).usingElementComparator(BigDecimal::compareTo).isEqualTo(expected);
+      assertThat(b.driver.findElements(By.cssSelector("#workloads tbody tr"))).isNotEmpty();
+      assertThat(b.driver.findElements(By.cssSelector("svg.chart"))).hasSizeGreaterThan(2);
+      b.screenshot(SHOTS, "namespace");
+      assertThat(b.consoleErrors()).isEmpty();
+      for (WebElement link : b.driver.findElements(By.cssSelector("a.download"))) {
+        URI target = URI.create(link.getAttribute("href"));
+        HttpResponse<String> answer =
+            HTTP.send(HttpRequest.newBuilder(target).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(target.toString()).isEqualTo(200);
+        assertThat(answer.body()).as(target.toString()).isNotEmpty();
+      }
+    }
+  }
+
+  @Test
+  void onAPhoneThePageFitsAndKoreanReadersGetTheirFormats() throws Exception {
+    assumeTrue(Browser.missing() == null, Browser.missing());
+    try (Browser b = new Browser(390, 844, "ko-KR")) {
+      b.driver.get(demo.base() + "/?month=" + LAST);
+      Object overflow =
+          b.driver.executeScript(
+              "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+      assertThat(((Number) overflow).intValue())
+          .as("horizontal overflow, px")
+          .isLessThanOrEqualTo(0);
+      WebElement total = b.driver.findElement(By.id("cluster-total"));
+      assertThat(total.getText())
+          .isEqualTo("₩" + String.format("%,d", amount(total).longValueExact()));
+      b.screenshot(SHOTS, "overview-phone");
+      assertThat(b.consoleErrors()).isEmpty();
+    }
+  }
+
+  @Test
+  void pagesRefuseBadParametersWithClearErrors() throws Exception {
+    HttpResponse<String> sort = get("/?sort=evil");
+    assertThat(sort.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(sort.body()).get("error").asText()).startsWith("parameter sort");
+    assertThat(get("/?month=2026-13").statusCode()).isEqualTo(400);
+    assertThat(get("/ns/Not_A_Namespace").statusCode()).isEqualTo(400);
+    HttpResponse<String> unknown = get("/ns/never-metered?month=" + LAST);
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.body()).doesNotContain("at dev.").doesNotContain("Exception");
+    HttpResponse<String> page = get("/?label=" + java.net.URLEncoder.encode("<script>x", "UTF-8"));
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).doesNotContain("<script>x").contains("&lt;script&gt;x");
+    assertThat(page.headers().firstValue("Content-Security-Policy"))
+        .hasValueSatisfying(csp -> assertThat(csp).contains("default-src 'none'"));
+  }
+}

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chargeback.exporter.harness.Browser;
+import dev.chargeback.exporter.web.WebRoutes;
 import dev.chargeback.meter.bill.BillPdf;
 import dev.chargeback.meter.bill.Biller;
 import dev.chargeback.meter.price.CostAccrual;
@@ -146,13 +148,19 @@ class AccessControlIT {
         now - 2 * 86_400_000L,
         now,
         900_000);
-    AccessControl access = new AccessControl(client, "get", "pods", Duration.ofSeconds(30));
-    BillRoutes routes =
-        new BillRoutes(
-            store,
-            new Biller(store, PriceBookLoader.defaults(), InstantSource.system()),
-            new BillPdf(BillPdf.Style.DEFAULT),
-            access);
+    // team-a's labels carry Hangul: the pages must show them as written.
+    store
+        .labels()
+        .record(
+            "team-a",
+            java.time.YearMonth.now(ZoneOffset.UTC),
+            Map.of("team", "결제팀", "cost-center", "CC-1017"));
+    AccessControl access =
+        new AccessControl(
+            client, "get", "pods", Duration.ofSeconds(30), "X-Forwarded-Access-Token");
+    Biller biller = new Biller(store, PriceBookLoader.defaults(), InstantSource.system());
+    BillRoutes routes = new BillRoutes(store, biller, new BillPdf(BillPdf.Style.DEFAULT), access);
+    WebRoutes pages = new WebRoutes(store, biller, access, true);
     http =
         HttpApi.start(
             "127.0.0.1:0",
@@ -161,6 +169,7 @@ class AccessControlIT {
             () -> null,
             cfg -> {
               routes.register(cfg);
+              pages.register(cfg);
               BillRoutes.errors(cfg);
             });
   }
@@ -248,6 +257,180 @@ class AccessControlIT {
     assertThat(JSON.readTree(down.body()).get("error").asText())
         .startsWith("cannot check the token with the Kubernetes API");
     assertThat(down.body()).doesNotContain("at io.").doesNotContain("at dev.");
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
+    return caller.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpRequest.Builder to(String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + path));
+  }
+
+  /** A cookie's value as the answer sets it, with its attributes; null when it sets none. */
+  private static String setCookie(HttpResponse<?> r, String name) {
+    return r.headers().allValues("Set-Cookie").stream()
+        .filter(c -> c.startsWith(name + "="))
+        .findFirst()
+        .orElse(null);
+  }
+
+  private static String cookieValue(String setCookie) {
+    return setCookie.substring(setCookie.indexOf('=') + 1, setCookie.indexOf(';'));
+  }
+
+  @Test
+  void thePagesShowOnlyWhatTheCallerMayReadWhateverCarriesTheToken() throws Exception {
+    // A proxy's header (oauth2-proxy --pass-access-token) and the Authorization header alike.
+    for (String[] header :
+        new String[][] {
+          {"X-Forwarded-Access-Token", "alice-token"}, {"Authorization", "Bearer alice-token"}
+        }) {
+      HttpResponse<String> page = send(to("/").header(header[0], header[1]));
+      assertThat(page.statusCode()).as(header[0]).isEqualTo(200);
+      assertThat(page.body())
+          .contains("data-namespace=\"team-a\"")
+          .doesNotContain("data-namespace=\"team-b\"")
+          .contains("결제팀");
+      assertThat(send(to("/ns/team-a").header(header[0], header[1])).statusCode()).isEqualTo(200);
+      assertThat(send(to("/ns/team-b").header(header[0], header[1])).statusCode()).isEqualTo(403);
+    }
+    // Without a token a browser is sent to sign in, and comes back where it was.
+    HttpResponse<String> none = send(to("/ns/team-a?month=2026-11"));
+    assertThat(none.statusCode()).isEqualTo(303);
+    assertThat(none.headers().firstValue("Location"))
+        .hasValue("/signin?next=%2Fns%2Fteam-a%3Fmonth%3D2026-11");
+    assertThat(send(to("/").header("X-Forwarded-Access-Token", "mallory-token")).statusCode())
+        .isEqualTo(401);
+  }
+
+  @Test
+  void signingInSetsAStrictCookieOnlyWithTheFormsCsrfToken() throws Exception {
+    HttpResponse<String> form = send(to("/signin?next=/ns/team-a"));
+    assertThat(form.statusCode()).isEqualTo(200);
+    String csrfCookie = setCookie(form, "chargeback_csrf");
+    assertThat(csrfCookie).contains("HttpOnly").contains("Secure").contains("SameSite=Strict");
+    String csrf = cookieValue(csrfCookie);
+    assertThat(form.body()).contains("value=\"" + csrf + "\"");
+
+    String body = "token=alice-token&next=%2Fns%2Fteam-a&csrf=";
+    // Without the cookie, or with a field that is not the cookie's: refused, nothing set.
+    for (HttpRequest.Builder forged :
+        List.of(
+            to("/signin").POST(HttpRequest.BodyPublishers.ofString(body + csrf)),
+            to("/signin")
+                .header("Cookie", "chargeback_csrf=" + csrf)
+                .POST(HttpRequest.BodyPublishers.ofString(body + "x" + csrf.substring(1))))) {
+      HttpResponse<String> refused =
+          send(forged.header("Content-Type", "application/x-www-form-urlencoded"));
+      assertThat(refused.statusCode()).isEqualTo(403);
+      assertThat(setCookie(refused, "chargeback_token")).isNull();
+    }
+    HttpResponse<String> bad =
+        send(
+            to("/signin")
+                .header("Cookie", "chargeback_csrf=" + csrf)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "token=mallory-token&next=%2F&csrf=" + csrf)));
+    assertThat(bad.statusCode()).isEqualTo(401);
+    assertThat(bad.body()).contains("Kubernetes does not accept that token");
+    assertThat(setCookie(bad, "chargeback_token")).isNull();
+
+    HttpResponse<String> ok =
+        send(
+            to("/signin")
+                .header("Cookie", "chargeback_csrf=" + csrf)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body + csrf)));
+    assertThat(ok.statusCode()).isEqualTo(303);
+    assertThat(ok.headers().firstValue("Location")).hasValue("/ns/team-a");
+    String token = setCookie(ok, "chargeback_token");
+    assertThat(token)
+        .startsWith("chargeback_token=alice-token;")
+        .contains("HttpOnly")
+        .contains("Secure")
+        .contains("SameSite=Strict")
+        .contains("Max-Age=");
+    // The cookie opens the pages and the bills it links to.
+    String cookies = "chargeback_token=alice-token; chargeback_csrf=" + csrf;
+    assertThat(send(to("/ns/team-a").header("Cookie", cookies)).statusCode()).isEqualTo(200);
+    assertThat(send(to("/bill?ns=team-a&format=json").header("Cookie", cookies)).statusCode())
+        .isEqualTo(200);
+    // A next that leaves the site is not followed.
+    HttpResponse<String> away =
+        send(
+            to("/signin")
+                .header("Cookie", "chargeback_csrf=" + csrf)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "token=alice-token&next=%2F%2Fevil.example&csrf=" + csrf)));
+    assertThat(away.headers().firstValue("Location")).hasValue("/");
+    // Signing out needs the CSRF token too, and then forgets the cookie.
+    assertThat(
+            send(to("/signout")
+                    .header("Cookie", cookies)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("csrf=nope")))
+                .statusCode())
+        .isEqualTo(403);
+    HttpResponse<String> out =
+        send(
+            to("/signout")
+                .header("Cookie", cookies)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("csrf=" + csrf)));
+    assertThat(out.statusCode()).isEqualTo(303);
+    assertThat(setCookie(out, "chargeback_token"))
+        .startsWith("chargeback_token=;")
+        .contains("Max-Age=0");
+  }
+
+  @Test
+  void inABrowserSigningInShowsTheOneNamespaceTheTokenMayReadAndAForgedFormIsRefused()
+      throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Browser.missing() == null, Browser.missing());
+    // localhost: a secure context, where Chromium keeps Secure cookies over plain HTTP.
+    String base = "http://localhost:" + http.port();
+    try (Browser b = new Browser(1280, 1600, "en-US")) {
+      b.driver.get(base + "/");
+      assertThat(b.driver.getCurrentUrl()).startsWith(base + "/signin");
+      // A form whose CSRF field was tampered with is refused, and nobody is signed in.
+      b.driver.findElement(org.openqa.selenium.By.id("token")).sendKeys("alice-token");
+      b.driver.executeScript("document.querySelector('input[name=csrf]').value = 'forged'");
+      b.driver.findElement(org.openqa.selenium.By.id("signin")).click();
+      assertThat(b.driver.findElement(org.openqa.selenium.By.id("signin-message")).getText())
+          .contains("CSRF check failed");
+      assertThat(b.driver.manage().getCookieNamed("chargeback_token")).isNull();
+      assertThat(b.consoleErrors()).singleElement().asString().contains("403");
+
+      b.driver.get(base + "/");
+      b.driver.findElement(org.openqa.selenium.By.id("token")).sendKeys("alice-token");
+      b.driver.findElement(org.openqa.selenium.By.id("signin")).click();
+      assertThat(b.driver.getCurrentUrl()).isEqualTo(base + "/");
+      List<String> shown =
+          b.driver.findElements(org.openqa.selenium.By.cssSelector("#namespaces tbody tr")).stream()
+              .map(r -> r.getAttribute("data-namespace"))
+              .toList();
+      assertThat(shown).containsExactly("team-a");
+      assertThat(b.driver.getPageSource()).contains("결제팀");
+      org.openqa.selenium.Cookie cookie = b.driver.manage().getCookieNamed("chargeback_token");
+      assertThat(cookie.isHttpOnly()).isTrue();
+      assertThat(cookie.isSecure()).isTrue();
+      assertThat(cookie.getSameSite()).isEqualTo("Strict");
+      assertThat(b.driver.executeScript("return document.cookie")).isEqualTo("");
+      b.screenshot(Path.of("target", "screenshots"), "signed-in");
+      assertThat(b.consoleErrors()).isEmpty();
+
+      b.driver.get(base + "/ns/team-b");
+      assertThat(b.driver.getPageSource()).contains("may not get pods in namespace team-b");
+      b.driver.get(base + "/");
+      b.driver.findElement(org.openqa.selenium.By.cssSelector("form.signout button")).click();
+      assertThat(b.driver.getCurrentUrl()).startsWith(base + "/signin");
+      assertThat(b.driver.manage().getCookieNamed("chargeback_token")).isNull();
+    }
   }
 
   @AfterEach

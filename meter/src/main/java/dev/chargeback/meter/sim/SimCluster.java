@@ -2,6 +2,9 @@ package dev.chargeback.meter.sim;
 
 import dev.chargeback.meter.price.PricedResource;
 import dev.chargeback.meter.rollup.Resource;
+import java.time.DayOfWeek;
+import java.time.LocalDate;
+import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,9 +15,10 @@ import java.util.TreeSet;
 
 /**
  * A small cluster whose usage is known exactly: two nodes; namespaces {@code default}, {@code
- * team-a}, {@code team-b} and {@code kube-system}; Deployments, a StatefulSet, an hourly CronJob
- * whose pods live five minutes (from :25), and a host-network DaemonSet. It renders what real
- * endpoints would answer at any instant and says what usage that implies.
+ * team-a}, {@code team-b}, {@code batch} and {@code kube-system}; Deployments, a StatefulSet, an
+ * hourly CronJob whose pods live five minutes (from :25), a nightly one, and a host-network
+ * DaemonSet; busier on weekdays' working hours, team-b doubled from each month's 15th. It renders
+ * what real endpoints would answer at any instant and says what usage that implies.
  */
 public final class SimCluster {
   private static final double GIB = PricedResource.GIB;
@@ -168,6 +172,45 @@ public final class SimCluster {
       double reqCpu,
       double reqMem,
       double end) {
+    return container(
+        ns,
+        pod,
+        container,
+        kind,
+        workload,
+        node,
+        EPOCH,
+        end,
+        cpu,
+        cpuAmp,
+        mem,
+        memAmp,
+        rx,
+        tx,
+        hostNetwork,
+        reqCpu,
+        reqMem);
+  }
+
+  /** A container, its uid from its namespace and pod. */
+  private static SimContainer container(
+      String ns,
+      String pod,
+      String container,
+      String kind,
+      String workload,
+      String node,
+      double start,
+      double end,
+      double cpu,
+      double cpuAmp,
+      double mem,
+      double memAmp,
+      double rx,
+      double tx,
+      boolean hostNetwork,
+      double reqCpu,
+      double reqMem) {
     return new SimContainer(
         ns,
         pod,
@@ -176,7 +219,7 @@ public final class SimCluster {
         workload,
         uid(ns + "/" + pod),
         node,
-        EPOCH,
+        start,
         end,
         cpu,
         cpuAmp,
@@ -211,6 +254,7 @@ public final class SimCluster {
   public List<String> namespaces() {
     TreeSet<String> out = new TreeSet<>();
     steady.forEach(c -> out.add(c.namespace()));
+    out.add("batch");
     return List.copyOf(out);
   }
 
@@ -234,6 +278,7 @@ public final class SimCluster {
           switch (ns) {
             case "team-a" -> Map.of("team", "payments", "cost-center", "CC-1017");
             case "team-b" -> Map.of("team", "search", "cost-center", "CC-2040");
+            case "batch" -> Map.of("team", "data", "cost-center", "CC-3001");
             default -> Map.of("team", "platform", "cost-center", "CC-1000");
           });
     }
@@ -309,7 +354,131 @@ public final class SimCluster {
         out.add(j);
       }
     }
+    for (SimContainer c : shaped(from, to)) {
+      if (c.endSeconds() + SimContainer.LINGER >= from && c.startSeconds() <= to) {
+        out.add(c);
+      }
+    }
     return out;
+  }
+
+  /**
+   * What gives the cluster its daily, weekly and monthly shape (all in UTC, all closed-form): two
+   * more web replicas in {@code default} on weekdays from 09:00 to 18:00; {@code batch}'s nightly
+   * Job from 01:00 to 03:00; and team-b's worker doubled from each month's 15th to its end (a
+   * deploy that scaled it up, reset when the month turns).
+   */
+  private List<SimContainer> shaped(double from, double to) {
+    List<SimContainer> out = new ArrayList<>();
+    long firstDay = (long) Math.floor((from - SimContainer.LINGER) / SimContainer.DAY) - 1;
+    long lastDay = (long) Math.floor(to / SimContainer.DAY);
+    for (long d = firstDay; d <= lastDay; d++) {
+      double midnight = d * SimContainer.DAY;
+      DayOfWeek weekday = LocalDate.ofEpochDay(d).getDayOfWeek();
+      if (weekday != DayOfWeek.SATURDAY && weekday != DayOfWeek.SUNDAY) {
+        for (int replica = 0; replica < 2; replica++) {
+          String pod = "web-5d8f7c9b6-" + suffix("web" + d + "/" + replica);
+          String node = nodes.get(replica);
+          double start = midnight + 9 * 3600;
+          double end = midnight + 18 * 3600;
+          out.add(
+              container(
+                  "default",
+                  pod,
+                  "app",
+                  "Deployment",
+                  "web",
+                  node,
+                  start,
+                  end,
+                  0.25,
+                  0.15,
+                  256 * MIB,
+                  128 * MIB,
+                  20_000,
+                  10_000,
+                  false,
+                  0.25,
+                  384 * MIB));
+          out.add(
+              container(
+                  "default",
+                  pod,
+                  "proxy",
+                  "Deployment",
+                  "web",
+                  node,
+                  start,
+                  end,
+                  0.05,
+                  0.02,
+                  64 * MIB,
+                  16 * MIB,
+                  0,
+                  0,
+                  false,
+                  0.05,
+                  64 * MIB));
+        }
+      }
+      double start = midnight + 3600;
+      out.add(
+          container(
+              "batch",
+              "nightly-etl-" + (long) (start / 60) + "-" + suffix("etl" + d),
+              "etl",
+              "CronJob",
+              "nightly-etl",
+              nodes.get(0),
+              start,
+              start + 2 * 3600,
+              1.5,
+              0,
+              2 * GIB,
+              0,
+              200_000,
+              50_000,
+              false,
+              2.0,
+              3 * GIB));
+    }
+    YearMonth last = YearMonth.from(LocalDate.ofEpochDay(lastDay));
+    for (YearMonth m = YearMonth.from(LocalDate.ofEpochDay(firstDay)).minusMonths(1);
+        !m.isAfter(last);
+        m = m.plusMonths(1)) {
+      out.add(
+          container(
+              "team-b",
+              "worker-6c9d8b7f5-" + suffix("worker" + m),
+              "worker",
+              "Deployment",
+              "worker",
+              nodes.get(1),
+              m.atDay(15).toEpochDay() * SimContainer.DAY,
+              m.plusMonths(1).atDay(1).toEpochDay() * SimContainer.DAY,
+              1.0,
+              0.5,
+              2 * GIB,
+              512 * MIB,
+              5_000,
+              2_000,
+              false,
+              1.0,
+              3 * GIB));
+    }
+    return out;
+  }
+
+  /** Five characters as a ReplicaSet or Job gives its pods, stable for {@code seed}. */
+  private static String suffix(String seed) {
+    String alphabet = "bcdfghjklmnpqrstvwxz2456789";
+    String h = SimExposition.hex(seed, 10);
+    StringBuilder out = new StringBuilder(5);
+    for (int i = 0; i < 5; i++) {
+      out.append(
+          alphabet.charAt(Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16) % alphabet.length()));
+    }
+    return out.toString();
   }
 
   /**

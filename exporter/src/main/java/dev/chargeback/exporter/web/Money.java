@@ -81,7 +81,9 @@ public final class Money {
     if (ratio == null || ratio.isNaN() || ratio.isInfinite()) {
       return "";
     }
-    return (ratio > 0 ? "+" : "") + percent(ratio);
+    // What rounds to 0.0% is no change, whichever its sign.
+    double shown = Math.rint(ratio * 1000) / 1000;
+    return (shown > 0 ? "+" : "") + percent(shown == 0 ? 0 : shown);
   }
 
   /** Short axis labels: 1.2k, 3.4M. */

@@ -118,9 +118,25 @@ public final class WebRoutes {
     }
     YearMonth month = BillRoutes.month(ctx, biller);
     store.catchUp();
-    OverviewPage page =
-        overview.page(viewer, visible, month, money(ctx), sort, descending, selector);
-    render(ctx, "overview.jte", page);
+    page(ctx, overviewHtml(viewer, visible, month, money(ctx), sort, descending, selector));
+  }
+
+  /** The overview as {@code /} renders it for a reader who may see {@code visible}. */
+  public String overviewHtml(
+      Viewer viewer,
+      List<String> visible,
+      YearMonth month,
+      Money money,
+      String sort,
+      boolean descending,
+      String selector) {
+    return html(
+        "overview.jte", overview.page(viewer, visible, month, money, sort, descending, selector));
+  }
+
+  /** A namespace's page as {@code /ns/NAME} renders it. */
+  public String namespaceHtml(Viewer viewer, String namespace, YearMonth month, Money money) {
+    return html("namespace.jte", namespaces.page(viewer, namespace, month, money));
   }
 
   private void namespace(Context ctx) {
@@ -141,7 +157,7 @@ public final class WebRoutes {
     }
     YearMonth month = BillRoutes.month(ctx, biller);
     store.catchUp();
-    render(ctx, "namespace.jte", namespaces.page(viewer, ns, month, money(ctx)));
+    page(ctx, namespaceHtml(viewer, ns, month, money(ctx)));
   }
 
   /**
@@ -243,10 +259,18 @@ public final class WebRoutes {
     return new Money(Money.locale(ctx.header("Accept-Language")), biller.priceBook().currency());
   }
 
-  private static void render(Context ctx, String template, Object page) {
+  private static String html(String template, Object page) {
     StringOutput out = new StringOutput();
     TEMPLATES.render(template, page, out);
+    return out.toString();
+  }
+
+  private static void page(Context ctx, String html) {
     HEADERS.forEach(ctx::header);
-    ctx.html(out.toString());
+    ctx.html(html);
+  }
+
+  private static void render(Context ctx, String template, Object page) {
+    page(ctx, html(template, page));
   }
 }

@@ -2,9 +2,13 @@ package dev.chargeback.exporter.bench;
 
 import dev.chargeback.exporter.metrics.BillingCollector;
 import dev.chargeback.exporter.metrics.HealthCollector;
+import dev.chargeback.exporter.web.Money;
+import dev.chargeback.exporter.web.Viewer;
+import dev.chargeback.exporter.web.WebRoutes;
 import dev.chargeback.meter.bill.Bill;
 import dev.chargeback.meter.bill.BillArchive;
 import dev.chargeback.meter.bill.BillCsv;
+import dev.chargeback.meter.bill.BillJson;
 import dev.chargeback.meter.bill.BillPdf;
 import dev.chargeback.meter.bill.Biller;
 import dev.chargeback.meter.exposition.ExpositionParser;
@@ -86,7 +90,7 @@ public final class Bench {
 
   /** The figures, by the names {@code --figures} takes. */
   static final List<String> FIGURES =
-      List.of("parse", "month", "ingest", "bills", "metrics", "growth", "churn");
+      List.of("parse", "month", "ingest", "bills", "pages", "metrics", "growth", "churn");
 
   /**
    * Runs {@code figures} (all when empty) and prints the table.
@@ -113,6 +117,7 @@ public final class Bench {
           case "month" -> b.month(work);
           case "ingest" -> b.ingest(work);
           case "bills" -> b.bills(work);
+          case "pages" -> b.pages(work);
           case "metrics" -> {
             for (int namespaces : new int[] {1000, 2000, 4000}) {
               b.metrics(work, namespaces);
@@ -356,21 +361,7 @@ public final class Bench {
                 dev.chargeback.meter.time.Granularity.FIVE_MINUTES, Duration.ZERO,
                 dev.chargeback.meter.time.Granularity.HOUR, Duration.ZERO),
             InstantSource.offset(InstantSource.system(), Duration.ofDays(2)));
-        for (int n = 0; n < 1000; n++) {
-          List<Usage> usages = new ArrayList<>();
-          String ns = String.format(java.util.Locale.ROOT, "ns-%04d", n);
-          for (LocalDate d = last.atDay(1); !d.isAfter(last.atEndOfMonth()); d = d.plusDays(1)) {
-            long from = utc.startOf(d) * 1000;
-            long to = from + 86_400_000L;
-            double load = 1 + n % 7 + d.getDayOfMonth() % 5;
-            usages.add(new Usage(ns, "Deployment/app", "", Resource.CPU, from, to, load * 8640));
-            usages.add(new Usage(ns, "Deployment/app", "", Resource.MEMORY, from, to, load * 1e13));
-            usages.add(
-                new Usage(
-                    ns, "Deployment/app", "", Resource.NETWORK_TRANSMIT, from, to, load * 1e8));
-          }
-          many.apply(new Ingest("bench", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
-        }
+        fill(many, last, 1000);
         Biller manyBiller = new Biller(many, book, InstantSource.system());
         long t0 = System.nanoTime();
         List<Bill> priced = manyBiller.bills(last, manyBiller.namespaces());
@@ -428,6 +419,95 @@ public final class Bench {
             f("without sharing: %.1f ms; %.2f s", median(plainOne), csvSeconds),
             f("%.0fx; %.2fx", median(sharedOne) / median(plainOne), sharedCsv / csvSeconds));
       }
+    }
+  }
+
+  /**
+   * {@code namespaces} namespaces' daily usage over {@code month} (day buckets only: the caller's
+   * store keeps no finer ones), each with its own load that varies by day.
+   */
+  private static void fill(RollupStore store, YearMonth month, int namespaces) {
+    BillingCalendar calendar = store.calendar();
+    for (int n = 0; n < namespaces; n++) {
+      List<Usage> usages = new ArrayList<>();
+      String ns = String.format(java.util.Locale.ROOT, "ns-%04d", n);
+      for (LocalDate d = month.atDay(1); !d.isAfter(month.atEndOfMonth()); d = d.plusDays(1)) {
+        long from = calendar.startOf(d) * 1000;
+        long to = from + 86_400_000L;
+        double load = 1 + n % 7 + d.getDayOfMonth() % 5;
+        usages.add(new Usage(ns, "Deployment/app", "", Resource.CPU, from, to, load * 8640));
+        usages.add(new Usage(ns, "Deployment/app", "", Resource.MEMORY, from, to, load * 1e13));
+        usages.add(
+            new Usage(ns, "Deployment/app", "", Resource.NETWORK_TRANSMIT, from, to, load * 1e8));
+      }
+      store.apply(new Ingest("bench", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+    }
+  }
+
+  /**
+   * Figure 6: the web overview of 1,000 namespaces (two months metered, labels on each), rendered
+   * on the server, against the same bills as one CSV sheet; and one namespace's page against its
+   * JSON bill.
+   */
+  private void pages(Path work) throws Exception {
+    BillingCalendar utc = new BillingCalendar(ZoneId.of("UTC"));
+    PriceBook book = PriceBookLoader.defaults();
+    YearMonth last = YearMonth.now(ZoneId.of("UTC")).minusMonths(1);
+    try (RollupStore store =
+        new RollupStore(RocksKeyValueStore.openPrimary(work.resolve("pages-1000"), false), utc)) {
+      store.retain(
+          Map.of(
+              dev.chargeback.meter.time.Granularity.FIVE_MINUTES, Duration.ZERO,
+              dev.chargeback.meter.time.Granularity.HOUR, Duration.ZERO),
+          InstantSource.offset(InstantSource.system(), Duration.ofDays(2)));
+      fill(store, last.minusMonths(1), 1000);
+      fill(store, last, 1000);
+      for (int n = 0; n < 1000; n++) {
+        store
+            .labels()
+            .record(
+                String.format(java.util.Locale.ROOT, "ns-%04d", n),
+                last.minusMonths(1),
+                Map.of("team", "team-" + n % 10, "cost-center", "CC-" + (1000 + n % 25)));
+      }
+      Biller biller = new Biller(store, book, InstantSource.system());
+      WebRoutes web = new WebRoutes(store, biller, null, false);
+      Money money = new Money(java.util.Locale.ENGLISH, book.currency());
+      List<String> all = List.copyOf(biller.namespaces());
+      double[] overview = new double[7];
+      double[] csv = new double[7];
+      double[] page = new double[7];
+      double[] json = new double[7];
+      int size = 0;
+      for (int i = 0; i < overview.length; i++) {
+        long t0 = System.nanoTime();
+        size = web.overviewHtml(Viewer.OPEN, all, last, money, "cost", true, "").length();
+        overview[i] = (System.nanoTime() - t0) / 1e6;
+        long t1 = System.nanoTime();
+        BillCsv.render(biller.bills(last, all));
+        csv[i] = (System.nanoTime() - t1) / 1e6;
+        long t2 = System.nanoTime();
+        web.namespaceHtml(Viewer.OPEN, "ns-0500", last, money);
+        page[i] = (System.nanoTime() - t2) / 1e6;
+        long t3 = System.nanoTime();
+        BillJson.render(biller.bill("ns-0500", last));
+        json[i] = (System.nanoTime() - t3) / 1e6;
+      }
+      // The first two runs warm the JIT up.
+      double[] o = java.util.Arrays.copyOfRange(overview, 2, overview.length);
+      double[] c = java.util.Arrays.copyOfRange(csv, 2, csv.length);
+      row(
+          "web overview of 1,000 namespaces (/), server",
+          f("%.0f ms (%d KB of HTML)", median(o), size / 1024),
+          f("target 100 ms; the same bills as one CSV (/bills): %.0f ms", median(c)),
+          f("%.2fx of target; %.2fx of the CSV", median(o) / 100, median(o) / median(c)));
+      double[] p = java.util.Arrays.copyOfRange(page, 2, page.length);
+      double[] j = java.util.Arrays.copyOfRange(json, 2, json.length);
+      row(
+          "a namespace's page (/ns/NAME), 1,000 namespaces",
+          f("%.1f ms", median(p)),
+          f("its JSON bill: %.1f ms", median(j)),
+          f("%.2fx", median(p) / median(j)));
     }
   }
 

@@ -61,6 +61,23 @@ public final class Browser implements AutoCloseable {
     driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
   }
 
+  /**
+   * Clicks {@code element} and waits (at most 30 s) until the page it leads to is the one whose URL
+   * satisfies {@code arrived}: a click returns before the navigation it starts has ended.
+   */
+  public void clickAndAwait(
+      org.openqa.selenium.WebElement element, java.util.function.Predicate<String> arrived) {
+    element.click();
+    new org.openqa.selenium.support.ui.WebDriverWait(driver, Duration.ofSeconds(30))
+        .until(
+            d ->
+                arrived.test(d.getCurrentUrl())
+                    && "complete"
+                        .equals(
+                            ((org.openqa.selenium.JavascriptExecutor) d)
+                                .executeScript("return document.readyState")));
+  }
+
   /** The console's errors since the last call (failed loads, script errors, CSP refusals). */
   public List<String> consoleErrors() {
     return driver.manage().logs().get(LogType.BROWSER).getAll().stream()

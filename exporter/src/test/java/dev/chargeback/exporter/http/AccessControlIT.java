@@ -401,6 +401,8 @@ class AccessControlIT {
       b.driver.findElement(org.openqa.selenium.By.id("token")).sendKeys("alice-token");
       b.driver.executeScript("document.querySelector('input[name=csrf]').value = 'forged'");
       b.driver.findElement(org.openqa.selenium.By.id("signin")).click();
+      new org.openqa.selenium.support.ui.WebDriverWait(b.driver, Duration.ofSeconds(30))
+          .until(d -> !d.findElements(org.openqa.selenium.By.id("signin-message")).isEmpty());
       assertThat(b.driver.findElement(org.openqa.selenium.By.id("signin-message")).getText())
           .contains("CSRF check failed");
       assertThat(b.driver.manage().getCookieNamed("chargeback_token")).isNull();
@@ -408,8 +410,8 @@ class AccessControlIT {
 
       b.driver.get(base + "/");
       b.driver.findElement(org.openqa.selenium.By.id("token")).sendKeys("alice-token");
-      b.driver.findElement(org.openqa.selenium.By.id("signin")).click();
-      assertThat(b.driver.getCurrentUrl()).isEqualTo(base + "/");
+      b.clickAndAwait(
+          b.driver.findElement(org.openqa.selenium.By.id("signin")), url -> url.equals(base + "/"));
       List<String> shown =
           b.driver.findElements(org.openqa.selenium.By.cssSelector("#namespaces tbody tr")).stream()
               .map(r -> r.getAttribute("data-namespace"))
@@ -427,8 +429,9 @@ class AccessControlIT {
       b.driver.get(base + "/ns/team-b");
       assertThat(b.driver.getPageSource()).contains("may not get pods in namespace team-b");
       b.driver.get(base + "/");
-      b.driver.findElement(org.openqa.selenium.By.cssSelector("form.signout button")).click();
-      assertThat(b.driver.getCurrentUrl()).startsWith(base + "/signin");
+      b.clickAndAwait(
+          b.driver.findElement(org.openqa.selenium.By.cssSelector("form.signout button")),
+          url -> url.startsWith(base + "/signin"));
       assertThat(b.driver.manage().getCookieNamed("chargeback_token")).isNull();
     }
   }

@@ -213,7 +213,14 @@ class CommandsIT {
         names.add(e.getName());
       }
     }
-    assertThat(names).hasSize(6).first().asString().startsWith("bills-").endsWith(".csv");
+    assertThat(names).first().asString().startsWith("bills-").endsWith(".csv");
+    assertThat(names.get(1)).startsWith("focus-").endsWith(".csv");
+    // One PDF per namespace with usage this month (batch's only after its first nightly run).
+    List<String> pdfs = names.subList(2, names.size());
+    assertThat(pdfs).allMatch(n -> n.startsWith("bill-") && n.endsWith(".pdf"));
+    for (String ns : List.of("default", "kube-system", "team-a", "team-b")) {
+      assertThat(pdfs).anyMatch(n -> n.startsWith("bill-" + ns + "-2"));
+    }
     Path focus = dir.resolve("focus.csv");
     assertThat(run(60, "export", "focus", "--data", data, "-o", focus.toString()).exit()).isZero();
     assertThat(Files.readAllLines(focus).getFirst()).startsWith("BilledCost,BillingAccountId,");

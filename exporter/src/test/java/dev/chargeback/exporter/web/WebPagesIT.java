@@ -102,16 +102,20 @@ class WebPagesIT {
       b.screenshot(SHOTS, "overview");
       assertThat(b.consoleErrors()).isEmpty();
 
-      b.driver.findElement(By.id("sort-namespace")).click();
+      b.clickAndAwait(
+          b.driver.findElement(By.id("sort-namespace")),
+          url -> url.contains("sort=namespace&order=asc"));
       List<String> names = rows(b).stream().map(r -> r.getAttribute("data-namespace")).toList();
       assertThat(names).hasSameSizeAs(rows).isSorted();
-      b.driver.findElement(By.id("sort-namespace")).click();
+      b.clickAndAwait(
+          b.driver.findElement(By.id("sort-namespace")),
+          url -> url.contains("sort=namespace&order=desc"));
       assertThat(rows(b).stream().map(r -> r.getAttribute("data-namespace")).toList())
           .isSortedAccordingTo(Comparator.reverseOrder());
 
       YearMonth before = LAST.minusMonths(1);
       new Select(b.driver.findElement(By.id("month-picker"))).selectByValue(before.toString());
-      b.driver.findElement(By.id("show")).click();
+      b.clickAndAwait(b.driver.findElement(By.id("show")), url -> url.contains("month=" + before));
       assertThat(b.driver.findElement(By.id("month")).getText()).isEqualTo(before.toString());
       assertThat(b.driver.getCurrentUrl()).contains("month=" + before);
       for (WebElement row : rows(b)) {
@@ -134,7 +138,8 @@ class WebPagesIT {
     JsonNode bill = JSON.readTree(get("/bill?format=json&ns=team-a&month=" + LAST).body());
     try (Browser b = new Browser(1280, 2600, "en-US")) {
       b.driver.get(demo.base() + "/?month=" + LAST);
-      b.driver.findElement(By.linkText("team-a")).click();
+      b.clickAndAwait(
+          b.driver.findElement(By.linkText("team-a")), url -> url.contains("/ns/team-a"));
       assertThat(b.driver.findElement(By.id("namespace")).getText()).isEqualTo("team-a");
       assertThat(amount(b.driver.findElement(By.id("total"))))
           .isEqualByComparingTo(new BigDecimal(bill.get("total").asText()));

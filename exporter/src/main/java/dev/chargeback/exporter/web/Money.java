@@ -12,12 +12,25 @@ import java.util.Locale;
  * 1.234,56 €}.
  */
 public final class Money {
-  private final Locale locale;
   private final Currency currency;
 
+  /** Formats are slow to make and not thread-safe: one set per Money, which one request uses. */
+  private final NumberFormat amounts;
+
+  private final NumberFormat numbers;
+  private final NumberFormat percents;
+  private final NumberFormat compact;
+
   public Money(Locale locale, Currency currency) {
-    this.locale = locale;
     this.currency = currency;
+    this.amounts = NumberFormat.getCurrencyInstance(locale);
+    amounts.setCurrency(currency);
+    this.numbers = NumberFormat.getNumberInstance(locale);
+    this.percents = NumberFormat.getPercentInstance(locale);
+    percents.setMinimumFractionDigits(1);
+    percents.setMaximumFractionDigits(1);
+    this.compact = NumberFormat.getCompactNumberInstance(locale, NumberFormat.Style.SHORT);
+    compact.setMaximumFractionDigits(1);
   }
 
   /** The first language of an Accept-Language header that Java knows, else English. */
@@ -45,12 +58,11 @@ public final class Money {
 
   /** An amount with the currency's symbol, at the scale it has (a bill's are in minor units). */
   public String amount(BigDecimal value) {
-    NumberFormat f = NumberFormat.getCurrencyInstance(locale);
-    f.setCurrency(currency);
     int digits = Math.max(value.scale(), 0);
-    f.setMinimumFractionDigits(Math.min(digits, Math.max(0, currency.getDefaultFractionDigits())));
-    f.setMaximumFractionDigits(digits);
-    return f.format(value);
+    amounts.setMinimumFractionDigits(
+        Math.min(digits, Math.max(0, currency.getDefaultFractionDigits())));
+    amounts.setMaximumFractionDigits(digits);
+    return amounts.format(value);
   }
 
   /** An unrounded amount (a forecast, a chart's value) rounded to the currency's minor unit. */
@@ -62,18 +74,14 @@ public final class Money {
 
   /** A quantity with all its decimals, grouped. */
   public String number(BigDecimal value) {
-    NumberFormat f = NumberFormat.getNumberInstance(locale);
-    f.setMinimumFractionDigits(Math.max(0, value.scale()));
-    f.setMaximumFractionDigits(Math.max(0, value.scale()));
-    return f.format(value);
+    numbers.setMinimumFractionDigits(Math.max(0, value.scale()));
+    numbers.setMaximumFractionDigits(Math.max(0, value.scale()));
+    return numbers.format(value);
   }
 
   /** A ratio (0.123) as a percentage with one decimal. */
   public String percent(double ratio) {
-    NumberFormat f = NumberFormat.getPercentInstance(locale);
-    f.setMinimumFractionDigits(1);
-    f.setMaximumFractionDigits(1);
-    return f.format(ratio);
+    return percents.format(ratio);
   }
 
   /** A change as a signed percentage ({@code +12.5%}), or "" without a base. */
@@ -88,8 +96,6 @@ public final class Money {
 
   /** Short axis labels: 1.2k, 3.4M. */
   public String compact(double value) {
-    NumberFormat f = NumberFormat.getCompactNumberInstance(locale, NumberFormat.Style.SHORT);
-    f.setMaximumFractionDigits(1);
-    return f.format(value);
+    return compact.format(value);
   }
 }

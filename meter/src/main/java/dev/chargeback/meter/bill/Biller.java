@@ -4,6 +4,7 @@ import dev.chargeback.meter.price.Basis;
 import dev.chargeback.meter.price.IdlePolicy;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceVersion;
+import dev.chargeback.meter.price.Prices;
 import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.store.Coverage;
 import dev.chargeback.meter.store.RollupStore;
@@ -98,6 +99,7 @@ public final class Biller {
     private final Map<Map.Entry<PriceBook, YearMonth>, SharedCosts> spreads = new HashMap<>();
     private final Map<YearMonth, Map<String, MonthUsage>> reads = new HashMap<>();
     private final Map<YearMonth, Double> coverage = new HashMap<>();
+    private final Map<YearMonth, Map<String, Map<String, String>>> labels = new HashMap<>();
 
     Request(Set<String> known) {
       this.known = known;
@@ -112,6 +114,14 @@ public final class Biller {
     MonthUsage read(YearMonth month, String namespace) {
       Map<String, MonthUsage> read = reads.get(month);
       return read == null ? null : read.get(namespace);
+    }
+
+    /** The namespace's labels in the month, from those read for all at once if they were. */
+    Map<String, String> labels(RollupStore store, YearMonth month, String namespace) {
+      Map<String, Map<String, String>> all = labels.get(month);
+      return all != null
+          ? all.getOrDefault(namespace, Map.of())
+          : store.labels().at(namespace, month);
     }
 
     /** The period's coverage: the cluster's, the same on every namespace's bill of the month. */
@@ -140,6 +150,7 @@ public final class Biller {
     if (!MonthClose.isClosed(store, month)) {
       Period p = period(month);
       request.reads.put(month, MonthUsage.readAll(store, namespaces, p.from(), p.to()));
+      request.labels.put(month, store.labels().allAt(month));
     }
     return bills(month, namespaces, request, false);
   }
@@ -150,6 +161,31 @@ public final class Biller {
    */
   public double[] dailyCosts(Bill bill) {
     return bill.daily().stream().mapToDouble(d -> dayCost(bill.namespace(), d)).toArray();
+  }
+
+  /**
+   * The daily costs ({@link #dailyCosts(Bill)}) of each of {@code namespaces} over the first {@code
+   * days} days of {@code month} (up to today), read in one pass and without pricing whole bills:
+   * for comparing with another month's same days. Namespaces without usage then are absent.
+   */
+  public Map<String, double[]> dailyCosts(
+      YearMonth month, Collection<String> namespaces, int days) {
+    Period p = period(month);
+    LocalDate wanted = p.first().plusDays(Math.max(1, days) - 1L);
+    LocalDate last = wanted.isAfter(p.last()) ? p.last() : wanted;
+    Map<String, double[]> out = new LinkedHashMap<>();
+    MonthUsage.readAll(store, namespaces, p.from(), store.calendar().startOf(last.plusDays(1)))
+        .forEach(
+            (ns, usage) -> {
+              if (!usage.isEmpty()) {
+                out.put(
+                    ns,
+                    quantities(usage, p.first(), last).daily().stream()
+                        .mapToDouble(d -> dayCost(ns, d))
+                        .toArray());
+              }
+            });
+    return out;
   }
 
   /** A namespace's own usage and cost in a month, before shares and corrections. */
@@ -304,7 +340,7 @@ public final class Biller {
         request.coverage(this, month, own.period()),
         List.copyOf(notes),
         List.copyOf(own.quantities().perVersion().keySet()),
-        store.labels().at(namespace, month),
+        request.labels(store, month, namespace),
         full ? previousTotal(namespace, month, request) : null,
         priced.segments(),
         corrections,
@@ -436,9 +472,12 @@ public final class Biller {
       return 0;
     }
     double cost = 0;
+    Prices own = v.pricesFor(namespace);
     for (Map.Entry<BillResource, Double> e : day.quantities().entrySet()) {
       BillResource r = e.getKey();
-      cost += e.getValue() * r.price(r.idle() ? v.prices() : v.pricesFor(namespace)).doubleValue();
+      if (e.getValue() != 0) {
+        cost += e.getValue() * r.price(r.idle() ? v.prices() : own).doubleValue();
+      }
     }
     return cost * (1 - v.discountFor(namespace).doubleValue()) * (1 + v.taxRate().doubleValue());
   }
@@ -449,17 +488,23 @@ public final class Biller {
     Map<PriceVersion, Map<BillResource, Double>> perVersion = new LinkedHashMap<>();
     List<Bill.DailyUsage> daily = new ArrayList<>();
     boolean unpriced = false;
+    // A version's sums, looked up again only when the version changes: hashing a version (a
+    // record holding maps) for every line of every day was a tenth of an overview's time.
+    PriceVersion current = null;
+    Map<BillResource, Double> sums = null;
     for (LocalDate day = first; !day.isAfter(last); day = day.plusDays(1)) {
       long start = calendar.startOf(day);
       PriceVersion v = book.at(day);
+      if (v != null && v != current) {
+        current = v;
+        sums = perVersion.computeIfAbsent(v, k -> new EnumMap<>(BillResource.class));
+      }
       Map<BillResource, Double> quantities = new EnumMap<>(BillResource.class);
       for (BillResource line : BillResource.values()) {
         double q = usage.quantity(line, v, start) / line.unitsPerPrice();
         quantities.put(line, q);
         if (v != null) {
-          perVersion
-              .computeIfAbsent(v, k -> new EnumMap<>(BillResource.class))
-              .merge(line, q, Double::sum);
+          sums.merge(line, q, Double::sum);
         } else if (q > 0) {
           unpriced = true;
         }

@@ -385,6 +385,12 @@ public record ChargebackConfig(
         throw new ConfigException("config key 'access': verb and resource must be set");
       }
     }
+    if (access.tokenHeader() == null || !access.tokenHeader().matches("[A-Za-z0-9-]*")) {
+      throw new ConfigException(
+          "config key 'access.tokenHeader': not a header name (letters, digits, '-'), or empty"
+              + " for none: "
+              + access.tokenHeader());
+    }
     if (data == null || data.isBlank()) {
       throw new ConfigException("config key 'data': must name a directory");
     }

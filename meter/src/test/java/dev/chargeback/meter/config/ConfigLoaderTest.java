@@ -82,6 +82,11 @@ class ConfigLoaderTest {
                     "--delivery.channels",
                     "webhook"))
         .hasMessage("config key 'delivery.webhook.secretFile': missing");
+    assertThatThrownBy(() -> load(Map.of(), "--access.token-header", "X-Token: evil"))
+        .hasMessageStartingWith("config key 'access.tokenHeader': not a header name");
+    assertThat(load(Map.of(), "--access.token-header", "").access().tokenHeader()).isEmpty();
+    assertThat(load(Map.of()).access().tokenHeader()).isEqualTo("X-Forwarded-Access-Token");
+    assertThat(load(Map.of(), "--access.sign-in", "false").access().signIn()).isFalse();
     assertThatThrownBy(() -> load(Map.of(), "--kubernetes.discovery", "maybe"))
         .hasMessage("config key 'kubernetes.discovery': 'maybe' is not auto, on or off");
     assertThatThrownBy(() -> load(Map.of(), "--node-exporter.selector", "app in (a,b)"))

@@ -100,6 +100,12 @@ public final class Biller {
     private final Map<YearMonth, Map<String, MonthUsage>> reads = new HashMap<>();
     private final Map<YearMonth, Double> coverage = new HashMap<>();
     private final Map<YearMonth, Map<String, Map<String, String>>> labels = new HashMap<>();
+    private final Map<YearMonth, Boolean> closed = new HashMap<>();
+
+    /** Whether the month has closed, asked of the store once per request. */
+    boolean closed(RollupStore store, YearMonth month) {
+      return closed.computeIfAbsent(month, m -> MonthClose.isClosed(store, m));
+    }
 
     Request(Set<String> known) {
       this.known = known;
@@ -288,7 +294,7 @@ public final class Biller {
       boolean full,
       boolean correct,
       boolean live) {
-    if (!live && MonthClose.isClosed(store, month)) {
+    if (!live && request.closed(store, month)) {
       Bill closed = MonthClose.finalBill(store, namespace, month);
       if (closed == null) {
         throw new BillException(
@@ -387,7 +393,7 @@ public final class Biller {
     Map<YearMonth, Bill> finals = new LinkedHashMap<>();
     for (int back = CORRECTION_MONTHS; back >= 1; back--) {
       YearMonth m = month.minusMonths(back);
-      if (MonthClose.isClosed(store, m)) {
+      if (request.closed(store, m)) {
         finals.put(m, MonthClose.finalBill(store, namespace, m));
       }
     }
@@ -596,18 +602,25 @@ public final class Biller {
     return BigDecimal.ZERO.setScale(minor);
   }
 
+  /** A digest per thread: looking one up costs more than hashing a bill number. */
+  private static final ThreadLocal<MessageDigest> SHA256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("SHA-256 is part of every JDK", e);
+            }
+          });
+
   /** Deterministic: the same namespace and month always get the same number. */
   static String billNumber(String namespace, YearMonth month) {
-    try {
-      byte[] hash =
-          MessageDigest.getInstance("SHA-256")
-              .digest((namespace + "\n" + month).getBytes(StandardCharsets.UTF_8));
-      return "CB-"
-          + month.toString().replace("-", "")
-          + "-"
-          + HexFormat.of().withUpperCase().formatHex(hash, 0, 4);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
+    MessageDigest sha = SHA256.get();
+    sha.reset();
+    byte[] hash = sha.digest((namespace + "\n" + month).getBytes(StandardCharsets.UTF_8));
+    return "CB-"
+        + month.toString().replace("-", "")
+        + "-"
+        + HexFormat.of().withUpperCase().formatHex(hash, 0, 4);
   }
 }

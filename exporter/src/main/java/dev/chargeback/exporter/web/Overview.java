@@ -49,17 +49,21 @@ public final class Overview {
   }
 
   /**
-   * @param visible the namespaces the reader may see
+   * What a reader asked the overview for.
+   *
+   * @param sort one of {@link #SORTS}
    * @param selector a label selector ({@code team=payments}), or ""
    */
-  public OverviewPage page(
-      Viewer viewer,
-      List<String> visible,
-      YearMonth month,
-      Money money,
-      String sort,
-      boolean descending,
-      String selector) {
+  public record Query(YearMonth month, String sort, boolean descending, String selector) {}
+
+  /**
+   * @param visible the namespaces the reader may see
+   */
+  public OverviewPage page(Viewer viewer, List<String> visible, Query query, Money money) {
+    YearMonth month = query.month();
+    String sort = query.sort();
+    boolean descending = query.descending();
+    String selector = query.selector();
     String selectorError = "";
     LabelSelector filter = null;
     if (!selector.isBlank()) {

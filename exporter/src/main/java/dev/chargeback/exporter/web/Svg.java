@@ -1,5 +1,6 @@
 package dev.chargeback.exporter.web;
 
+import dev.chargeback.meter.bill.BillCharts;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.DoubleFunction;
@@ -117,18 +118,9 @@ public final class Svg {
     return svg.append("</svg>").toString();
   }
 
-  /** 1, 2, 2.5 or 5 times a power of ten, at least {@code v}. */
+  /** The chart's top: a nice number ({@link BillCharts#nice}) at least {@code v}, or 1. */
   static double niceCeiling(double v) {
-    if (v <= 0) {
-      return 1;
-    }
-    double p = Math.pow(10, Math.floor(Math.log10(v)));
-    for (double m : new double[] {1, 2, 2.5, 5, 10}) {
-      if (m * p >= v) {
-        return m * p;
-      }
-    }
-    return 10 * p;
+    return v <= 0 ? 1 : BillCharts.nice(v);
   }
 
   private static String fmt(double v) {

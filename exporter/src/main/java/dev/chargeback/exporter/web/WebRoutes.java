@@ -118,20 +118,16 @@ public final class WebRoutes {
     }
     YearMonth month = BillRoutes.month(ctx, biller);
     store.catchUp();
-    page(ctx, overviewHtml(viewer, visible, month, money(ctx), sort, descending, selector));
+    page(
+        ctx,
+        overviewHtml(
+            viewer, visible, new Overview.Query(month, sort, descending, selector), money(ctx)));
   }
 
   /** The overview as {@code /} renders it for a reader who may see {@code visible}. */
   public String overviewHtml(
-      Viewer viewer,
-      List<String> visible,
-      YearMonth month,
-      Money money,
-      String sort,
-      boolean descending,
-      String selector) {
-    return html(
-        "overview.jte", overview.page(viewer, visible, month, money, sort, descending, selector));
+      Viewer viewer, List<String> visible, Overview.Query query, Money money) {
+    return html("overview.jte", overview.page(viewer, visible, query, money));
   }
 
   /** A namespace's page as {@code /ns/NAME} renders it. */

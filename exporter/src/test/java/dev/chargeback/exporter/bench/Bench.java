@@ -3,6 +3,7 @@ package dev.chargeback.exporter.bench;
 import dev.chargeback.exporter.metrics.BillingCollector;
 import dev.chargeback.exporter.metrics.HealthCollector;
 import dev.chargeback.exporter.web.Money;
+import dev.chargeback.exporter.web.Overview;
 import dev.chargeback.exporter.web.Viewer;
 import dev.chargeback.exporter.web.WebRoutes;
 import dev.chargeback.meter.bill.Bill;
@@ -355,12 +356,7 @@ public final class Bench {
       // rendered on all cores.
       try (RollupStore many =
           new RollupStore(RocksKeyValueStore.openPrimary(work.resolve("bills-1000"), false), utc)) {
-        // Bills read day buckets: 5-minute and hourly ones are not written.
-        many.retain(
-            Map.of(
-                dev.chargeback.meter.time.Granularity.FIVE_MINUTES, Duration.ZERO,
-                dev.chargeback.meter.time.Granularity.HOUR, Duration.ZERO),
-            InstantSource.offset(InstantSource.system(), Duration.ofDays(2)));
+        dayBucketsOnly(many);
         fill(many, last, 1000);
         Biller manyBiller = new Biller(many, book, InstantSource.system());
         long t0 = System.nanoTime();
@@ -422,6 +418,15 @@ public final class Bench {
     }
   }
 
+  /** For what reads day buckets only (bills, /metrics): no 5-minute or hourly ones are kept. */
+  private static void dayBucketsOnly(RollupStore store) {
+    store.retain(
+        Map.of(
+            dev.chargeback.meter.time.Granularity.FIVE_MINUTES, Duration.ZERO,
+            dev.chargeback.meter.time.Granularity.HOUR, Duration.ZERO),
+        InstantSource.offset(InstantSource.system(), Duration.ofDays(2)));
+  }
+
   /**
    * {@code namespaces} namespaces' daily usage over {@code month} (day buckets only: the caller's
    * store keeps no finer ones), each with its own load that varies by day.
@@ -455,11 +460,7 @@ public final class Bench {
     YearMonth last = YearMonth.now(ZoneId.of("UTC")).minusMonths(1);
     try (RollupStore store =
         new RollupStore(RocksKeyValueStore.openPrimary(work.resolve("pages-1000"), false), utc)) {
-      store.retain(
-          Map.of(
-              dev.chargeback.meter.time.Granularity.FIVE_MINUTES, Duration.ZERO,
-              dev.chargeback.meter.time.Granularity.HOUR, Duration.ZERO),
-          InstantSource.offset(InstantSource.system(), Duration.ofDays(2)));
+      dayBucketsOnly(store);
       fill(store, last.minusMonths(1), 1000);
       fill(store, last, 1000);
       for (int n = 0; n < 1000; n++) {
@@ -473,6 +474,7 @@ public final class Bench {
       Biller biller = new Biller(store, book, InstantSource.system());
       WebRoutes web = new WebRoutes(store, biller, null, false);
       Money money = new Money(java.util.Locale.ENGLISH, book.currency());
+      Overview.Query query = new Overview.Query(last, "cost", true, "");
       List<String> all = List.copyOf(biller.namespaces());
       double[] overview = new double[15];
       double[] cold = new double[15];
@@ -482,12 +484,11 @@ public final class Bench {
       int size = 0;
       for (int i = 0; i < overview.length; i++) {
         long t0 = System.nanoTime();
-        size = web.overviewHtml(Viewer.OPEN, all, last, money, "cost", true, "").length();
+        size = web.overviewHtml(Viewer.OPEN, all, query, money).length();
         overview[i] = (System.nanoTime() - t0) / 1e6;
         // A fresh server's first overview: the previous month's days not cached yet.
         long t4 = System.nanoTime();
-        new WebRoutes(store, biller, null, false)
-            .overviewHtml(Viewer.OPEN, all, last, money, "cost", true, "");
+        new WebRoutes(store, biller, null, false).overviewHtml(Viewer.OPEN, all, query, money);
         cold[i] = (System.nanoTime() - t4) / 1e6;
         long t1 = System.nanoTime();
         BillCsv.render(biller.bills(last, all));
@@ -526,12 +527,8 @@ public final class Bench {
     try (RollupStore store =
         new RollupStore(
             RocksKeyValueStore.openPrimary(work.resolve("metrics-" + count), false), utc)) {
-      // /metrics reads day buckets and totals: 5-minute and hourly buckets are not written.
-      store.retain(
-          Map.of(
-              dev.chargeback.meter.time.Granularity.FIVE_MINUTES, Duration.ZERO,
-              dev.chargeback.meter.time.Granularity.HOUR, Duration.ZERO),
-          InstantSource.offset(InstantSource.system(), Duration.ofDays(2)));
+      // /metrics reads day buckets and totals.
+      dayBucketsOnly(store);
       LocalDate first = YearMonth.now(ZoneId.of("UTC")).atDay(1);
       int days = LocalDate.now(ZoneId.of("UTC")).getDayOfMonth();
       for (int n = 0; n < count; n++) {

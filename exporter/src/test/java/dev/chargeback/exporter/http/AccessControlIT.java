@@ -267,6 +267,18 @@ class AccessControlIT {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + path));
   }
 
+  /** POSTs a form with {@code cookies} (or none). */
+  private HttpResponse<String> postForm(String path, String cookies, String body) throws Exception {
+    HttpRequest.Builder b =
+        to(path)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (cookies != null) {
+      b.header("Cookie", cookies);
+    }
+    return send(b);
+  }
+
   /** A cookie's value as the answer sets it, with its attributes; null when it sets none. */
   private static String setCookie(HttpResponse<?> r, String name) {
     return r.headers().allValues("Set-Cookie").stream()
@@ -314,36 +326,22 @@ class AccessControlIT {
     assertThat(form.body()).contains("value=\"" + csrf + "\"");
 
     String body = "token=alice-token&next=%2Fns%2Fteam-a&csrf=";
+    String csrfOnly = "chargeback_csrf=" + csrf;
     // Without the cookie, or with a field that is not the cookie's: refused, nothing set.
-    for (HttpRequest.Builder forged :
+    for (HttpResponse<String> refused :
         List.of(
-            to("/signin").POST(HttpRequest.BodyPublishers.ofString(body + csrf)),
-            to("/signin")
-                .header("Cookie", "chargeback_csrf=" + csrf)
-                .POST(HttpRequest.BodyPublishers.ofString(body + "x" + csrf.substring(1))))) {
-      HttpResponse<String> refused =
-          send(forged.header("Content-Type", "application/x-www-form-urlencoded"));
+            postForm("/signin", null, body + csrf),
+            postForm("/signin", csrfOnly, body + "x" + csrf.substring(1)))) {
       assertThat(refused.statusCode()).isEqualTo(403);
       assertThat(setCookie(refused, "chargeback_token")).isNull();
     }
     HttpResponse<String> bad =
-        send(
-            to("/signin")
-                .header("Cookie", "chargeback_csrf=" + csrf)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "token=mallory-token&next=%2F&csrf=" + csrf)));
+        postForm("/signin", csrfOnly, "token=mallory-token&next=%2F&csrf=" + csrf);
     assertThat(bad.statusCode()).isEqualTo(401);
     assertThat(bad.body()).contains("Kubernetes does not accept that token");
     assertThat(setCookie(bad, "chargeback_token")).isNull();
 
-    HttpResponse<String> ok =
-        send(
-            to("/signin")
-                .header("Cookie", "chargeback_csrf=" + csrf)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(body + csrf)));
+    HttpResponse<String> ok = postForm("/signin", csrfOnly, body + csrf);
     assertThat(ok.statusCode()).isEqualTo(303);
     assertThat(ok.headers().firstValue("Location")).hasValue("/ns/team-a");
     String token = setCookie(ok, "chargeback_token");
@@ -354,34 +352,17 @@ class AccessControlIT {
         .contains("SameSite=Strict")
         .contains("Max-Age=");
     // The cookie opens the pages and the bills it links to.
-    String cookies = "chargeback_token=alice-token; chargeback_csrf=" + csrf;
+    String cookies = "chargeback_token=alice-token; " + csrfOnly;
     assertThat(send(to("/ns/team-a").header("Cookie", cookies)).statusCode()).isEqualTo(200);
     assertThat(send(to("/bill?ns=team-a&format=json").header("Cookie", cookies)).statusCode())
         .isEqualTo(200);
     // A next that leaves the site is not followed.
     HttpResponse<String> away =
-        send(
-            to("/signin")
-                .header("Cookie", "chargeback_csrf=" + csrf)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "token=alice-token&next=%2F%2Fevil.example&csrf=" + csrf)));
+        postForm("/signin", csrfOnly, "token=alice-token&next=%2F%2Fevil.example&csrf=" + csrf);
     assertThat(away.headers().firstValue("Location")).hasValue("/");
     // Signing out needs the CSRF token too, and then forgets the cookie.
-    assertThat(
-            send(to("/signout")
-                    .header("Cookie", cookies)
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString("csrf=nope")))
-                .statusCode())
-        .isEqualTo(403);
-    HttpResponse<String> out =
-        send(
-            to("/signout")
-                .header("Cookie", cookies)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("csrf=" + csrf)));
+    assertThat(postForm("/signout", cookies, "csrf=nope").statusCode()).isEqualTo(403);
+    HttpResponse<String> out = postForm("/signout", cookies, "csrf=" + csrf);
     assertThat(out.statusCode()).isEqualTo(303);
     assertThat(setCookie(out, "chargeback_token"))
         .startsWith("chargeback_token=;")

@@ -24,7 +24,7 @@ import org.openpdf.text.pdf.PdfPTable;
 import org.openpdf.text.pdf.PdfTemplate;
 
 /** A bill's charts as vector graphics: daily usage per resource and the cost share. */
-final class BillCharts {
+public final class BillCharts {
   /** The daily charts: title and the resources each plots. */
   private static final Map<String, List<BillResource>> DAILY = orderedCharts();
 
@@ -213,11 +213,16 @@ final class BillCharts {
         .toPlainString();
   }
 
-  /** 1, 2, 2.5 or 5 times a power of ten, at least {@code v}: a tick step. */
+  /** A tick step of at least {@code v}: 1, 2, 2.5 or 5 times a power of ten. */
   private static double niceStep(double v) {
-    if (v <= 0) {
-      return 0.25;
-    }
+    return v <= 0 ? 0.25 : nice(v);
+  }
+
+  /**
+   * 1, 2, 2.5 or 5 times a power of ten, at least {@code v} (positive): a chart's tick step or top,
+   * on the PDF and the web pages alike.
+   */
+  public static double nice(double v) {
     double p = Math.pow(10, Math.floor(Math.log10(v)));
     for (double m : new double[] {1, 2, 2.5, 5, 10}) {
       if (m * p >= v) {

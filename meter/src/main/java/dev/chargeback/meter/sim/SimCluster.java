@@ -41,51 +41,18 @@ public final class SimCluster {
     for (String suffix : List.of("x2kqp", "p7znm")) {
       String pod = "web-5d8f7c9b6-" + suffix;
       String node = suffix.equals("x2kqp") ? nodes.get(0) : nodes.get(1);
-      steady.add(
-          c(
-              "default",
-              pod,
-              "app",
-              "Deployment",
-              "web",
-              node,
-              0.25,
-              0.15,
-              256 * MIB,
-              128 * MIB,
-              20_000,
-              10_000,
-              false,
-              0.25,
-              384 * MIB,
-              inf));
-      steady.add(
-          c(
-              "default",
-              pod,
-              "proxy",
-              "Deployment",
-              "web",
-              node,
-              0.05,
-              0.02,
-              64 * MIB,
-              16 * MIB,
-              0,
-              0,
-              false,
-              0.05,
-              64 * MIB,
-              inf));
+      steady.addAll(webPod(pod, node, EPOCH, inf));
     }
     steady.add(
-        c(
+        container(
             "team-a",
             "db-0",
             "postgres",
             "StatefulSet",
             "db",
             nodes.get(0),
+            EPOCH,
+            inf,
             0.6,
             0.3,
             GIB,
@@ -94,16 +61,17 @@ public final class SimCluster {
             80_000,
             false,
             1.0,
-            2 * GIB,
-            inf));
+            2 * GIB));
     steady.add(
-        c(
+        container(
             "team-a",
             "api-7c6b5d9f8-h4k2m",
             "api",
             "Deployment",
             "api",
             nodes.get(1),
+            EPOCH,
+            inf,
             0.3,
             0.1,
             300 * MIB,
@@ -112,36 +80,20 @@ public final class SimCluster {
             30_000,
             false,
             0.5,
-            512 * MIB,
-            inf));
-    steady.add(
-        c(
-            "team-b",
-            "worker-6c9d8b7f5-q9wzt",
-            "worker",
-            "Deployment",
-            "worker",
-            nodes.get(1),
-            1.0,
-            0.5,
-            2 * GIB,
-            512 * MIB,
-            5_000,
-            2_000,
-            false,
-            1.0,
-            3 * GIB,
-            inf));
+            512 * MIB));
+    steady.add(worker("worker-6c9d8b7f5-q9wzt", EPOCH, inf));
     for (String node : nodes) {
       String pod = "kube-proxy-" + (node.endsWith("1") ? "v8r2k" : "z5m7c");
       steady.add(
-          c(
+          container(
               "kube-system",
               pod,
               "kube-proxy",
               "DaemonSet",
               "kube-proxy",
               node,
+              EPOCH,
+              inf,
               0.02,
               0.0,
               40 * MIB,
@@ -150,46 +102,71 @@ public final class SimCluster {
               0,
               true,
               0.1,
-              64 * MIB,
-              inf));
+              64 * MIB));
     }
   }
 
-  private static SimContainer c(
-      String ns,
-      String pod,
-      String container,
-      String kind,
-      String workload,
-      String node,
-      double cpu,
-      double cpuAmp,
-      double mem,
-      double memAmp,
-      double rx,
-      double tx,
-      boolean hostNetwork,
-      double reqCpu,
-      double reqMem,
-      double end) {
+  /** A web pod of {@code default}: its app and proxy containers. */
+  private static List<SimContainer> webPod(String pod, String node, double start, double end) {
+    return List.of(
+        container(
+            "default",
+            pod,
+            "app",
+            "Deployment",
+            "web",
+            node,
+            start,
+            end,
+            0.25,
+            0.15,
+            256 * MIB,
+            128 * MIB,
+            20_000,
+            10_000,
+            false,
+            0.25,
+            384 * MIB),
+        container(
+            "default",
+            pod,
+            "proxy",
+            "Deployment",
+            "web",
+            node,
+            start,
+            end,
+            0.05,
+            0.02,
+            64 * MIB,
+            16 * MIB,
+            0,
+            0,
+            false,
+            0.05,
+            64 * MIB));
+  }
+
+  /** A worker pod of team-b, on node 2. */
+  private SimContainer worker(String pod, double start, double end) {
     return container(
-        ns,
+        "team-b",
         pod,
-        container,
-        kind,
-        workload,
-        node,
-        EPOCH,
+        "worker",
+        "Deployment",
+        "worker",
+        nodes.get(1),
+        start,
         end,
-        cpu,
-        cpuAmp,
-        mem,
-        memAmp,
-        rx,
-        tx,
-        hostNetwork,
-        reqCpu,
-        reqMem);
+        1.0,
+        0.5,
+        2 * GIB,
+        512 * MIB,
+        5_000,
+        2_000,
+        false,
+        1.0,
+        3 * GIB);
   }
 
   /** A container, its uid from its namespace and pod. */
@@ -378,47 +355,9 @@ public final class SimCluster {
       if (weekday != DayOfWeek.SATURDAY && weekday != DayOfWeek.SUNDAY) {
         for (int replica = 0; replica < 2; replica++) {
           String pod = "web-5d8f7c9b6-" + suffix("web" + d + "/" + replica);
-          String node = nodes.get(replica);
           double start = midnight + 9 * 3600;
           double end = midnight + 18 * 3600;
-          out.add(
-              container(
-                  "default",
-                  pod,
-                  "app",
-                  "Deployment",
-                  "web",
-                  node,
-                  start,
-                  end,
-                  0.25,
-                  0.15,
-                  256 * MIB,
-                  128 * MIB,
-                  20_000,
-                  10_000,
-                  false,
-                  0.25,
-                  384 * MIB));
-          out.add(
-              container(
-                  "default",
-                  pod,
-                  "proxy",
-                  "Deployment",
-                  "web",
-                  node,
-                  start,
-                  end,
-                  0.05,
-                  0.02,
-                  64 * MIB,
-                  16 * MIB,
-                  0,
-                  0,
-                  false,
-                  0.05,
-                  64 * MIB));
+          out.addAll(webPod(pod, nodes.get(replica), start, end));
         }
       }
       double start = midnight + 3600;
@@ -447,24 +386,10 @@ public final class SimCluster {
         !m.isAfter(last);
         m = m.plusMonths(1)) {
       out.add(
-          container(
-              "team-b",
+          worker(
               "worker-6c9d8b7f5-" + suffix("worker" + m),
-              "worker",
-              "Deployment",
-              "worker",
-              nodes.get(1),
               m.atDay(15).toEpochDay() * SimContainer.DAY,
-              m.plusMonths(1).atDay(1).toEpochDay() * SimContainer.DAY,
-              1.0,
-              0.5,
-              2 * GIB,
-              512 * MIB,
-              5_000,
-              2_000,
-              false,
-              1.0,
-              3 * GIB));
+              m.plusMonths(1).atDay(1).toEpochDay() * SimContainer.DAY));
     }
     return out;
   }

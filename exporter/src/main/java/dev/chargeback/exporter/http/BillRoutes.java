@@ -11,6 +11,7 @@ import dev.chargeback.meter.bill.BillJson;
 import dev.chargeback.meter.bill.BillPdf;
 import dev.chargeback.meter.bill.Biller;
 import dev.chargeback.meter.bill.FocusCsv;
+import dev.chargeback.meter.bill.MonthClose;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.RollupKey;
 import dev.chargeback.meter.rollup.Scope;
@@ -20,6 +21,7 @@ import dev.chargeback.meter.time.Granularity;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -60,7 +62,19 @@ public final class BillRoutes {
     this.biller = biller;
     this.pdf = pdf;
     this.access = access;
+    this.answers = new Answers(store, biller.clock(), ANSWER_WINDOW, ANSWER_BYTES);
   }
+
+  /**
+   * How long (on the bills' clock) a bill's answer is reused while the store stays where it was:
+   * its coverage and period run to now, and 15 s of them do not show at the printed precision.
+   */
+  static final Duration ANSWER_WINDOW = Duration.ofSeconds(15);
+
+  /** Rendered bills kept at most (a PDF is about 60 KB). */
+  static final long ANSWER_BYTES = 32L << 20;
+
+  private final Answers answers;
 
   /** The namespace asked for, once the caller may see it. */
   private String allowedNamespace(Context ctx) {
@@ -157,19 +171,25 @@ public final class BillRoutes {
       throw new BadParameter("parameter format must be pdf, json or csv");
     }
     store.catchUp();
-    Bill bill = biller.bill(ns, month);
-    String file = "bill-" + ns + "-" + month + "." + format;
-    switch (format) {
-      case "json" -> ctx.contentType("application/json").result(BillJson.render(bill));
-      case "csv" ->
-          ctx.contentType("text/csv; charset=utf-8")
-              .header("Content-Disposition", "attachment; filename=\"" + file + "\"")
-              .result(BillCsv.render(bill));
-      default ->
-          ctx.contentType("application/pdf")
-              .header("Content-Disposition", "attachment; filename=\"" + file + "\"")
-              .result(pdf.render(bill));
+    // A closed month's bill is final: rendered once, served as long as it is kept.
+    Answers.Answer answer =
+        answers.get(
+            "bill\n" + ns + "\n" + month + "\n" + format,
+            MonthClose.isClosed(store, month),
+            () -> {
+              Bill bill = biller.bill(ns, month);
+              return switch (format) {
+                case "json" -> new Answers.Answer(BillJson.render(bill), "application/json");
+                case "csv" -> new Answers.Answer(BillCsv.render(bill), "text/csv; charset=utf-8");
+                default -> new Answers.Answer(pdf.render(bill), "application/pdf");
+              };
+            });
+    if (!format.equals("json")) {
+      ctx.header(
+          "Content-Disposition",
+          "attachment; filename=\"bill-" + ns + "-" + month + "." + format + "\"");
     }
+    ctx.contentType(answer.contentType()).result(answer.body());
   }
 
   /** Every namespace's bill the caller may read: one CSV sheet, or a zip with every PDF too. */

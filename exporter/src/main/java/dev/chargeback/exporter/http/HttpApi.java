@@ -11,6 +11,10 @@ import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -57,16 +61,34 @@ public final class HttpApi {
                     .result(readiness.body());
               });
           if (registry != null) {
+            // Scrapes in the same second of a store that has not moved on get the same bytes:
+            // Prometheus replicas, dashboards and load alike.
+            Answers answers =
+                store == null
+                    ? null
+                    : new Answers(store, InstantSource.system(), Duration.ofSeconds(1), 16L << 20);
             cfg.routes.get(
                 "/metrics",
                 ctx -> {
+                  ExpositionFormatWriter writer = formats.findWriter(ctx.header("Accept"));
+                  Supplier<Answers.Answer> scrape =
+                      () -> {
+                        ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+                        try {
+                          writer.write(out, registry.scrape());
+                        } catch (IOException e) {
+                          throw new UncheckedIOException(e);
+                        }
+                        return new Answers.Answer(out.toByteArray(), writer.getContentType());
+                      };
+                  Answers.Answer answer;
                   if (store != null) {
                     store.catchUp();
+                    answer = answers.get("metrics\n" + writer.getContentType(), false, scrape);
+                  } else {
+                    answer = scrape.get();
                   }
-                  ExpositionFormatWriter writer = formats.findWriter(ctx.header("Accept"));
-                  ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
-                  writer.write(out, registry.scrape());
-                  ctx.contentType(writer.getContentType()).result(out.toByteArray());
+                  ctx.contentType(answer.contentType()).result(answer.body());
                 });
           }
           extra.accept(cfg);

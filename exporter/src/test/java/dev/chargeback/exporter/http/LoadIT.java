@@ -69,19 +69,32 @@ class LoadIT {
         int client = c;
         pool.submit(
             () -> {
-              String[] namespaces = {"default", "team-a", "team-b"};
+              // Bills of random namespaces and months (this one, the last, the closed one before
+              // it), PDF and JSON, between scrapes of /metrics.
+              String[] namespaces = {"default", "team-a", "team-b", "kube-system"};
+              java.util.Random random = new java.util.Random(client);
+              java.time.YearMonth now = java.time.YearMonth.now(java.time.ZoneOffset.UTC);
               int i = 0;
               while (System.nanoTime() < end) {
                 boolean bill = (client + i) % 2 == 0;
-                String path = bill ? "/bill?ns=" + namespaces[i % 3] : "/metrics";
+                boolean json = bill && random.nextBoolean();
+                String path =
+                    bill
+                        ? "/bill?ns="
+                            + namespaces[random.nextInt(namespaces.length)]
+                            + "&month="
+                            + now.minusMonths(random.nextInt(3))
+                            + (json ? "&format=json" : "")
+                        : "/metrics";
                 long t0 = System.nanoTime();
                 try {
                   HttpResponse<byte[]> r = get(path);
                   double ms = (System.nanoTime() - t0) / 1e6;
                   if (r.statusCode() != 200 || r.body().length == 0) {
                     errors.add(path + " → HTTP " + r.statusCode());
-                  } else if (bill && !new String(r.body(), 0, 5).equals("%PDF-")) {
-                    errors.add(path + " → not a PDF");
+                  } else if (bill
+                      && !new String(r.body(), 0, json ? 1 : 5).equals(json ? "{" : "%PDF-")) {
+                    errors.add(path + " → not a " + (json ? "JSON bill" : "PDF"));
                   }
                   (bill ? bills : metrics).add(ms);
                 } catch (Exception e) {

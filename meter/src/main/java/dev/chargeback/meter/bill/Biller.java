@@ -70,6 +70,11 @@ public final class Biller {
     return clock.instant();
   }
 
+  /** The clock the bills are made with. */
+  public InstantSource clock() {
+    return clock;
+  }
+
   /** The current month in the billing zone. */
   public YearMonth currentMonth() {
     return store.calendar().monthOf(clock.instant());

@@ -74,6 +74,13 @@ public interface KeyValueStore extends AutoCloseable {
    */
   default void catchUp() {}
 
+  /**
+   * A number that grows with every write this instance can see (after {@link #catchUp} on a
+   * secondary) and changes with nothing else: answers computed from the store can be reused while
+   * it stays the same.
+   */
+  long sequence();
+
   /** Whether this instance may write. */
   boolean writable();
 

@@ -11,6 +11,13 @@ import java.util.TreeMap;
 /** An in-memory {@link KeyValueStore} with the same ordering and atomicity as RocksDB's. */
 public final class MemoryKeyValueStore implements KeyValueStore {
   private final Map<Family, NavigableMap<byte[], byte[]>> families = new EnumMap<>(Family.class);
+  private long sequence;
+
+  @Override
+  public synchronized long sequence() {
+    return sequence;
+  }
+
   private boolean closed;
 
   public MemoryKeyValueStore() {
@@ -60,6 +67,7 @@ public final class MemoryKeyValueStore implements KeyValueStore {
   @Override
   public synchronized void write(List<Write> writes) {
     ensureOpen();
+    sequence++;
     for (Write w : writes) {
       NavigableMap<byte[], byte[]> map = families.get(w.family());
       switch (w) {

@@ -352,6 +352,11 @@ public final class RocksKeyValueStore implements KeyValueStore {
   }
 
   @Override
+  public long sequence() {
+    return open(() -> db.getLatestSequenceNumber());
+  }
+
+  @Override
   public boolean writable() {
     return primary;
   }

@@ -164,6 +164,11 @@ public final class RollupStore implements AutoCloseable {
     kv.catchUp();
   }
 
+  /** Grows with every write visible here: what was read stays true while it is the same. */
+  public long sequence() {
+    return kv.sequence();
+  }
+
   // ---- writing
 
   /**

@@ -93,6 +93,11 @@ public final class InstrumentedKeyValueStore implements KeyValueStore {
   }
 
   @Override
+  public long sequence() {
+    return delegate.sequence();
+  }
+
+  @Override
   public boolean writable() {
     return delegate.writable();
   }

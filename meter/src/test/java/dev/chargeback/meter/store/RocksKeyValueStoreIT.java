@@ -38,10 +38,16 @@ class RocksKeyValueStoreIT extends StoreContract {
     try (KeyValueStore reader =
         RocksKeyValueStore.openSecondary(dir.resolve("data"), dir.resolve("secondary"))) {
       assertThat(reader.get(Family.R1D, b(1))).containsExactly(1);
+      long seen = reader.sequence();
+      long written = kv.sequence();
       kv.write(List.of(new Write.Put(Family.R1D, b(2), b(2))));
+      assertThat(kv.sequence()).isGreaterThan(written);
       assertThat(reader.get(Family.R1D, b(2))).isNull();
+      // What the reader's answers rest on moves only when it sees the write.
+      assertThat(reader.sequence()).isEqualTo(seen);
       reader.catchUp();
       assertThat(reader.get(Family.R1D, b(2))).containsExactly(2);
+      assertThat(reader.sequence()).isGreaterThan(seen);
       assertThat(reader.writable()).isFalse();
       assertThatThrownBy(() -> reader.write(List.of(new Write.Put(Family.R1D, b(3), b(3)))))
           .hasMessageContaining("read-only");

@@ -77,6 +77,19 @@ abstract class StoreContract {
   }
 
   @Test
+  void theSequenceGrowsWithEveryWriteAndNothingElse() {
+    long before = kv.sequence();
+    kv.get(Family.META, b(1));
+    kv.scan(Family.META, b(0), b(9), (k, v) -> true);
+    assertThat(kv.sequence()).isEqualTo(before);
+    kv.write(List.of(new Write.Put(Family.META, b(1), b(1))));
+    long once = kv.sequence();
+    assertThat(once).isGreaterThan(before);
+    kv.write(List.of(new Write.Delete(Family.META, b(1))));
+    assertThat(kv.sequence()).isGreaterThan(once);
+  }
+
+  @Test
   void seekEachLandsOnTheFirstKeyAtOrAfterEachPosition() {
     kv.write(
         List.of(

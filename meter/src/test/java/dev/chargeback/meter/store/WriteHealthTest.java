@@ -52,6 +52,11 @@ class WriteHealthTest {
     public void catchUp() {}
 
     @Override
+    public long sequence() {
+      return 0;
+    }
+
+    @Override
     public boolean writable() {
       return true;
     }

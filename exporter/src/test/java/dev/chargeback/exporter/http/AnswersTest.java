@@ -1,0 +1,86 @@
+package dev.chargeback.exporter.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.chargeback.meter.rollup.Ingest;
+import dev.chargeback.meter.rollup.Resource;
+import dev.chargeback.meter.rollup.Usage;
+import dev.chargeback.meter.store.MemoryKeyValueStore;
+import dev.chargeback.meter.store.RollupStore;
+import dev.chargeback.meter.time.BillingCalendar;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class AnswersTest {
+  private final RollupStore store =
+      new RollupStore(new MemoryKeyValueStore(), new BillingCalendar(ZoneId.of("UTC")));
+  private final AtomicLong millis = new AtomicLong(1_800_000_000_000L);
+  private final InstantSource clock = () -> Instant.ofEpochMilli(millis.get());
+  private final Answers answers = new Answers(store, clock, Duration.ofSeconds(15), 1 << 20);
+  private final AtomicInteger made = new AtomicInteger();
+
+  private Answers.Answer ask(String key, boolean fin) {
+    return answers.get(
+        key,
+        fin,
+        () ->
+            new Answers.Answer(
+                ("answer " + made.incrementAndGet()).getBytes(StandardCharsets.UTF_8),
+                "text/plain"));
+  }
+
+  private void write() {
+    long t = millis.get();
+    store.apply(
+        new Ingest(
+            "t",
+            0,
+            Long.MIN_VALUE,
+            0,
+            List.of(new Usage("a", "Deployment/x", "", Resource.CPU, t - 60_000, t, 1.0)),
+            Map.of(),
+            List.of(),
+            0));
+  }
+
+  @Test
+  void anAnswerIsReusedUntilTheStoreMovesOnOrTheClockLeavesItsWindow() {
+    millis.set(Math.floorDiv(millis.get(), 15_000) * 15_000);
+    assertThat(ask("k", false).body()).asString(StandardCharsets.UTF_8).isEqualTo("answer 1");
+    millis.addAndGet(14_000);
+    assertThat(ask("k", false).body()).asString(StandardCharsets.UTF_8).isEqualTo("answer 1");
+    assertThat(ask("other", false).body()).asString(StandardCharsets.UTF_8).isEqualTo("answer 2");
+    write();
+    assertThat(ask("k", false).body()).asString(StandardCharsets.UTF_8).isEqualTo("answer 3");
+    millis.addAndGet(1_000); // the next 15 s window
+    assertThat(ask("k", false).body()).asString(StandardCharsets.UTF_8).isEqualTo("answer 4");
+    assertThat(made).hasValue(4);
+  }
+
+  @Test
+  void aFinalAnswerOutlivesWritesAndTimeAndAFailureIsNotKept() {
+    assertThat(ask("closed", true).body()).asString(StandardCharsets.UTF_8).isEqualTo("answer 1");
+    write();
+    millis.addAndGet(3_600_000);
+    assertThat(ask("closed", true).body()).asString(StandardCharsets.UTF_8).isEqualTo("answer 1");
+    assertThatThrownBy(
+            () ->
+                answers.get(
+                    "broken",
+                    false,
+                    () -> {
+                      throw new IllegalStateException("no bill");
+                    }))
+        .hasMessage("no bill");
+    assertThat(ask("broken", false).body()).asString(StandardCharsets.UTF_8).isEqualTo("answer 2");
+  }
+}

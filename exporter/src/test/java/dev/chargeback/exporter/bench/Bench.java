@@ -120,7 +120,7 @@ public final class Bench {
           case "bills" -> b.bills(work);
           case "pages" -> b.pages(work);
           case "metrics" -> {
-            for (int namespaces : new int[] {1000, 2000, 4000}) {
+            for (int namespaces : new int[] {1000, 2000, 4000, 10000}) {
               b.metrics(work, namespaces);
             }
           }

@@ -79,7 +79,8 @@ public final class Svg {
           .append("</text>");
     }
     double slot = n == 0 ? plotW : plotW / n;
-    double bar = Math.max(1, slot * 0.72);
+    // A bar is at most 40 units wide: a month's first day is one bar, not a wall.
+    double bar = Math.min(40, Math.max(1, slot * 0.72));
     int every = Math.max(1, (int) Math.ceil(n / 10.0));
     for (int i = 0; i < n; i++) {
       double x = LEFT + i * slot + (slot - bar) / 2;

@@ -68,6 +68,15 @@ class MoneyTest {
         .contains("&quot;all&quot;");
     // The axis tops out at 10 for a largest bar of 7.
     assertThat(svg).contains(">10</text>");
+    // One day's bar (a month's first) is a bar, not the whole width.
+    String one =
+        Svg.stackedBars(
+            "one day",
+            java.util.List.of("1"),
+            java.util.List.of(new Svg.Series("a", "#000000", new double[] {5})),
+            v -> String.valueOf(v),
+            v -> String.valueOf((int) v));
+    assertThat(one).contains("width=\"40.0\"");
     assertThat(Svg.niceCeiling(7)).isEqualTo(10);
     assertThat(Svg.niceCeiling(1.1)).isEqualTo(2);
     assertThat(Svg.niceCeiling(2100)).isEqualTo(2500);

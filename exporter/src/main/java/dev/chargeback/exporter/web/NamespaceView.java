@@ -9,12 +9,13 @@ import dev.chargeback.meter.price.PriceVersion;
 import dev.chargeback.meter.store.Coverage;
 import dev.chargeback.meter.store.RollupStore;
 import java.math.BigDecimal;
-import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** Builds a namespace's page from its bill: the same {@link Bill} the PDF and JSON render. */
@@ -144,7 +145,7 @@ public final class NamespaceView {
     for (BillResource r : BillResource.values()) {
       double[] values =
           bill.daily().stream().mapToDouble(d -> d.quantities().getOrDefault(r, 0.0)).toArray();
-      if (java.util.Arrays.stream(values).allMatch(v -> v <= 0)) {
+      if (Arrays.stream(values).allMatch(v -> v <= 0)) {
         i++;
         continue;
       }
@@ -180,7 +181,7 @@ public final class NamespaceView {
       prices.add("discount " + money.percent(discount.doubleValue()));
     }
     prices.add("tax " + money.percent(v.taxRate().doubleValue()));
-    prices.add("basis " + v.basis().name().toLowerCase(java.util.Locale.ROOT));
+    prices.add("basis " + v.basis().name().toLowerCase(Locale.ROOT));
     return new NamespacePage.Version(v.effectiveFrom().toString(), List.copyOf(prices));
   }
 
@@ -190,17 +191,12 @@ public final class NamespaceView {
 
   /** The days of the bill's period that the meter observed less than fully, with the share. */
   private List<String> gaps(Bill bill, Money money) {
+    double[] observed =
+        Coverage.daily(store, bill.periodStart(), bill.periodEnd(), biller.now().getEpochSecond());
     List<String> out = new ArrayList<>();
-    long now = biller.now().getEpochSecond();
-    for (Bill.DailyUsage d : bill.daily()) {
-      LocalDate day = d.day();
-      long from = store.calendar().startOf(day);
-      if (from >= now) {
-        break;
-      }
-      double ratio = Coverage.ratio(store, from, store.calendar().startOf(day.plusDays(1)), now);
-      if (ratio < FULL) {
-        out.add(day + ": " + money.percent(ratio) + " observed");
+    for (int d = 0; d < observed.length; d++) {
+      if (observed[d] < FULL) {
+        out.add(bill.periodStart().plusDays(d) + ": " + money.percent(observed[d]) + " observed");
       }
     }
     return out;

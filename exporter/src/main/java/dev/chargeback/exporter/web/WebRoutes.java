@@ -107,11 +107,13 @@ public final class WebRoutes {
       throw new BillRoutes.BadParameter("parameter sort must be one of " + Overview.SORTS);
     }
     String order = ctx.queryParam("order");
-    boolean descending =
-        order == null || order.isEmpty() ? !sort.equals("namespace") : order.equals("desc");
-    if (order != null && !order.isEmpty() && !List.of("asc", "desc").contains(order)) {
+    if (order == null || order.isEmpty()) {
+      // Names read A to Z; amounts, highest first.
+      order = sort.equals("namespace") ? "asc" : "desc";
+    } else if (!List.of("asc", "desc").contains(order)) {
       throw new BillRoutes.BadParameter("parameter order must be asc or desc");
     }
+    boolean descending = order.equals("desc");
     String selector = ctx.queryParam("label") == null ? "" : ctx.queryParam("label").strip();
     if (selector.length() > 512) {
       throw new BillRoutes.BadParameter("parameter label is longer than 512 characters");

@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,18 @@ import java.util.function.UnaryOperator;
 public final class SimulatedExporter {
   private SimulatedExporter() {}
 
+  /** The simulated cluster's last two days, scraped every {@code step}, at the default prices. */
+  public static void meterTwoDays(RollupStore store, Duration step) {
+    long now = System.currentTimeMillis();
+    SimReplay.history(
+        new SimCluster(),
+        store,
+        new CostAccrual(PriceBookLoader.defaults(), store.calendar()),
+        now - 2 * 86_400_000L,
+        now,
+        step.toMillis());
+  }
+
   /**
    * Meters two simulated days into {@code dir/data} at the default prices, then serves them with
    * the price book {@code prices} makes of the default one (e.g. adding budgets).
@@ -30,15 +43,8 @@ public final class SimulatedExporter {
   public static Roles.Running start(Path dir, UnaryOperator<String> prices) throws Exception {
     Path data = dir.resolve("data");
     BillingCalendar utc = new BillingCalendar(ZoneId.of("UTC"));
-    long now = System.currentTimeMillis();
     try (RollupStore store = new RollupStore(RocksKeyValueStore.openPrimary(data, false), utc)) {
-      SimReplay.history(
-          new SimCluster(),
-          store,
-          new CostAccrual(PriceBookLoader.defaults(), utc),
-          now - 2 * 86_400_000L,
-          now,
-          600_000);
+      meterTwoDays(store, Duration.ofMinutes(10));
     }
     Path book = dir.resolve("prices.yaml");
     try (InputStream in = PriceBookLoader.class.getResourceAsStream("default-prices.yaml")) {

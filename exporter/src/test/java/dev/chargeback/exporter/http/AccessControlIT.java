@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chargeback.exporter.harness.Browser;
+import dev.chargeback.exporter.harness.SimulatedExporter;
 import dev.chargeback.exporter.web.WebRoutes;
 import dev.chargeback.meter.bill.BillPdf;
 import dev.chargeback.meter.bill.Biller;
-import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.price.PriceBookLoader;
-import dev.chargeback.meter.sim.SimCluster;
-import dev.chargeback.meter.sim.SimReplay;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
@@ -140,14 +138,7 @@ class AccessControlIT {
 
     BillingCalendar utc = new BillingCalendar(ZoneOffset.UTC);
     store = new RollupStore(RocksKeyValueStore.openPrimary(dir.resolve("data"), false), utc);
-    long now = System.currentTimeMillis();
-    SimReplay.history(
-        new SimCluster(),
-        store,
-        new CostAccrual(PriceBookLoader.defaults(), utc),
-        now - 2 * 86_400_000L,
-        now,
-        900_000);
+    SimulatedExporter.meterTwoDays(store, Duration.ofMinutes(15));
     // team-a's labels carry Hangul: the pages must show them as written.
     store
         .labels()

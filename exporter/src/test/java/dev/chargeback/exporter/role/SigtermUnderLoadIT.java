@@ -59,9 +59,6 @@ class SigtermUnderLoadIT {
           // /{meter}/{node}/metrics/cadvisor
           String[] parts = exchange.getRequestURI().getPath().split("/");
           scrapes.computeIfAbsent(parts[1], k -> new AtomicInteger()).incrementAndGet();
-          nodeScrapes
-              .computeIfAbsent(parts[1] + "/" + parts[2], k -> new AtomicInteger())
-              .incrementAndGet();
           byte[] body = SimFleet.cadvisor(Integer.parseInt(parts[2]), clock.millis());
           exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
           exchange.sendResponseHeaders(200, body.length);
@@ -69,7 +66,14 @@ class SigtermUnderLoadIT {
             o.write(body);
           } catch (IOException e) {
             // the meter went away mid-body (it was stopped): its scrape is abandoned
+            return;
           }
+          // Counted per kubelet once served whole: a request the meter abandoned (stopped, or
+          // timed out on a loaded machine) delivers no sample, and the wait after the freeze
+          // below must count samples the meter could store.
+          nodeScrapes
+              .computeIfAbsent(parts[1] + "/" + parts[2], k -> new AtomicInteger())
+              .incrementAndGet();
         });
     server.start();
     return server;
@@ -154,7 +158,7 @@ class SigtermUnderLoadIT {
         assertThat(victim.exitValue()).as("stop %d exit status", i).isIn(0, 143);
         victim = start("victim", victimConfig);
       }
-      // Freeze time; then every kubelet is scraped three more times by each meter, so both
+      // Freeze time; then every kubelet serves three more whole scrapes to each meter, so both
       // store the same last samples even if the very last scrape is cut by the stop. (Counting
       // requests overall was not enough: a meter restarted just before the freeze scrapes some
       // kubelets more often than others while its loops settle, and one kubelet's only

@@ -39,7 +39,7 @@ public final class NamespaceView {
     for (BillLine l : bill.lines()) {
       charges.add(
           new NamespacePage.Charge(
-              l.resource().title + (l.note().isEmpty() ? "" : " (" + l.note() + ")"),
+              l.title() + (l.note().isEmpty() ? "" : " (" + l.note() + ")"),
               money.number(l.quantity()),
               l.unit(),
               money.amount(l.unitPrice()),

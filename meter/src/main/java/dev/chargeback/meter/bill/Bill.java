@@ -172,8 +172,35 @@ public record Bill(
     return previousTotal == null ? null : total.subtract(previousTotal);
   }
 
-  /** One day's usage per resource. */
-  public record DailyUsage(LocalDate day, Map<BillResource, Double> quantities) {}
+  /**
+   * One day's usage per resource (on all nodes), and of it what ran on each node class's nodes
+   * (empty without classes).
+   */
+  public record DailyUsage(
+      LocalDate day,
+      Map<BillResource, Double> quantities,
+      Map<String, Map<BillResource, Double>> classes) {
+    public DailyUsage {
+      classes = classes == null ? Map.of() : classes;
+    }
+
+    public DailyUsage(LocalDate day, Map<BillResource, Double> quantities) {
+      this(day, quantities, Map.of());
+    }
+
+    /** The day's quantity of {@code r} on nodes of {@code nodeClass} ("" for nodes of no class). */
+    public double quantity(String nodeClass, BillResource r) {
+      if (!nodeClass.isEmpty()) {
+        Map<BillResource, Double> mine = classes.get(nodeClass);
+        return mine == null ? 0 : mine.getOrDefault(r, 0.0);
+      }
+      double q = quantities.getOrDefault(r, 0.0);
+      for (Map<BillResource, Double> c : classes.values()) {
+        q -= c.getOrDefault(r, 0.0);
+      }
+      return q;
+    }
+  }
 
   /** A workload's cost in the month (before discount and tax). */
   public record WorkloadCost(String workload, BigDecimal amount) {}

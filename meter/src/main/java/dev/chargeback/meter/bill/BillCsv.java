@@ -21,7 +21,7 @@ public final class BillCsv {
   public static byte[] render(List<Bill> bills) {
     StringBuilder out =
         new StringBuilder(
-            "namespace,month,resource,note,quantity,unit,unit_price,amount,currency,labels\r\n");
+            "namespace,month,resource,node_class,note,quantity,unit,unit_price,amount,currency,labels\r\n");
     for (Bill bill : bills) {
       rows(out, bill);
     }
@@ -39,6 +39,7 @@ public final class BillCsv {
           text(bill.namespace()),
           bill.month().toString(),
           text(l.resource().code),
+          text(l.nodeClass()),
           text(l.note()),
           l.quantity().toPlainString(),
           text(l.unit()),
@@ -53,6 +54,7 @@ public final class BillCsv {
           text(bill.namespace()),
           bill.month().toString(),
           text(bill.shareItem(sh)),
+          "",
           text(bill.shareLabel(sh)),
           "",
           "",
@@ -67,6 +69,7 @@ public final class BillCsv {
           text(bill.namespace()),
           bill.month().toString(),
           text(c.item()),
+          "",
           "correction for " + c.month(),
           "",
           "",

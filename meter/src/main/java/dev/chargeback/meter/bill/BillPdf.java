@@ -288,7 +288,7 @@ public final class BillPdf {
     }
     String code = bill.currency().getCurrencyCode();
     for (BillLine l : bill.lines()) {
-      String name = l.resource().title + (l.note().isEmpty() ? "" : " (" + l.note() + ")");
+      String name = l.title() + (l.note().isEmpty() ? "" : " (" + l.note() + ")");
       t.addCell(cell(name, false, INK, false));
       t.addCell(cell(number(l.quantity()), false, INK, true));
       t.addCell(cell(l.unit(), false, MUTED, false));

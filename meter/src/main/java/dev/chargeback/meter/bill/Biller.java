@@ -4,7 +4,6 @@ import dev.chargeback.meter.price.Basis;
 import dev.chargeback.meter.price.IdlePolicy;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceVersion;
-import dev.chargeback.meter.price.Prices;
 import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.store.Coverage;
 import dev.chargeback.meter.store.RollupStore;
@@ -45,10 +44,19 @@ public final class Biller {
   private final PriceBook book;
   private final InstantSource clock;
 
+  /** Whether some version has node classes: then where usage ran is read with it. */
+  private final boolean placed;
+
   public Biller(RollupStore store, PriceBook book, InstantSource clock) {
     this.store = store;
     this.book = book;
     this.clock = clock;
+    this.placed = !book.nodeLabelKeys().isEmpty();
+  }
+
+  /** The namespaces' days in [from, to), with where they ran when node classes price it. */
+  private Map<String, MonthUsage> read(Collection<String> namespaces, long from, long to) {
+    return MonthUsage.readAll(store, namespaces, from, to, placed);
   }
 
   public PriceBook priceBook() {
@@ -80,9 +88,12 @@ public final class Biller {
     return store.calendar().monthOf(clock.instant());
   }
 
-  /** Raw quantities per price version and line, the days' usage, and whether any went unpriced. */
+  /**
+   * Quantities per price version, node class ("" for none) and line, the days' usage, and whether
+   * any went unpriced.
+   */
   private record Quantities(
-      Map<PriceVersion, Map<BillResource, Double>> perVersion,
+      Map<PriceVersion, Map<String, Map<BillResource, Double>>> perVersion,
       List<Bill.DailyUsage> daily,
       boolean unpriced) {}
 
@@ -160,7 +171,7 @@ public final class Biller {
     Request request = new Request(namespaces());
     if (!MonthClose.isClosed(store, month)) {
       Period p = period(month);
-      request.reads.put(month, MonthUsage.readAll(store, namespaces, p.from(), p.to()));
+      request.reads.put(month, read(namespaces, p.from(), p.to()));
       request.labels.put(month, store.labels().allAt(month));
     }
     return bills(month, namespaces, request, false);
@@ -185,7 +196,7 @@ public final class Biller {
     LocalDate wanted = p.first().plusDays(Math.max(1, days) - 1L);
     LocalDate last = wanted.isAfter(p.last()) ? p.last() : wanted;
     Map<String, double[]> out = new LinkedHashMap<>();
-    MonthUsage.readAll(store, namespaces, p.from(), store.calendar().startOf(last.plusDays(1)))
+    read(namespaces, p.from(), store.calendar().startOf(last.plusDays(1)))
         .forEach(
             (ns, usage) -> {
               if (!usage.isEmpty()) {
@@ -235,9 +246,7 @@ public final class Biller {
           BillException.Kind.NOT_FOUND, "namespace " + namespace + " has never been metered");
     }
     MonthUsage usage =
-        read != null
-            ? read
-            : MonthUsage.readAll(store, List.of(namespace), p.from(), p.to()).get(namespace);
+        read != null ? read : read(List.of(namespace), p.from(), p.to()).get(namespace);
     if (namespace.equals(IDLE) ? !usage.hasCapacity() : usage.isEmpty()) {
       throw new BillException(
           BillException.Kind.NOT_FOUND,
@@ -266,7 +275,7 @@ public final class Biller {
     Period p = period(month);
     Map<String, MonthUsage> read = request.reads.get(month);
     if (read == null || !read.keySet().containsAll(request.known)) {
-      read = MonthUsage.readAll(store, request.known, p.from(), p.to());
+      read = read(request.known, p.from(), p.to());
       request.reads.put(month, read);
     }
     Map<String, List<Bill.Segment>> own = new LinkedHashMap<>();
@@ -483,44 +492,82 @@ public final class Biller {
       return 0;
     }
     double cost = 0;
-    Prices own = v.pricesFor(namespace);
     for (Map.Entry<BillResource, Double> e : day.quantities().entrySet()) {
-      BillResource r = e.getKey();
       if (e.getValue() != 0) {
-        cost += e.getValue() * r.price(r.idle() ? v.prices() : own).doubleValue();
+        cost += e.getValue() * unitPrice(v, namespace, "", e.getKey()).doubleValue();
+      }
+    }
+    // What ran on a class's nodes is in the day's quantities at the prices of no class; the
+    // difference to the class's prices is added here.
+    for (Map.Entry<String, Map<BillResource, Double>> c : day.classes().entrySet()) {
+      for (Map.Entry<BillResource, Double> e : c.getValue().entrySet()) {
+        if (e.getValue() != 0) {
+          BillResource r = e.getKey();
+          cost +=
+              e.getValue()
+                  * (unitPrice(v, namespace, c.getKey(), r).doubleValue()
+                      - unitPrice(v, namespace, "", r).doubleValue());
+        }
       }
     }
     return cost * (1 - v.discountFor(namespace).doubleValue()) * (1 + v.taxRate().doubleValue());
   }
 
-  /** Each day's quantity of every line (in priced units), under the version in force that day. */
+  /**
+   * A line's unit price under {@code v} on nodes of {@code nodeClass}: the namespace's own prices,
+   * or the list prices for idle capacity (no namespace's terms apply to it).
+   */
+  private static BigDecimal unitPrice(
+      PriceVersion v, String namespace, String nodeClass, BillResource line) {
+    return line.price(line.idle() ? v.listPrices(nodeClass) : v.pricesFor(namespace, nodeClass));
+  }
+
+  /**
+   * Each day's quantity of every line (in priced units) per node class, under the version in force
+   * that day.
+   */
   private Quantities quantities(MonthUsage usage, LocalDate first, LocalDate last) {
     BillingCalendar calendar = store.calendar();
-    Map<PriceVersion, Map<BillResource, Double>> perVersion = new LinkedHashMap<>();
+    Map<PriceVersion, Map<String, Map<BillResource, Double>>> perVersion = new LinkedHashMap<>();
     List<Bill.DailyUsage> daily = new ArrayList<>();
     boolean unpriced = false;
     // A version's sums, looked up again only when the version changes: hashing a version (a
     // record holding maps) for every line of every day was a tenth of an overview's time.
     PriceVersion current = null;
-    Map<BillResource, Double> sums = null;
+    Map<String, Map<BillResource, Double>> sums = null;
     for (LocalDate day = first; !day.isAfter(last); day = day.plusDays(1)) {
       long start = calendar.startOf(day);
       PriceVersion v = book.at(day);
       if (v != null && v != current) {
         current = v;
-        sums = perVersion.computeIfAbsent(v, k -> new EnumMap<>(BillResource.class));
+        sums = perVersion.computeIfAbsent(v, k -> new LinkedHashMap<>());
       }
       Map<BillResource, Double> quantities = new EnumMap<>(BillResource.class);
-      for (BillResource line : BillResource.values()) {
-        double q = usage.quantity(line, v, start) / line.unitsPerPrice();
-        quantities.put(line, q);
-        if (v != null) {
-          sums.merge(line, q, Double::sum);
-        } else if (q > 0) {
-          unpriced = true;
+      Map<String, Map<BillResource, Double>> classes = new LinkedHashMap<>();
+      for (Map.Entry<String, double[]> c : usage.quantities(v, start).entrySet()) {
+        String nodeClass = c.getKey();
+        Map<BillResource, Double> classSums =
+            v == null
+                ? null
+                : sums.computeIfAbsent(nodeClass, k -> new EnumMap<>(BillResource.class));
+        Map<BillResource, Double> mine =
+            nodeClass.isEmpty()
+                ? null
+                : classes.computeIfAbsent(nodeClass, k -> new EnumMap<>(BillResource.class));
+        for (BillResource line : BillResource.values()) {
+          double q = c.getValue()[line.ordinal()] / line.unitsPerPrice();
+          quantities.merge(line, q, Double::sum);
+          if (mine != null) {
+            mine.put(line, q);
+          }
+          if (classSums != null) {
+            classSums.merge(line, q, Double::sum);
+          } else if (q > 0) {
+            unpriced = true;
+          }
         }
       }
-      daily.add(new Bill.DailyUsage(day, quantities));
+      daily.add(new Bill.DailyUsage(day, quantities, classes.isEmpty() ? Map.of() : classes));
     }
     return new Quantities(perVersion, List.copyOf(daily), unpriced);
   }
@@ -558,34 +605,47 @@ public final class Biller {
    * discounted amount. Idle capacity is priced at the list price: no namespace's terms apply to it.
    */
   private static Priced price(
-      String namespace, Map<PriceVersion, Map<BillResource, Double>> perVersion, int minor) {
+      String namespace,
+      Map<PriceVersion, Map<String, Map<BillResource, Double>>> perVersion,
+      int minor) {
     boolean priceChanged = perVersion.size() > 1;
     List<Bill.Segment> segments = new ArrayList<>();
     List<BillLine> lines = new ArrayList<>();
     BigDecimal subtotal = zero(minor);
     BigDecimal discount = zero(minor);
     BigDecimal tax = zero(minor);
-    for (Map.Entry<PriceVersion, Map<BillResource, Double>> e : perVersion.entrySet()) {
+    for (Map.Entry<PriceVersion, Map<String, Map<BillResource, Double>>> e :
+        perVersion.entrySet()) {
       PriceVersion v = e.getKey();
       BigDecimal segment = zero(minor);
       List<BillLine> segmentLines = new ArrayList<>();
-      for (BillResource line : BillResource.values()) {
-        BigDecimal quantity =
-            BigDecimal.valueOf(e.getValue().getOrDefault(line, 0.0))
-                .setScale(QUANTITY_SCALE, RoundingMode.HALF_UP);
-        if (quantity.signum() == 0) {
+      // Nodes of no class first, then the classes in the version's order.
+      List<String> classes = new ArrayList<>(List.of(""));
+      v.nodeClasses().forEach(c -> classes.add(c.name()));
+      for (String nodeClass : classes) {
+        Map<BillResource, Double> quantities = e.getValue().get(nodeClass);
+        if (quantities == null) {
           continue;
         }
-        BigDecimal unitPrice = line.price(line.idle() ? v.prices() : v.pricesFor(namespace));
-        BigDecimal amount = quantity.multiply(unitPrice).setScale(minor, RoundingMode.HALF_UP);
-        segmentLines.add(
-            new BillLine(
-                line,
-                priceChanged ? "from " + v.effectiveFrom() : "",
-                quantity,
-                unitPrice,
-                amount));
-        segment = segment.add(amount);
+        for (BillResource line : BillResource.values()) {
+          BigDecimal quantity =
+              BigDecimal.valueOf(quantities.getOrDefault(line, 0.0))
+                  .setScale(QUANTITY_SCALE, RoundingMode.HALF_UP);
+          if (quantity.signum() == 0) {
+            continue;
+          }
+          BigDecimal unitPrice = unitPrice(v, namespace, nodeClass, line);
+          BigDecimal amount = quantity.multiply(unitPrice).setScale(minor, RoundingMode.HALF_UP);
+          segmentLines.add(
+              new BillLine(
+                  line,
+                  priceChanged ? "from " + v.effectiveFrom() : "",
+                  quantity,
+                  unitPrice,
+                  amount,
+                  nodeClass));
+          segment = segment.add(amount);
+        }
       }
       BigDecimal segmentDiscount =
           segment.multiply(v.discountFor(namespace)).setScale(minor, RoundingMode.HALF_UP);

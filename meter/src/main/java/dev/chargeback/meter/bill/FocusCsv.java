@@ -64,7 +64,8 @@ public final class FocusCsv {
           "SubAccountName",
           "Tags",
           "x_Namespace",
-          "x_Resource");
+          "x_Resource",
+          "x_NodeClass");
 
   private static final int QUANTITY_SCALE = 6;
   private static final String SERVICE = "Kubernetes namespace";
@@ -136,7 +137,8 @@ public final class FocusCsv {
             amount,
             "",
             "Other",
-            bill.shareItem(sh));
+            bill.shareItem(sh),
+            "");
       }
       // Changes to previously invoiced (closed) months: adjustments of class Correction, over the
       // corrected month.
@@ -161,7 +163,8 @@ public final class FocusCsv {
               case "discount", "tax" -> "Other";
               default -> "Compute";
             },
-            "correction:" + c.item());
+            "correction:" + c.item(),
+            "");
       }
     }
 
@@ -180,10 +183,11 @@ public final class FocusCsv {
       for (BillLine line : s.lines()) {
         double[] weights =
             days.stream()
-                .mapToDouble(d -> Math.max(0, d.quantities().getOrDefault(line.resource(), 0.0)))
+                .mapToDouble(d -> Math.max(0, d.quantity(line.nodeClass(), line.resource())))
                 .toArray();
         BigDecimal[] amounts = Allocation.allocate(line.amount(), weights, minor);
-        BigDecimal listPrice = line.resource().price(s.version().prices()).stripTrailingZeros();
+        BigDecimal listPrice =
+            line.resource().price(s.version().listPrices(line.nodeClass())).stripTrailingZeros();
         for (int i = 0; i < days.size(); i++) {
           if (weights[i] > 0) {
             usage.add(
@@ -214,7 +218,7 @@ public final class FocusCsv {
             billed,
             "Usage",
             "",
-            r.title + " of namespace " + bill.namespace() + " on " + u.day(),
+            u.line().title() + " of namespace " + bill.namespace() + " on " + u.day(),
             u.day(),
             u.day(),
             plain(u.quantity()),
@@ -224,7 +228,8 @@ public final class FocusCsv {
             plain(listCost),
             plain(u.listPrice()),
             category(r),
-            r.code);
+            r.code,
+            u.line().nodeClass());
       }
       if (s.tax().signum() != 0 && !days.isEmpty()) {
         BigDecimal rate = s.version().taxRate();
@@ -245,7 +250,8 @@ public final class FocusCsv {
             plain(list.multiply(rate)),
             "",
             "Other",
-            "tax");
+            "tax",
+            "");
       }
     }
 
@@ -263,7 +269,8 @@ public final class FocusCsv {
         String listCost,
         String listPrice,
         String serviceCategory,
-        String resource) {
+        String resource,
+        String nodeClass) {
       String cost = billed.toPlainString();
       String ns = bill.namespace();
       BillCsv.row(
@@ -302,7 +309,8 @@ public final class FocusCsv {
           ns,
           tags,
           ns,
-          resource);
+          resource,
+          nodeClass);
     }
 
     /** The last day of the bill's period priced by the version from {@code effectiveFrom}. */

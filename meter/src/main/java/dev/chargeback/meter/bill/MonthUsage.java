@@ -2,7 +2,9 @@ package dev.chargeback.meter.bill;
 
 import dev.chargeback.meter.price.Basis;
 import dev.chargeback.meter.price.IdlePolicy;
+import dev.chargeback.meter.price.NodeClass;
 import dev.chargeback.meter.price.PriceVersion;
+import dev.chargeback.meter.price.Prices;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.RollupKey;
 import dev.chargeback.meter.rollup.Scope;
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,16 +48,50 @@ final class MonthUsage {
   /** Whether requests (kube-state-metrics) were metered: asked for every line of every day. */
   private final boolean requests;
 
+  /** Where the usage ran: per placement ({@code NODE@SINCE}), its days; empty without classes. */
+  private final Placements placements;
+
   private MonthUsage(
       String namespace,
       long[] starts,
       Map<Resource, double[]> days,
-      Map<Resource, double[]> cluster) {
+      Map<Resource, double[]> cluster,
+      Placements placements) {
     this.namespace = namespace;
     this.starts = starts;
     this.days = days;
     this.cluster = cluster;
+    this.placements = placements;
     this.requests = any(days.get(Resource.REQUEST_CPU)) || any(days.get(Resource.REQUEST_MEMORY));
+  }
+
+  /**
+   * A namespace's and the cluster's days per placement, and each placement's node labels, for
+   * pricing by node class.
+   *
+   * @param own the namespace's metered resources per placement
+   * @param cluster the cluster's CPU and memory use and the nodes' capacity per placement
+   * @param labels each placement's node labels
+   * @param classes per price version, each placement's class (filled as versions are asked)
+   */
+  record Placements(
+      Map<String, Map<Resource, double[]>> own,
+      Map<String, Map<Resource, double[]>> cluster,
+      Map<String, Map<String, String>> labels,
+      Map<PriceVersion, Map<String, String>> classes) {
+    static final Placements NONE = new Placements(Map.of(), Map.of(), Map.of(), Map.of());
+
+    boolean isEmpty() {
+      return own.isEmpty() && cluster.isEmpty();
+    }
+
+    /** The class of a placement under {@code v} ("" for none, or labels never recorded). */
+    String classOf(PriceVersion v, String placement) {
+      Map<String, String> byPlacement =
+          classes.computeIfAbsent(v, k -> new java.util.concurrent.ConcurrentHashMap<>());
+      return byPlacement.computeIfAbsent(
+          placement, p -> v.classOf(labels.getOrDefault(p, Map.of())));
+    }
   }
 
   /**
@@ -64,6 +101,15 @@ final class MonthUsage {
    */
   static Map<String, MonthUsage> readAll(
       RollupStore store, Collection<String> namespaces, long from, long to) {
+    return readAll(store, namespaces, from, to, false);
+  }
+
+  /**
+   * As {@link #readAll(RollupStore, Collection, long, long)}, and with {@code placed} also where
+   * the usage ran (per node labels revision), for price versions with node classes.
+   */
+  static Map<String, MonthUsage> readAll(
+      RollupStore store, Collection<String> namespaces, long from, long to, boolean placed) {
     List<RollupKey> keys = new ArrayList<>();
     for (String ns : namespaces) {
       for (Resource r : Resource.METERED) {
@@ -79,13 +125,47 @@ final class MonthUsage {
     for (Resource r : CLUSTER) {
       cluster.put(r, days(read.get(new RollupKey(Scope.CLUSTER, "", "", r)), starts));
     }
+    Map<String, Map<String, String>> labels = placed ? store.nodeLabels().placements() : Map.of();
+    Map<String, Map<Resource, double[]>> clusterPlaced =
+        placed && !labels.isEmpty() ? placed(store, "", from, to, starts) : Map.of();
+    Map<PriceVersion, Map<String, String>> classes = new java.util.concurrent.ConcurrentHashMap<>();
     Map<String, MonthUsage> out = new LinkedHashMap<>();
     for (String ns : namespaces) {
       Map<Resource, double[]> own = new EnumMap<>(Resource.class);
       for (Resource r : Resource.METERED) {
         own.put(r, days(read.get(RollupKey.namespace(ns, r)), starts));
       }
-      out.put(ns, new MonthUsage(ns, starts, own, cluster));
+      Placements where =
+          labels.isEmpty()
+              ? Placements.NONE
+              : new Placements(
+                  ns.equals(Biller.IDLE) ? Map.of() : placed(store, ns, from, to, starts),
+                  clusterPlaced,
+                  labels,
+                  classes);
+      out.put(ns, new MonthUsage(ns, starts, own, cluster, where));
+    }
+    return out;
+  }
+
+  /** An owner's day buckets per placement and resource. */
+  private static Map<String, Map<Resource, double[]>> placed(
+      RollupStore store, String owner, long from, long to, long[] starts) {
+    Map<String, Map<Resource, double[]>> out = new LinkedHashMap<>();
+    for (Rollup r : store.bucketsByOwner(Granularity.DAY, Scope.PLACEMENT, owner, from, to)) {
+      int i = Arrays.binarySearch(starts, r.bucketStart());
+      if (i >= 0) {
+        double[] days =
+            out.computeIfAbsent(r.key().workload(), k -> new EnumMap<>(Resource.class))
+                .computeIfAbsent(
+                    r.key().resource(),
+                    k -> {
+                      double[] d = new double[starts.length];
+                      Arrays.fill(d, Double.NaN);
+                      return d;
+                    });
+        days[i] = r.sum();
+      }
     }
     return out;
   }
@@ -135,71 +215,167 @@ final class MonthUsage {
     return requests;
   }
 
+  /** Day arrays are indexed by {@link Resource#code}. */
+  private static final int CODES = Resource.values().length + 1;
+
+  private static final BillResource[] LINES = BillResource.values();
+
   /**
-   * The raw quantity of a line on the day starting at {@code day}, priced by {@code v} (or none).
+   * The raw quantity (metered units) of every line, indexed by {@link BillResource#ordinal()}, on
+   * the day starting at {@code day}, priced by {@code v} (or none), per node class: first "" for
+   * nodes of no class (and usage on no node), then each of {@code v}'s classes the namespace used
+   * or, for idle lines, that had capacity, in the version's order. The classes' quantities of the
+   * namespace's own lines add up to what its day bills without classes.
    */
-  double quantity(BillResource line, PriceVersion v, long day) {
-    if (line.idle()) {
-      return idle(line, v, day);
-    }
-    if (namespace.equals(Biller.IDLE)) {
-      return 0;
-    }
+  Map<String, double[]> quantities(PriceVersion v, long day) {
     int index = Arrays.binarySearch(starts, day);
-    if (index < 0) {
-      return 0;
+    double[] own = day(days, index);
+    double[] all = day(cluster, index);
+    Map<String, double[]> out = new LinkedHashMap<>();
+    double[] rest = lines(v, own, all, v == null ? null : v.prices());
+    out.put("", rest);
+    if (v == null || v.nodeClasses().isEmpty() || placements.isEmpty() || index < 0) {
+      return out;
     }
+    Map<String, double[]> ownByClass = byClass(placements.own(), v, index);
+    Map<String, double[]> allByClass = byClass(placements.cluster(), v, index);
+    double[] ownRest = own.clone();
+    double[] allRest = all.clone();
+    for (NodeClass c : v.nodeClasses()) {
+      double[] o = ownByClass.get(c.name());
+      double[] a = allByClass.get(c.name());
+      if (o == null && a == null) {
+        continue;
+      }
+      o = o == null ? unknown() : o;
+      a = a == null ? unknown() : a;
+      double[] q = lines(v, o, a, v.listPrices(c.name()));
+      out.put(c.name(), q);
+      for (BillResource line : LINES) {
+        if (!line.idle()) {
+          rest[line.ordinal()] = Math.max(0, rest[line.ordinal()] - q[line.ordinal()]);
+        }
+      }
+      subtract(ownRest, o);
+      subtract(allRest, a);
+    }
+    // The idle capacity of nodes of no class: what is left of the cluster's capacity and use.
+    double[] restIdle = lines(v, ownRest, allRest, v.prices());
+    for (BillResource line : LINES) {
+      if (line.idle()) {
+        rest[line.ordinal()] = restIdle[line.ordinal()];
+      }
+    }
+    return out;
+  }
+
+  /** One day's sums by resource code (NaN where nothing was stored). */
+  private static double[] day(Map<Resource, double[]> rollups, int index) {
+    double[] out = unknown();
+    if (index >= 0) {
+      rollups.forEach((r, d) -> out[r.code] = d[index]);
+    }
+    return out;
+  }
+
+  private static double[] unknown() {
+    double[] out = new double[CODES];
+    Arrays.fill(out, Double.NaN);
+    return out;
+  }
+
+  /** One day's sums by resource code per node class (not "") of {@code v}, over placements. */
+  private Map<String, double[]> byClass(
+      Map<String, Map<Resource, double[]>> placed, PriceVersion v, int index) {
+    Map<String, double[]> out = new HashMap<>();
+    placed.forEach(
+        (placement, rollups) -> {
+          String c = placements.classOf(v, placement);
+          if (c.isEmpty()) {
+            return;
+          }
+          double[] sums = out.computeIfAbsent(c, k -> unknown());
+          rollups.forEach(
+              (r, d) -> {
+                double x = d[index];
+                if (!Double.isNaN(x)) {
+                  sums[r.code] = Double.isNaN(sums[r.code]) ? x : sums[r.code] + x;
+                }
+              });
+        });
+    return out;
+  }
+
+  private static void subtract(double[] from, double[] part) {
+    for (int i = 0; i < from.length; i++) {
+      if (!Double.isNaN(part[i])) {
+        from[i] = (Double.isNaN(from[i]) ? 0 : from[i]) - part[i];
+      }
+    }
+  }
+
+  /** Every line's quantity from one day's sums ({@code own}, {@code all}: by resource code). */
+  private double[] lines(PriceVersion v, double[] own, double[] all, Prices prices) {
+    double[] q = new double[LINES.length];
+    for (BillResource line : LINES) {
+      q[line.ordinal()] =
+          line.idle()
+              ? idle(line, v, own, all, prices)
+              : namespace.equals(Biller.IDLE) ? 0 : used(line, v, own);
+    }
+    return q;
+  }
+
+  /** A line of the namespace's own usage, under the version's basis. */
+  private double used(BillResource line, PriceVersion v, double[] own) {
     Resource usage = line.priced.usage;
-    double used = get(days, usage, index);
+    double used = get(own, usage);
     Basis basis = v == null ? Basis.USAGE : v.basis();
     if (!hasRequests() || basis == Basis.USAGE || usage.billable() == null) {
       return used;
     }
     Resource request = usage == Resource.CPU ? Resource.REQUEST_CPU : Resource.REQUEST_MEMORY;
-    double requested = get(days, request, index);
+    double requested = get(own, request);
     if (basis == Basis.REQUEST) {
       return requested;
     }
     // Basis max as metered per container and interval; a day metered before that was (or
     // imported without it) falls back to the namespace's day, which can only bill less.
-    double billable = days.get(usage.billable())[index];
+    double billable = own[usage.billable().code];
     return !Double.isNaN(billable) ? billable : Math.max(used, requested);
   }
 
   /**
    * The namespace's share of one day's idle capacity: capacity minus what all namespaces used,
-   * shared by the namespace's part of the day's CPU and memory cost ({@code share}), or all of it
-   * for {@link Biller#IDLE} ({@code separate}).
+   * shared by the namespace's part of the day's CPU and memory cost at {@code prices} ({@code
+   * share}), or all of it for {@link Biller#IDLE} ({@code separate}).
    */
-  private double idle(BillResource line, PriceVersion v, long day) {
+  private double idle(
+      BillResource line, PriceVersion v, double[] own, double[] all, Prices prices) {
     if (v == null || v.idle() == IdlePolicy.IGNORE) {
       return 0;
     }
     boolean separate = v.idle() == IdlePolicy.SEPARATE;
-    int index = Arrays.binarySearch(starts, day);
-    if (separate != namespace.equals(Biller.IDLE) || index < 0) {
+    if (separate != namespace.equals(Biller.IDLE)) {
       return 0;
     }
     Resource used = line.priced.usage;
     Resource capacity = used == Resource.CPU ? Resource.CAPACITY_CPU : Resource.CAPACITY_MEMORY;
-    double unused = Math.max(0, get(cluster, capacity, index) - get(cluster, used, index));
+    double unused = Math.max(0, get(all, capacity) - get(all, used));
     if (separate) {
       return unused;
     }
     double cpuPrice =
-        BillResource.CPU.price(v.prices()).doubleValue() / BillResource.CPU.unitsPerPrice();
+        BillResource.CPU.price(prices).doubleValue() / BillResource.CPU.unitsPerPrice();
     double memPrice =
-        BillResource.MEMORY.price(v.prices()).doubleValue() / BillResource.MEMORY.unitsPerPrice();
-    double mine =
-        get(days, Resource.CPU, index) * cpuPrice + get(days, Resource.MEMORY, index) * memPrice;
-    double all =
-        get(cluster, Resource.CPU, index) * cpuPrice
-            + get(cluster, Resource.MEMORY, index) * memPrice;
-    return all > 0 ? unused * mine / all : 0;
+        BillResource.MEMORY.price(prices).doubleValue() / BillResource.MEMORY.unitsPerPrice();
+    double mine = get(own, Resource.CPU) * cpuPrice + get(own, Resource.MEMORY) * memPrice;
+    double cluster = get(all, Resource.CPU) * cpuPrice + get(all, Resource.MEMORY) * memPrice;
+    return cluster > 0 ? unused * mine / cluster : 0;
   }
 
-  private static double get(Map<Resource, double[]> rollups, Resource r, int index) {
-    double v = rollups.get(r)[index];
+  private static double get(double[] sums, Resource r) {
+    double v = sums[r.code];
     return Double.isNaN(v) ? 0 : v;
   }
 }

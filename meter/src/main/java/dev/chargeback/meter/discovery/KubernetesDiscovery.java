@@ -60,6 +60,9 @@ public final class KubernetesDiscovery implements AutoCloseable {
      */
     default void namespaceAnnotations(String namespace, Map<String, String> annotations) {}
 
+    /** A node's labels, on first sight and whenever they change (for node classes). */
+    default void nodeLabels(String node, Map<String, String> labels) {}
+
     /** A failed call to the API server. */
     void apiError(String reason);
   }
@@ -107,6 +110,7 @@ public final class KubernetesDiscovery implements AutoCloseable {
   private List<Target> published;
   private final Map<String, Map<String, String>> labelsPublished = new HashMap<>();
   private final Map<String, Map<String, String>> annotationsPublished = new HashMap<>();
+  private final Map<String, Map<String, String>> nodeLabelsPublished = new HashMap<>();
 
   /** The namespace annotations chargeback reads ({@code chargeback.dev/budget}, …). */
   public static final String ANNOTATION_PREFIX = "chargeback.dev/";
@@ -250,6 +254,7 @@ public final class KubernetesDiscovery implements AutoCloseable {
       }
       refreshPods();
       refreshNamespaceLabels();
+      refreshNodeLabels();
       List<Target> targets = targets();
       if (!targets.equals(published) && nodes.hasSynced()) {
         published = targets;
@@ -302,6 +307,20 @@ public final class KubernetesDiscovery implements AutoCloseable {
     Set<String> known = new HashSet<>(seen);
     known.addAll(gonePods.keySet());
     knownPods = known;
+  }
+
+  private void refreshNodeLabels() {
+    for (Node node : nodes.getStore().list()) {
+      String name = node.getMetadata().getName();
+      Map<String, String> labels =
+          node.getMetadata().getLabels() == null
+              ? Map.of()
+              : new TreeMap<>(node.getMetadata().getLabels());
+      if (!labels.equals(nodeLabelsPublished.get(name))) {
+        nodeLabelsPublished.put(name, labels);
+        listener.nodeLabels(name, labels);
+      }
+    }
   }
 
   private void refreshNamespaceLabels() {

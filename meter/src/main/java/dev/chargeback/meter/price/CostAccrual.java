@@ -8,13 +8,15 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Prices usage as it is metered, so the cost accrued since metering began is a stored total (for
  * {@code chargeback_cost_total}) and a month's cost is a handful of daily rollups. An increment is
  * priced with the version in force on its local day, after the namespace's discount and before tax;
- * CPU and memory follow the version's basis: usage, requests, or for {@code max} the billable
- * quantity metered per container (usage when no requests are metered), as the bill prices them.
+ * usage on a node of one of the version's node classes pays the class's prices; CPU and memory
+ * follow the version's basis: usage, requests, or for {@code max} the billable quantity metered per
+ * container (usage when no requests are metered), as the bill prices them.
  */
 public final class CostAccrual {
   private final PriceBook book;
@@ -23,9 +25,25 @@ public final class CostAccrual {
   /** Whether any version bills on basis max (else no scrape need look for its quantities). */
   private final boolean anyMax;
 
+  /** A node's labels at an instant (epoch seconds), for its node class. */
+  public interface NodeLabelsAt {
+    Map<String, String> at(String node, long seconds);
+  }
+
+  private final NodeLabelsAt nodeLabels;
+
   public CostAccrual(PriceBook book, BillingCalendar calendar) {
+    this(book, calendar, (node, seconds) -> Map.of());
+  }
+
+  /**
+   * @param nodeLabels where usage on a node of a price version's node class is priced with the
+   *     class's prices, as bills price it
+   */
+  public CostAccrual(PriceBook book, BillingCalendar calendar, NodeLabelsAt nodeLabels) {
     this.book = book;
     this.calendar = calendar;
+    this.nodeLabels = nodeLabels;
     this.anyMax = book.versions().stream().anyMatch(v -> v.basis() == Basis.MAX);
   }
 
@@ -60,7 +78,11 @@ public final class CostAccrual {
       }
       PricedResource priced = PricedResource.ofCost(cost);
       double unitsPerPrice = priced.unitsPerPrice;
-      BigDecimal price = priced.price.apply(version.pricesFor(u.namespace()));
+      String nodeClass =
+          version.nodeClasses().isEmpty() || u.node().isEmpty()
+              ? ""
+              : version.classOf(nodeLabels.at(u.node(), mid / 1000));
+      BigDecimal price = priced.price.apply(version.pricesFor(u.namespace(), nodeClass));
       double keep = 1 - version.discountFor(u.namespace()).doubleValue();
       double amount = u.amount() / unitsPerPrice * price.doubleValue() * keep;
       if (amount != 0) {

@@ -4,6 +4,8 @@ import java.time.LocalDate;
 import java.util.Currency;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Versions of prices in one currency, ordered by {@link PriceVersion#effectiveFrom()}, and the
@@ -28,6 +30,20 @@ public record PriceBook(
 
   public PriceBook(Currency currency, List<PriceVersion> versions) {
     this(currency, versions, List.of(), Map.of());
+  }
+
+  /**
+   * The node label keys some version's node classes select on: what is recorded of each node's
+   * labels (nothing when no version has classes).
+   */
+  public Set<String> nodeLabelKeys() {
+    Set<String> keys = new TreeSet<>();
+    for (PriceVersion v : versions) {
+      for (NodeClass c : v.nodeClasses()) {
+        c.selector().terms().forEach(t -> keys.add(t.key()));
+      }
+    }
+    return keys;
   }
 
   /** The version in force on {@code day}, or null before the first version. */

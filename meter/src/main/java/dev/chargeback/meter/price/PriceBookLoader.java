@@ -42,6 +42,8 @@ import java.util.TreeMap;
  *       kube-system: proportional           # to each tenant's own cost
  *       monitoring: even                    # equal parts
  *       _idle: {weights: {team-a: 3, team-b: 1}}   # idle capacity (with idle: separate)
+ *     nodeClasses:            # by node labels, first match wins; other nodes pay `prices`
+ *       - {name: spot, selector: "karpenter.sh/capacity-type=spot", prices: {cpuCoreHour: 15}}
  * budgets:                    # monthly, in the currency; a namespace annotation
  *   - {namespace: team-a, amount: 500000}   # chargeback.dev/budget wins over these
  *   - {selector: "team=payments", amount: 800000}
@@ -72,7 +74,10 @@ public final class PriceBookLoader {
       BigDecimal taxRate,
       String idle,
       Map<String, NamespaceTerms> namespaces,
-      Map<String, Object> shared) {}
+      Map<String, Object> shared,
+      List<RawNodeClass> nodeClasses) {}
+
+  record RawNodeClass(String name, String selector, Prices prices) {}
 
   /** The price book shipped with chargeback (KRW). */
   public static PriceBook defaults() {
@@ -243,7 +248,56 @@ public final class PriceBookLoader {
         }
       }
     }
-    return new PriceVersion(from, prices, basis, tax, idle, Map.copyOf(namespaces), shared);
+    List<NodeClass> classes = new ArrayList<>();
+    if (raw.nodeClasses() != null) {
+      for (int i = 0; i < raw.nodeClasses().size(); i++) {
+        NodeClass c = nodeClass(raw.nodeClasses().get(i), source, at + "nodeClasses[" + i + "].");
+        if (classes.stream().anyMatch(o -> o.name().equals(c.name()))) {
+          throw new PriceBookException(
+              source
+                  + ": key '"
+                  + at
+                  + "nodeClasses["
+                  + i
+                  + "].name': '"
+                  + c.name()
+                  + "' is named twice");
+        }
+        classes.add(c);
+      }
+    }
+    return new PriceVersion(
+        from, prices, basis, tax, idle, Map.copyOf(namespaces), shared, classes);
+  }
+
+  private static NodeClass nodeClass(RawNodeClass raw, String source, String at) {
+    if (raw == null) {
+      throw new PriceBookException(
+          source + ": key '" + at.substring(0, at.length() - 1) + "': empty");
+    }
+    String name = require(raw.name(), source, at + "name");
+    if (!name.matches("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?")) {
+      throw new PriceBookException(
+          source
+              + ": key '"
+              + at
+              + "name': '"
+              + name
+              + "' is not a lowercase name of letters, digits, '-' and '.' (at most 63)");
+    }
+    LabelSelector selector;
+    try {
+      selector = LabelSelector.parse(require(raw.selector(), source, at + "selector"));
+    } catch (IllegalArgumentException e) {
+      throw new PriceBookException(source + ": key '" + at + "selector': " + e.getMessage());
+    }
+    if (selector.terms().isEmpty()) {
+      throw new PriceBookException(
+          source + ": key '" + at + "selector': empty (it would match every node)");
+    }
+    Prices prices = require(raw.prices(), source, at + "prices");
+    checkPrices(prices, source, at + "prices.", false);
+    return new NodeClass(name, selector, prices);
   }
 
   /**

@@ -38,6 +38,13 @@ public final class PriceHistory {
                 prices(out, "namespaces." + ns + ".prices.", t.prices());
               }
             });
+    for (int i = 0; i < v.nodeClasses().size(); i++) {
+      NodeClass c = v.nodeClasses().get(i);
+      String at = "nodeClasses[" + i + "].";
+      out.put(at + "name", c.name());
+      out.put(at + "selector", c.selector().text());
+      prices(out, at + "prices.", c.prices());
+    }
     return out;
   }
 

@@ -3,6 +3,7 @@ package dev.chargeback.meter.price;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -13,6 +14,8 @@ import java.util.TreeMap;
  * @param taxRate a fraction added on the discounted subtotal (0.10 = 10 %)
  * @param shared the shared namespaces (and {@code _idle}) whose cost is spread to the others, by
  *     name
+ * @param nodeClasses nodes priced apart, by their labels; the first class that matches a node wins,
+ *     nodes of none pay {@code prices}
  */
 public record PriceVersion(
     LocalDate effectiveFrom,
@@ -21,11 +24,59 @@ public record PriceVersion(
     BigDecimal taxRate,
     IdlePolicy idle,
     Map<String, NamespaceTerms> namespaces,
-    Map<String, SharedCost> shared) {
+    Map<String, SharedCost> shared,
+    List<NodeClass> nodeClasses) {
 
   public PriceVersion {
-    // A version stored in a final bill before shared costs existed has none.
+    // A version stored in a final bill before shared costs (or node classes) existed has none.
     shared = shared == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(shared));
+    nodeClasses = nodeClasses == null ? List.of() : List.copyOf(nodeClasses);
+  }
+
+  /** A version without node classes. */
+  public PriceVersion(
+      LocalDate effectiveFrom,
+      Prices prices,
+      Basis basis,
+      BigDecimal taxRate,
+      IdlePolicy idle,
+      Map<String, NamespaceTerms> namespaces,
+      Map<String, SharedCost> shared) {
+    this(effectiveFrom, prices, basis, taxRate, idle, namespaces, shared, List.of());
+  }
+
+  /** The name of the first class whose selector matches a node's labels, or "" for none. */
+  public String classOf(Map<String, String> nodeLabels) {
+    for (NodeClass c : nodeClasses) {
+      if (c.matches(nodeLabels)) {
+        return c.name();
+      }
+    }
+    return "";
+  }
+
+  /**
+   * The list prices on nodes of {@code nodeClass} ("" for nodes of no class): the class's prices
+   * over the version's. Idle capacity is priced with these.
+   */
+  public Prices listPrices(String nodeClass) {
+    if (nodeClass.isEmpty()) {
+      return prices;
+    }
+    for (NodeClass c : nodeClasses) {
+      if (c.name().equals(nodeClass)) {
+        return prices.with(c.prices());
+      }
+    }
+    return prices;
+  }
+
+  /**
+   * The prices a namespace pays on nodes of {@code nodeClass}: on nodes of no class its own prices
+   * (if it has any) over the version's; on a class's nodes the class's prices.
+   */
+  public Prices pricesFor(String namespace, String nodeClass) {
+    return nodeClass.isEmpty() ? pricesFor(namespace) : listPrices(nodeClass);
   }
 
   /** The prices a namespace pays under this version. */

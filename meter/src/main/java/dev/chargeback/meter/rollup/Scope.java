@@ -9,7 +9,14 @@ public enum Scope {
   /** owner = node name. */
   NODE(3),
   /** owner = "" for the cluster, or a target name for {@link Resource#COVERED}. */
-  CLUSTER(4);
+  CLUSTER(4),
+  /**
+   * Usage on one node's labels revision: owner = namespace ("" for the cluster's CPU and memory use
+   * and the node's capacity), workload = placement {@code NODE@SINCE} (see {@code NodeLabels}). Day
+   * buckets only, written only for nodes whose labels are recorded (the price book has node
+   * classes).
+   */
+  PLACEMENT(5);
 
   public final int code;
 

@@ -47,6 +47,8 @@ import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,6 +86,7 @@ public final class MeterRuntime implements AutoCloseable {
   private final PodDirectory pods = new PodDirectory();
   private final Map<String, Map<String, String>> namespaceLabels = new ConcurrentHashMap<>();
   private final Map<String, Map<String, String>> namespaceAnnotations = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, String>> nodeLabels = new ConcurrentHashMap<>();
   private ScrapeLoop loop;
   private Scraper scraper;
   private KubernetesClient kubernetes;
@@ -123,7 +126,7 @@ public final class MeterRuntime implements AutoCloseable {
       throw e;
     }
     store.retain(retention(config), clock);
-    this.accrual = new CostAccrual(priceBook, calendar);
+    this.accrual = new CostAccrual(priceBook, calendar, store.nodeLabels()::at);
     this.meter = new Meter(store, limits(config), pods, config.effectiveMaxGap(), accrual);
     List<Channel> channels;
     try {
@@ -277,6 +280,7 @@ public final class MeterRuntime implements AutoCloseable {
               YearMonth month = store.calendar().monthOf(clock.instant());
               namespaceLabels.forEach((ns, labels) -> store.labels().record(ns, month, labels));
               namespaceAnnotations.forEach(store.annotations()::record);
+              nodeLabels.forEach(this::recordNodeLabels);
               meter.expire(clock.millis(), retention, RollupStore.EXPIRY_KEYS_PER_RUN);
             },
             this::countFailure));
@@ -402,10 +406,39 @@ public final class MeterRuntime implements AutoCloseable {
       }
 
       @Override
+      public void nodeLabels(String node, Map<String, String> labels) {
+        recordNodeLabels(node, labels);
+      }
+
+      @Override
       public void apiError(String reason) {
         countFailure(KUBERNETES_API);
       }
     };
+  }
+
+  /**
+   * Records a node's labels, only the keys the price book's node classes select on (nothing without
+   * classes), so its usage from now on is priced with its class.
+   */
+  public void recordNodeLabels(String node, Map<String, String> labels) {
+    Set<String> keys = priceBook.nodeLabelKeys();
+    if (keys.isEmpty()) {
+      return;
+    }
+    nodeLabels.put(node, labels);
+    Map<String, String> chosen = new TreeMap<>();
+    labels.forEach(
+        (k, v) -> {
+          if (keys.contains(k)) {
+            chosen.put(k, v);
+          }
+        });
+    try {
+      store.nodeLabels().record(node, chosen, clock.millis() / 1000);
+    } catch (StoreException e) {
+      // The store logs failing writes; the node's usage keeps its last recorded class.
+    }
   }
 
   /** Counts a failure of a pseudo-target (the API, a periodic task) where metrics read it. */

@@ -63,6 +63,7 @@ public final class RollupStore implements AutoCloseable {
 
   private final Meta meta;
   private final NamespaceLabels labels;
+  private final NodeLabels nodeLabels;
   private final NamespaceAnnotations annotations;
   private final HourSources hours;
   private final SeriesState series;
@@ -82,6 +83,7 @@ public final class RollupStore implements AutoCloseable {
     this.clock = clock;
     this.meta = new Meta(kv, this::write);
     this.labels = new NamespaceLabels(meta);
+    this.nodeLabels = new NodeLabels(meta);
     this.annotations = new NamespaceAnnotations(meta);
     this.hours = new HourSources(kv, meta);
     this.series = new SeriesState(kv, meta);
@@ -134,6 +136,11 @@ public final class RollupStore implements AutoCloseable {
   /** Namespaces' labels per month. */
   public NamespaceLabels labels() {
     return labels;
+  }
+
+  /** Nodes' labels over time (the keys node classes select on). */
+  public NodeLabels nodeLabels() {
+    return nodeLabels;
   }
 
   /** Each hour's source: live or imported. */
@@ -295,8 +302,54 @@ public final class RollupStore implements AutoCloseable {
               });
         }
       }
+      List<RollupKey> placed = placements(u);
+      long keepFrom = cutoff[Granularity.DAY.ordinal()];
+      for (RollupKey key : placed) {
+        calendar.split(
+            Granularity.DAY,
+            u.fromMillis(),
+            u.toMillis(),
+            u.amount(),
+            (bucket, share) -> {
+              if (bucket >= keepFrom) {
+                add(increments, Family.R1D, Keys.rollup(key, bucket), share);
+              }
+            });
+      }
     }
     return increments;
+  }
+
+  /**
+   * The placement days a usage also counts in: on a node whose labels are recorded, the namespace's
+   * usage on that labels revision, and the cluster's CPU and memory use and capacity there (what
+   * idle cost per node class needs).
+   */
+  private List<RollupKey> placements(Usage u) {
+    Resource r = u.resource();
+    if (u.node().isEmpty() || r.isCost() || r == Resource.COVERED) {
+      return List.of();
+    }
+    // Where the usage's span is centred: a relabel at 14:00 leaves 13:00–14:00 with the old class.
+    String placement =
+        nodeLabels.placementAt(
+            u.node(), (u.fromMillis() + (u.toMillis() - u.fromMillis()) / 2) / 1000);
+    if (placement == null) {
+      return List.of();
+    }
+    boolean cluster =
+        r == Resource.CPU
+            || r == Resource.MEMORY
+            || r == Resource.CAPACITY_CPU
+            || r == Resource.CAPACITY_MEMORY;
+    List<RollupKey> keys = new ArrayList<>(2);
+    if (!u.namespace().isEmpty()) {
+      keys.add(new RollupKey(Scope.PLACEMENT, u.namespace(), placement, r));
+    }
+    if (cluster) {
+      keys.add(new RollupKey(Scope.PLACEMENT, "", placement, r));
+    }
+    return keys;
   }
 
   /** The new sums after {@code increments}, as writes; returned for the cache once written. */
@@ -578,6 +631,37 @@ public final class RollupStore implements AutoCloseable {
             out.merge(Keys.decodeSeries(k), Keys.first(v), Double::sum);
           }
           return true;
+        });
+    return out;
+  }
+
+  /**
+   * The buckets in [fromSeconds, toSeconds) of every series of one owner (e.g. a namespace's
+   * placements), in key order; each series' other buckets are skipped by seeking, so the cost
+   * follows the range read, not the history kept.
+   */
+  public List<Rollup> bucketsByOwner(
+      Granularity g, Scope scope, String owner, long fromSeconds, long toSeconds) {
+    List<Rollup> out = new ArrayList<>();
+    byte[] prefix = Keys.ownerPrefix(scope, owner);
+    kv.seekEach(
+        family(g),
+        prefix,
+        (k, v) -> {
+          if (k.length < prefix.length + 8
+              || !Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length)) {
+            return null;
+          }
+          byte[] series = Arrays.copyOf(k, k.length - 8);
+          long bucket = Keys.decodeBucket(k);
+          if (bucket < fromSeconds) {
+            return Keys.rollup(Keys.decodeSeries(k), fromSeconds);
+          }
+          if (bucket >= toSeconds) {
+            return Keys.prefixEnd(series);
+          }
+          out.add(new Rollup(Keys.decodeSeries(k), bucket, Keys.first(v), Keys.second(v)));
+          return Arrays.copyOf(k, k.length + 1);
         });
     return out;
   }

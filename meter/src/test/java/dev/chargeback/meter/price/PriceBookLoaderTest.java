@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.LocalDate;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,10 +42,60 @@ class PriceBookLoaderTest {
     assertThat(v.discountFor("other")).isZero();
   }
 
+  @Test
+  void nodeClassesPriceTheirNodesFirstMatchWins() {
+    PriceBook book =
+        PriceBookLoader.parse(
+            "currency: KRW\nversions:\n"
+                + VERSION
+                + "    namespaces:\n      team-b: {prices: {cpuCoreHour: 40}}\n"
+                + "    nodeClasses:\n"
+                + "      - {name: gpu-h100, selector: \"nvidia.com/gpu.product=NVIDIA-H100-80GB-HBM3\","
+                + " prices: {cpuCoreHour: 60}}\n"
+                + "      - {name: spot, selector: \"karpenter.sh/capacity-type=spot\","
+                + " prices: {cpuCoreHour: 15, memoryGibHour: 2}}\n",
+            "t");
+    PriceVersion v = book.versions().getFirst();
+    Map<String, String> spotH100 =
+        Map.of(
+            "nvidia.com/gpu.product",
+            "NVIDIA-H100-80GB-HBM3",
+            "karpenter.sh/capacity-type",
+            "spot");
+    assertThat(v.classOf(spotH100)).isEqualTo("gpu-h100");
+    assertThat(v.classOf(Map.of("karpenter.sh/capacity-type", "spot"))).isEqualTo("spot");
+    assertThat(v.classOf(Map.of("karpenter.sh/capacity-type", "on-demand"))).isEmpty();
+    // A class's prices over the version's; the namespace's own prices only on nodes of no class.
+    assertThat(v.pricesFor("team-b", "spot").cpuCoreHour()).isEqualByComparingTo("15");
+    assertThat(v.pricesFor("team-b", "spot").storageGibHour()).isEqualByComparingTo("0.2");
+    assertThat(v.pricesFor("team-b", "").cpuCoreHour()).isEqualByComparingTo("40");
+    assertThat(book.nodeLabelKeys())
+        .containsExactly("karpenter.sh/capacity-type", "nvidia.com/gpu.product");
+  }
+
   static Stream<Arguments> badBooks() {
     String head = "currency: KRW\nversions:\n" + VERSION;
     return Stream.of(
         Arguments.of(head + "    colour: red\n", "unknown key 'versions[0].colour'"),
+        Arguments.of(
+            head + "    nodeClasses:\n      - {name: spot, selector: \"\", prices: {}}\n",
+            "key 'versions[0].nodeClasses[0].selector': empty (it would match every node)"),
+        Arguments.of(
+            head + "    nodeClasses:\n      - {name: Spot!, selector: \"a=b\", prices: {}}\n",
+            "key 'versions[0].nodeClasses[0].name': 'Spot!' is not a lowercase name"),
+        Arguments.of(
+            head
+                + "    nodeClasses:\n      - {name: spot, selector: \"a=b\", prices: {}}\n"
+                + "      - {name: spot, selector: \"c=d\", prices: {}}\n",
+            "key 'versions[0].nodeClasses[1].name': 'spot' is named twice"),
+        Arguments.of(
+            head + "    nodeClasses:\n      - {name: spot, selector: \"a=b\", price: {}}\n",
+            "unknown key 'versions[0].nodeClasses[0].price'"),
+        Arguments.of(
+            head
+                + "    nodeClasses:\n      - {name: spot, selector: \"a=b\","
+                + " prices: {cpuCoreHour: -1}}\n",
+            "key 'versions[0].nodeClasses[0].prices.cpuCoreHour': must not be negative"),
         Arguments.of(
             "currency: XYZ\nversions:\n" + VERSION,
             "key 'currency': 'XYZ' is not an ISO 4217 currency"),

@@ -49,6 +49,28 @@ class PriceHistoryTest {
   }
 
   @Test
+  void aNodeClassOfAVersionInForceIsImmutableToo() {
+    String spot =
+        "    nodeClasses:\n      - {name: spot, selector: \"karpenter.sh/capacity-type=spot\","
+            + " prices: {cpuCoreHour: %s}}\n";
+    PriceHistory.enforce(
+        store,
+        PriceBookLoader.parse(
+            "currency: KRW\nversions:\n" + version("2026-01-01", "45") + spot.formatted("15"), "t"),
+        TODAY);
+    assertThat(
+            PriceHistory.changes(
+                store,
+                PriceBookLoader.parse(
+                    "currency: KRW\nversions:\n"
+                        + version("2026-01-01", "45")
+                        + spot.formatted("12"),
+                    "t"),
+                TODAY))
+        .containsExactly("2026-01-01: nodeClasses[0].prices.cpuCoreHour 15 → 12");
+  }
+
+  @Test
   void aVersionDatedBeforeOneInForceIsRefused() {
     PriceHistory.enforce(store, book("50", "55"), TODAY);
     PriceBook inserted =

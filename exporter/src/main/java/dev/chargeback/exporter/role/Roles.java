@@ -17,6 +17,7 @@ import dev.chargeback.meter.config.ConfigException;
 import dev.chargeback.meter.delivery.Deliveries;
 import dev.chargeback.meter.discovery.KubernetesConnection;
 import dev.chargeback.meter.price.PriceBook;
+import dev.chargeback.meter.price.PriceBookException;
 import dev.chargeback.meter.price.PriceBookLoader;
 import dev.chargeback.meter.runtime.MeterRuntime;
 import dev.chargeback.meter.scrape.Target;
@@ -30,6 +31,7 @@ import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -321,6 +323,20 @@ public final class Roles {
         });
   }
 
+  /** The demo's price book, written beside its data (where a user can read and change it). */
+  private static Path demoPrices(ChargebackConfig c) {
+    Path file = Path.of(c.data()).resolve("demo-prices.yaml");
+    try {
+      Files.createDirectories(file.getParent());
+      if (!Files.exists(file)) {
+        Files.writeString(file, SimCluster.priceBook());
+      }
+    } catch (IOException e) {
+      throw new ConfigException("config key 'data': cannot write " + file + ": " + e.getMessage());
+    }
+    return file;
+  }
+
   /**
    * {@code standalone} on the simulated cluster: replays its history (at least 35 days, from the
    * start of the month before last, or since the demo last ran) in seconds, then meters it live
@@ -329,7 +345,7 @@ public final class Roles {
   public static Running demo(ChargebackConfig given) {
     // Final bills go to the log when no channel is configured: the demo shows delivery too.
     ChargebackConfig.Delivery d = given.delivery();
-    ChargebackConfig c =
+    ChargebackConfig logged =
         d.channels().isEmpty()
             ? given.withDelivery(
                 new ChargebackConfig.Delivery(
@@ -341,9 +357,25 @@ public final class Roles {
                     d.maxAttempts(),
                     d.retryAfter()))
             : given;
+    // The demo's own price book unless one is given.
+    ChargebackConfig c =
+        logged.prices() == null || logged.prices().isBlank()
+            ? logged.withPrices(demoPrices(logged).toString())
+            : logged;
     SimCluster sim = new SimCluster();
     InstantSource clock = InstantSource.system();
-    MeterRuntime writer = new MeterRuntime(c, false, clock);
+    MeterRuntime writer;
+    try {
+      writer = new MeterRuntime(c, false, clock);
+    } catch (PriceBookException e) {
+      throw new PriceBookException(
+          e.getMessage()
+              + ". The demo's data in "
+              + c.data()
+              + " was made with other prices; remove that directory to start the demo afresh");
+    }
+    // The simulated nodes' labels (one is spot), as discovery would have recorded them.
+    sim.nodeLabels().forEach(writer::recordNodeLabels);
     List<Target> replayTargets = SimReplay.targets(sim, "http://replay/sim");
     long now = clock.millis();
     long step = Duration.ofMinutes(30).toMillis();

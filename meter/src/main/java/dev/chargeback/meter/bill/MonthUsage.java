@@ -224,8 +224,9 @@ final class MonthUsage {
    * The raw quantity (metered units) of every line, indexed by {@link BillResource#ordinal()}, on
    * the day starting at {@code day}, priced by {@code v} (or none), per node class: first "" for
    * nodes of no class (and usage on no node), then each of {@code v}'s classes the namespace used
-   * or, for idle lines, that had capacity, in the version's order. The classes' quantities of the
-   * namespace's own lines add up to what its day bills without classes.
+   * or, for idle lines, that had capacity, in the version's order. A class has quantities only of
+   * the resources it prices; the rest of its nodes' usage is billed with nodes of no class. The
+   * classes' quantities of the namespace's own lines add up to what its day bills without classes.
    */
   Map<String, double[]> quantities(PriceVersion v, long day) {
     int index = Arrays.binarySearch(starts, day);
@@ -241,6 +242,8 @@ final class MonthUsage {
     Map<String, double[]> allByClass = byClass(placements.cluster(), v, index);
     double[] ownRest = own.clone();
     double[] allRest = all.clone();
+    // Idle capacity on a class's nodes of a resource the class does not price.
+    double[] unpricedIdle = new double[LINES.length];
     for (NodeClass c : v.nodeClasses()) {
       double[] o = ownByClass.get(c.name());
       double[] a = allByClass.get(c.name());
@@ -250,11 +253,22 @@ final class MonthUsage {
       o = o == null ? unknown() : o;
       a = a == null ? unknown() : a;
       double[] q = lines(v, o, a, v.listPrices(c.name()));
-      out.put(c.name(), q);
+      boolean any = false;
       for (BillResource line : LINES) {
-        if (!line.idle()) {
-          rest[line.ordinal()] = Math.max(0, rest[line.ordinal()] - q[line.ordinal()]);
+        int i = line.ordinal();
+        if (line.price(c.prices()) == null) {
+          // The class leaves this resource's price as on nodes of no class: billed with them.
+          if (line.idle()) {
+            unpricedIdle[i] += q[i];
+          }
+          q[i] = 0;
+        } else if (!line.idle()) {
+          rest[i] = Math.max(0, rest[i] - q[i]);
         }
+        any |= q[i] != 0;
+      }
+      if (any) {
+        out.put(c.name(), q);
       }
       subtract(ownRest, o);
       subtract(allRest, a);
@@ -263,7 +277,7 @@ final class MonthUsage {
     double[] restIdle = lines(v, ownRest, allRest, v.prices());
     for (BillResource line : LINES) {
       if (line.idle()) {
-        rest[line.ordinal()] = restIdle[line.ordinal()];
+        rest[line.ordinal()] = restIdle[line.ordinal()] + unpricedIdle[line.ordinal()];
       }
     }
     return out;

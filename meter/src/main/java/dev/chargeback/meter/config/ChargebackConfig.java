@@ -197,6 +197,15 @@ public record ChargebackConfig(
 
   /** This configuration with {@code delivery} in place of its own. */
   public ChargebackConfig withDelivery(Delivery d) {
+    return with(prices, d);
+  }
+
+  /** This configuration with the price book at {@code file} in place of its own. */
+  public ChargebackConfig withPrices(String file) {
+    return with(file, delivery);
+  }
+
+  private ChargebackConfig with(String priceBook, Delivery d) {
     return new ChargebackConfig(
         data,
         listen,
@@ -207,7 +216,7 @@ public record ChargebackConfig(
         billing,
         retention,
         limits,
-        prices,
+        priceBook,
         bill,
         kubernetes,
         kubelet,

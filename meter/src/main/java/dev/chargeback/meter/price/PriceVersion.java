@@ -72,22 +72,19 @@ public record PriceVersion(
   }
 
   /**
-   * The prices a namespace pays on nodes of {@code nodeClass}: on nodes of no class its own prices
-   * (if it has any) over the version's; on a class's nodes the class's prices.
+   * The prices a namespace pays on nodes of {@code nodeClass} ("" for none): its own prices over
+   * the version's, and the class's prices over both for the resources the class prices.
    */
   public Prices pricesFor(String namespace, String nodeClass) {
-    return nodeClass.isEmpty() ? pricesFor(namespace) : listPrices(nodeClass);
-  }
-
-  /** The prices a namespace pays under this version. */
-  public Prices pricesFor(String namespace) {
-    NamespaceTerms terms = namespaces.get(namespace);
-    return terms == null ? prices : prices.with(terms.prices());
-  }
-
-  /** The namespace's discount fraction (0 when none). */
-  public BigDecimal discountFor(String namespace) {
-    NamespaceTerms terms = namespaces.get(namespace);
-    return terms == null || terms.discount() == null ? BigDecimal.ZERO : terms.discount();
+    Prices own = pricesFor(namespace);
+    if (nodeClass.isEmpty()) {
+      return own;
+    }
+    for (NodeClass c : nodeClasses) {
+      if (c.name().equals(nodeClass)) {
+        return own.with(c.prices());
+      }
+    }
+    return own;
   }
 }

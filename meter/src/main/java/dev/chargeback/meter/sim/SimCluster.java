@@ -2,6 +2,10 @@ package dev.chargeback.meter.sim;
 
 import dev.chargeback.meter.price.PricedResource;
 import dev.chargeback.meter.rollup.Resource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.DayOfWeek;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -225,6 +229,33 @@ public final class SimCluster {
 
   public List<String> nodes() {
     return nodes;
+  }
+
+  /**
+   * The nodes' labels: sim-node-1 an on-demand instance, sim-node-2 a spot one (the demo's price
+   * book prices it as node class {@code spot}).
+   */
+  public Map<String, Map<String, String>> nodeLabels() {
+    return Map.of(
+        nodes.get(0),
+        Map.of(
+            "kubernetes.io/hostname", nodes.get(0),
+            "node.kubernetes.io/instance-type", "m6i.xlarge",
+            "karpenter.sh/capacity-type", "on-demand"),
+        nodes.get(1),
+        Map.of(
+            "kubernetes.io/hostname", nodes.get(1),
+            "node.kubernetes.io/instance-type", "m6i.xlarge",
+            "karpenter.sh/capacity-type", "spot"));
+  }
+
+  /** The demo's price book (YAML): the default prices, and node class {@code spot}. */
+  public static String priceBook() {
+    try (InputStream in = SimCluster.class.getResourceAsStream("demo-prices.yaml")) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The namespaces that use resources. */

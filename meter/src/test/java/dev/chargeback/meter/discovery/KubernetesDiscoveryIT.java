@@ -85,6 +85,7 @@ class KubernetesDiscoveryIT {
     final AtomicInteger publications = new AtomicInteger();
     final Map<String, Map<String, String>> labels = new ConcurrentHashMap<>();
     final Map<String, Map<String, String>> annotations = new ConcurrentHashMap<>();
+    final Map<String, Map<String, String>> nodeLabels = new ConcurrentHashMap<>();
     final AtomicInteger apiErrors = new AtomicInteger();
 
     @Override
@@ -101,6 +102,11 @@ class KubernetesDiscoveryIT {
     @Override
     public void namespaceAnnotations(String namespace, Map<String, String> a) {
       annotations.put(namespace, a);
+    }
+
+    @Override
+    public void nodeLabels(String node, Map<String, String> l) {
+      nodeLabels.put(node, l);
     }
 
     @Override
@@ -493,6 +499,23 @@ class KubernetesDiscoveryIT {
 
     admin.nodes().withName("sim-node-2").delete();
     await("a deleted node", () -> recorder.named("cadvisor:node/sim-node-2") == null);
+
+    // A node moved into another pool: its labels reach the meter (node classes price by them).
+    await("a node's labels", () -> recorder.nodeLabels.containsKey("sim-node-3"));
+    admin
+        .nodes()
+        .withName("sim-node-3")
+        .edit(
+            n ->
+                new NodeBuilder(n)
+                    .editMetadata()
+                    .addToLabels("karpenter.sh/capacity-type", "spot")
+                    .endMetadata()
+                    .build());
+    await(
+        "a relabelled node",
+        () ->
+            "spot".equals(recorder.nodeLabels.get("sim-node-3").get("karpenter.sh/capacity-type")));
 
     createPod(
         new SimCluster.Pod(

@@ -65,7 +65,7 @@ class PriceBookLoaderTest {
     assertThat(v.classOf(spotH100)).isEqualTo("gpu-h100");
     assertThat(v.classOf(Map.of("karpenter.sh/capacity-type", "spot"))).isEqualTo("spot");
     assertThat(v.classOf(Map.of("karpenter.sh/capacity-type", "on-demand"))).isEmpty();
-    // A class's prices over the version's; the namespace's own prices only on nodes of no class.
+    // A class's prices win for what it prices (over the namespace's own); the rest as elsewhere.
     assertThat(v.pricesFor("team-b", "spot").cpuCoreHour()).isEqualByComparingTo("15");
     assertThat(v.pricesFor("team-b", "spot").storageGibHour()).isEqualByComparingTo("0.2");
     assertThat(v.pricesFor("team-b", "").cpuCoreHour()).isEqualByComparingTo("40");

@@ -87,4 +87,16 @@ public record PriceVersion(
     }
     return own;
   }
+
+  /** The prices a namespace pays under this version. */
+  public Prices pricesFor(String namespace) {
+    NamespaceTerms terms = namespaces.get(namespace);
+    return terms == null ? prices : prices.with(terms.prices());
+  }
+
+  /** The namespace's discount fraction (0 when none). */
+  public BigDecimal discountFor(String namespace) {
+    NamespaceTerms terms = namespaces.get(namespace);
+    return terms == null || terms.discount() == null ? BigDecimal.ZERO : terms.discount();
+  }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chargeback.exporter.harness.Browser;
 import dev.chargeback.exporter.harness.ChargebackProcess;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +19,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -130,6 +132,28 @@ class WebPagesIT {
           .containsExactly("team-a");
       assertThat(b.consoleErrors()).isEmpty();
     }
+  }
+
+  @Test
+  void theDemosSpotNodeIsPricedAsItsNodeClass() throws Exception {
+    // default runs one web replica on each node; sim-node-2 is spot (CPU 15, memory 2 a unit).
+    JsonNode bill = JSON.readTree(get("/bill?format=json&ns=default&month=" + LAST).body());
+    Map<String, JsonNode> spot = new java.util.TreeMap<>();
+    bill.get("lines")
+        .forEach(
+            l -> {
+              if (l.get("nodeClass").asText().equals("spot")) {
+                spot.put(l.get("resource").asText(), l);
+              }
+            });
+    assertThat(spot).containsOnlyKeys("cpu", "memory");
+    assertThat(spot.get("cpu").get("unitPrice").asText()).isEqualTo("15");
+    assertThat(spot.get("memory").get("unitPrice").asText()).isEqualTo("2");
+    BigDecimal cpu = new BigDecimal(spot.get("cpu").get("quantity").asText());
+    assertThat(new BigDecimal(spot.get("cpu").get("amount").asText()))
+        .isEqualByComparingTo(
+            cpu.multiply(BigDecimal.valueOf(15)).setScale(0, RoundingMode.HALF_UP));
+    assertThat(get("/ns/default?month=" + LAST).body()).contains("CPU · spot", "Memory · spot");
   }
 
   @Test

@@ -188,10 +188,13 @@ public record Bill(
       this(day, quantities, Map.of());
     }
 
-    /** The day's quantity of {@code r} on nodes of {@code nodeClass} ("" for nodes of no class). */
-    public double quantity(String nodeClass, BillResource r) {
-      if (!nodeClass.isEmpty()) {
-        Map<BillResource, Double> mine = classes.get(nodeClass);
+    /**
+     * The day's quantity of {@code r} in a line's group ({@link BillLine#group()}: its node class,
+     * "" for nodes of no class; for GPUs also the device).
+     */
+    public double quantity(String group, BillResource r) {
+      if (!group.isEmpty()) {
+        Map<BillResource, Double> mine = classes.get(group);
         return mine == null ? 0 : mine.getOrDefault(r, 0.0);
       }
       double q = quantities.getOrDefault(r, 0.0);

@@ -21,7 +21,7 @@ public final class BillCsv {
   public static byte[] render(List<Bill> bills) {
     StringBuilder out =
         new StringBuilder(
-            "namespace,month,resource,node_class,note,quantity,unit,unit_price,amount,currency,labels\r\n");
+            "namespace,month,resource,node_class,device,note,quantity,unit,unit_price,amount,currency,labels\r\n");
     for (Bill bill : bills) {
       rows(out, bill);
     }
@@ -40,6 +40,7 @@ public final class BillCsv {
           bill.month().toString(),
           text(l.resource().code),
           text(l.nodeClass()),
+          text(l.device()),
           text(l.note()),
           l.quantity().toPlainString(),
           text(l.unit()),
@@ -55,6 +56,7 @@ public final class BillCsv {
           bill.month().toString(),
           text(bill.shareItem(sh)),
           "",
+          "",
           text(bill.shareLabel(sh)),
           "",
           "",
@@ -69,6 +71,7 @@ public final class BillCsv {
           text(bill.namespace()),
           bill.month().toString(),
           text(c.item()),
+          "",
           "",
           "correction for " + c.month(),
           "",

@@ -11,7 +11,7 @@ import java.io.UncheckedIOException;
  *
  * <pre>{@code
  * {"namespace":"default","month":"2026-11","currency":"KRW","preliminary":true,
- *  "lines":[{"resource":"cpu","nodeClass":"","quantity":"720.0000","unit":"core-hours","unitPrice":"45",
+ *  "lines":[{"resource":"cpu","nodeClass":"","device":"","quantity":"720.0000","unit":"core-hours","unitPrice":"45",
  *            "amount":"32400","note":""}],
  *  "subtotal":"32400","discount":"0","tax":"3240","total":"35640", …}
  * }</pre>
@@ -38,6 +38,7 @@ public final class BillJson {
       ObjectNode line = lines.addObject();
       line.put("resource", l.resource().code);
       line.put("nodeClass", l.nodeClass());
+      line.put("device", l.device());
       line.put("quantity", l.quantity().toPlainString());
       line.put("unit", l.unit());
       line.put("unitPrice", l.unitPrice().toPlainString());

@@ -8,6 +8,7 @@ import java.math.BigDecimal;
  * @param quantity in the resource's priced unit, rounded to 4 decimals
  * @param note "" or e.g. "from 2026-11-15" when the price changed within the month
  * @param nodeClass the price book's node class the usage ran on, "" for nodes of no class
+ * @param device a GPU line's device: "" for whole GPUs (and every other line), a MIG profile
  */
 public record BillLine(
     BillResource resource,
@@ -15,11 +16,13 @@ public record BillLine(
     BigDecimal quantity,
     BigDecimal unitPrice,
     BigDecimal amount,
-    String nodeClass) {
+    String nodeClass,
+    String device) {
 
   public BillLine {
-    // A final bill stored before node classes existed has none.
+    // A final bill stored before node classes (or GPUs) existed has none.
     nodeClass = nodeClass == null ? "" : nodeClass;
+    device = device == null ? "" : device;
   }
 
   /** A line on nodes of no class. */
@@ -29,12 +32,43 @@ public record BillLine(
       BigDecimal quantity,
       BigDecimal unitPrice,
       BigDecimal amount) {
-    this(resource, note, quantity, unitPrice, amount, "");
+    this(resource, note, quantity, unitPrice, amount, "", "");
   }
 
-  /** The line's name as bills print it: the resource's title, then its node class. */
+  /** The line's name as bills print it: the resource's title and device, then its node class. */
   public String title() {
-    return nodeClass.isEmpty() ? resource.title : resource.title + " · " + nodeClass;
+    String name = device.isEmpty() ? resource.title : resource.title + " " + device;
+    return nodeClass.isEmpty() ? name : name + " · " + nodeClass;
+  }
+
+  /** This line's group ({@link #group(String, String)}). */
+  String group() {
+    return resource.gpu() ? group(nodeClass, device) : nodeClass;
+  }
+
+  /**
+   * Where a day's quantities were used, as bills group them: the node class ("" for none), and for
+   * GPU time {@code CLASS#DEVICE}.
+   */
+  static String group(String nodeClass, String device) {
+    return nodeClass + "#" + device;
+  }
+
+  /** The node class of a group. */
+  static String groupClass(String group) {
+    int hash = group.indexOf('#');
+    return hash < 0 ? group : group.substring(0, hash);
+  }
+
+  /** The GPU device of a group, or "" for a group of no device. */
+  static String groupDevice(String group) {
+    int hash = group.indexOf('#');
+    return hash < 0 ? "" : group.substring(hash + 1);
+  }
+
+  /** Whether a group is GPU time. */
+  static boolean gpuGroup(String group) {
+    return group.indexOf('#') >= 0;
   }
 
   /** The priced unit of the quantity. */

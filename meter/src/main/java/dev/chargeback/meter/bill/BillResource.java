@@ -15,8 +15,12 @@ public enum BillResource {
   NETWORK_RECEIVE(PricedResource.NETWORK_RECEIVE, "Network received"),
   NETWORK_TRANSMIT(PricedResource.NETWORK_TRANSMIT, "Network sent"),
   STORAGE(PricedResource.STORAGE, "Storage"),
+  /** GPU time, per device: a whole GPU, a MIG slice (priced per profile), a time-sliced share. */
+  GPU(PricedResource.GPU, "GPU"),
   IDLE_CPU(PricedResource.CPU, "idle_cpu", "Idle CPU capacity"),
-  IDLE_MEMORY(PricedResource.MEMORY, "idle_memory", "Idle memory capacity");
+  IDLE_MEMORY(PricedResource.MEMORY, "idle_memory", "Idle memory capacity"),
+  /** GPU time nobody requested, per device. */
+  IDLE_GPU(PricedResource.GPU, "idle_gpu", "Idle GPUs");
 
   /** How it is priced (an idle line as the resource it leaves unused). */
   public final PricedResource priced;
@@ -39,7 +43,12 @@ public enum BillResource {
 
   /** Whether this is idle capacity rather than a namespace's own usage. */
   public boolean idle() {
-    return this == IDLE_CPU || this == IDLE_MEMORY;
+    return this == IDLE_CPU || this == IDLE_MEMORY || this == IDLE_GPU;
+  }
+
+  /** Whether this is GPU time, billed per device. */
+  public boolean gpu() {
+    return this == GPU || this == IDLE_GPU;
   }
 
   /** The priced unit (core-hours, GiB-hours, GiB). */
@@ -55,5 +64,14 @@ public enum BillResource {
   /** The unit price of a version's prices. */
   public BigDecimal price(Prices prices) {
     return priced.price.apply(prices);
+  }
+
+  /** The unit price of a device ("" for none; a MIG profile); zero for a GPU device unpriced. */
+  public BigDecimal price(Prices prices, String device) {
+    if (!gpu()) {
+      return price(prices);
+    }
+    BigDecimal p = prices.gpu(device);
+    return p == null ? BigDecimal.ZERO : p;
   }
 }

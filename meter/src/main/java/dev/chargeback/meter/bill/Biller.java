@@ -518,8 +518,11 @@ public final class Biller {
    * or the list prices for idle capacity (no namespace's terms apply to it).
    */
   private static BigDecimal unitPrice(
-      PriceVersion v, String namespace, String nodeClass, BillResource line) {
-    return line.price(line.idle() ? v.listPrices(nodeClass) : v.pricesFor(namespace, nodeClass));
+      PriceVersion v, String namespace, String group, BillResource line) {
+    String nodeClass = BillLine.groupClass(group);
+    return line.price(
+        line.idle() ? v.listPrices(nodeClass) : v.pricesFor(namespace, nodeClass),
+        BillLine.groupDevice(group));
   }
 
   /**
@@ -619,11 +622,20 @@ public final class Biller {
       PriceVersion v = e.getKey();
       BigDecimal segment = zero(minor);
       List<BillLine> segmentLines = new ArrayList<>();
-      // Nodes of no class first, then the classes in the version's order.
+      // Nodes of no class first, then the classes in the version's order; each class's GPU
+      // devices after its other lines.
+      List<String> groups = new ArrayList<>();
       List<String> classes = new ArrayList<>(List.of(""));
       v.nodeClasses().forEach(c -> classes.add(c.name()));
       for (String nodeClass : classes) {
-        Map<BillResource, Double> quantities = e.getValue().get(nodeClass);
+        groups.add(nodeClass);
+        e.getValue().keySet().stream()
+            .filter(g -> BillLine.gpuGroup(g) && BillLine.groupClass(g).equals(nodeClass))
+            .sorted()
+            .forEach(groups::add);
+      }
+      for (String group : groups) {
+        Map<BillResource, Double> quantities = e.getValue().get(group);
         if (quantities == null) {
           continue;
         }
@@ -634,7 +646,7 @@ public final class Biller {
           if (quantity.signum() == 0) {
             continue;
           }
-          BigDecimal unitPrice = unitPrice(v, namespace, nodeClass, line);
+          BigDecimal unitPrice = unitPrice(v, namespace, group, line);
           BigDecimal amount = quantity.multiply(unitPrice).setScale(minor, RoundingMode.HALF_UP);
           segmentLines.add(
               new BillLine(
@@ -643,7 +655,8 @@ public final class Biller {
                   quantity,
                   unitPrice,
                   amount,
-                  nodeClass));
+                  BillLine.groupClass(group),
+                  BillLine.groupDevice(group)));
           segment = segment.add(amount);
         }
       }

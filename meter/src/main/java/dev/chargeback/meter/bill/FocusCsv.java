@@ -183,11 +183,13 @@ public final class FocusCsv {
       for (BillLine line : s.lines()) {
         double[] weights =
             days.stream()
-                .mapToDouble(d -> Math.max(0, d.quantity(line.nodeClass(), line.resource())))
+                .mapToDouble(d -> Math.max(0, d.quantity(line.group(), line.resource())))
                 .toArray();
         BigDecimal[] amounts = Allocation.allocate(line.amount(), weights, minor);
         BigDecimal listPrice =
-            line.resource().price(s.version().listPrices(line.nodeClass())).stripTrailingZeros();
+            line.resource()
+                .price(s.version().listPrices(line.nodeClass()), line.device())
+                .stripTrailingZeros();
         for (int i = 0; i < days.size(); i++) {
           if (weights[i] > 0) {
             usage.add(

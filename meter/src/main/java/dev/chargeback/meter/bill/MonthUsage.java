@@ -3,6 +3,7 @@ package dev.chargeback.meter.bill;
 import dev.chargeback.meter.price.Basis;
 import dev.chargeback.meter.price.IdlePolicy;
 import dev.chargeback.meter.price.NodeClass;
+import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceVersion;
 import dev.chargeback.meter.price.Prices;
 import dev.chargeback.meter.rollup.Resource;
@@ -29,7 +30,12 @@ import java.util.Map;
  */
 final class MonthUsage {
   private static final List<Resource> CLUSTER =
-      List.of(Resource.CPU, Resource.MEMORY, Resource.CAPACITY_CPU, Resource.CAPACITY_MEMORY);
+      List.of(
+          Resource.CPU,
+          Resource.MEMORY,
+          Resource.CAPACITY_CPU,
+          Resource.CAPACITY_MEMORY,
+          Resource.CAPACITY_GPU);
 
   private final String namespace;
 
@@ -127,7 +133,7 @@ final class MonthUsage {
     }
     Map<String, Map<String, String>> labels = placed ? store.nodeLabels().placements() : Map.of();
     Map<String, Map<Resource, double[]>> clusterPlaced =
-        placed && !labels.isEmpty() ? placed(store, "", from, to, starts) : Map.of();
+        placed ? placed(store, "", from, to, starts) : Map.of();
     Map<PriceVersion, Map<String, String>> classes = new java.util.concurrent.ConcurrentHashMap<>();
     Map<String, MonthUsage> out = new LinkedHashMap<>();
     for (String ns : namespaces) {
@@ -136,7 +142,7 @@ final class MonthUsage {
         own.put(r, days(read.get(RollupKey.namespace(ns, r)), starts));
       }
       Placements where =
-          labels.isEmpty()
+          !placed
               ? Placements.NONE
               : new Placements(
                   ns.equals(Biller.IDLE) ? Map.of() : placed(store, ns, from, to, starts),
@@ -205,9 +211,9 @@ final class MonthUsage {
     return days.values().stream().noneMatch(MonthUsage::any);
   }
 
-  /** Whether node capacity (node-exporter) was metered in the period. */
+  /** Whether node capacity (node-exporter, or GPUs from kube-state-metrics) was metered. */
   boolean hasCapacity() {
-    return any(cluster.get(Resource.CAPACITY_CPU));
+    return any(cluster.get(Resource.CAPACITY_CPU)) || any(cluster.get(Resource.CAPACITY_GPU));
   }
 
   /** Whether the namespace's requests (kube-state-metrics) were metered in the period. */
@@ -230,6 +236,15 @@ final class MonthUsage {
    */
   Map<String, double[]> quantities(PriceVersion v, long day) {
     int index = Arrays.binarySearch(starts, day);
+    Map<String, double[]> out = classed(v, index);
+    if (v != null && index >= 0 && v.pricesGpus() && !placements.isEmpty()) {
+      gpus(out, v, index);
+    }
+    return out;
+  }
+
+  /** The lines of no device per node class, as {@link #quantities} gives them. */
+  private Map<String, double[]> classed(PriceVersion v, int index) {
     double[] own = day(days, index);
     double[] all = day(cluster, index);
     Map<String, double[]> out = new LinkedHashMap<>();
@@ -283,6 +298,95 @@ final class MonthUsage {
     return out;
   }
 
+  /**
+   * Adds the day's GPU time per node class and device ({@link BillLine#group}): the namespace's
+   * under the version's GPU basis, and idle GPUs (capacity nobody requested). A time-sliced GPU's
+   * requests and capacity count replicas, each {@code 1 / nvidia.com/gpu.replicas} of a GPU.
+   */
+  private void gpus(Map<String, double[]> out, PriceVersion v, int index) {
+    // Per group: own requests, own utilisation-weighted time, all requests, capacity.
+    Map<String, double[]> sums = new java.util.TreeMap<>();
+    gpuSums(sums, placements.own(), v, index, 0);
+    gpuSums(sums, placements.cluster(), v, index, 2);
+    sums.forEach(
+        (group, x) -> {
+          double[] q = new double[LINES.length];
+          if (!namespace.equals(Biller.IDLE)) {
+            q[BillResource.GPU.ordinal()] = gpuBilled(v.gpuBasis(), x[0], x[1]);
+          }
+          double unused = Math.max(0, nan0(x[4]) - nan0(x[2]));
+          if (v.idle() == IdlePolicy.SEPARATE && namespace.equals(Biller.IDLE)) {
+            q[BillResource.IDLE_GPU.ordinal()] = unused;
+          } else if (v.idle() == IdlePolicy.SHARE && nan0(x[2]) > 0) {
+            q[BillResource.IDLE_GPU.ordinal()] = unused * nan0(x[0]) / nan0(x[2]);
+          }
+          if (q[BillResource.GPU.ordinal()] != 0 || q[BillResource.IDLE_GPU.ordinal()] != 0) {
+            out.put(group, q);
+          }
+        });
+  }
+
+  /**
+   * Sums one owner's GPU placements of a day by group into {@code sums[group][at…at+2]}: requests
+   * (in GPUs, replicas divided), utilisation-weighted time, or for the cluster requests and
+   * capacity.
+   */
+  private void gpuSums(
+      Map<String, double[]> sums,
+      Map<String, Map<Resource, double[]>> placed,
+      PriceVersion v,
+      int index,
+      int at) {
+    placed.forEach(
+        (where, rollups) -> {
+          if (!BillLine.gpuGroup(where)) {
+            return;
+          }
+          String placement = BillLine.groupClass(where);
+          String nodeClass = placement.isEmpty() ? "" : placements.classOf(v, placement);
+          double replicas =
+              PriceBook.gpuReplicas(placements.labels().getOrDefault(placement, Map.of()));
+          double[] x =
+              sums.computeIfAbsent(
+                  BillLine.group(nodeClass, BillLine.groupDevice(where)),
+                  k -> new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN});
+          add(x, at, rollups.get(Resource.REQUEST_GPU), index, replicas);
+          if (at == 0) {
+            add(x, 1, rollups.get(Resource.GPU), index, 1);
+          } else {
+            add(x, 4, rollups.get(Resource.CAPACITY_GPU), index, replicas);
+          }
+        });
+  }
+
+  private static void add(double[] x, int i, double[] days, int index, double divide) {
+    if (days != null && !Double.isNaN(days[index])) {
+      x[i] = nan0(x[i]) + days[index] / divide;
+    }
+  }
+
+  /**
+   * A day's billed GPU time: requests, utilisation-weighted time, or the larger; without
+   * dcgm-exporter's figures (NaN) the requests, without requests the utilisation.
+   */
+  private static double gpuBilled(Basis basis, double requested, double used) {
+    if (Double.isNaN(used)) {
+      return nan0(requested);
+    }
+    if (Double.isNaN(requested)) {
+      return used;
+    }
+    return switch (basis) {
+      case REQUEST -> requested;
+      case USAGE -> used;
+      case MAX -> Math.max(requested, used);
+    };
+  }
+
+  private static double nan0(double x) {
+    return Double.isNaN(x) ? 0 : x;
+  }
+
   /** One day's sums by resource code (NaN where nothing was stored). */
   private static double[] day(Map<Resource, double[]> rollups, int index) {
     double[] out = unknown();
@@ -304,6 +408,9 @@ final class MonthUsage {
     Map<String, double[]> out = new HashMap<>();
     placed.forEach(
         (placement, rollups) -> {
+          if (BillLine.gpuGroup(placement)) {
+            return;
+          }
           String c = placements.classOf(v, placement);
           if (c.isEmpty()) {
             return;
@@ -333,9 +440,11 @@ final class MonthUsage {
     double[] q = new double[LINES.length];
     for (BillResource line : LINES) {
       q[line.ordinal()] =
-          line.idle()
-              ? idle(line, v, own, all, prices)
-              : namespace.equals(Biller.IDLE) ? 0 : used(line, v, own);
+          line.gpu()
+              ? 0 // per device: see gpu()
+              : line.idle()
+                  ? idle(line, v, own, all, prices)
+                  : namespace.equals(Biller.IDLE) ? 0 : used(line, v, own);
     }
     return q;
   }

@@ -72,26 +72,57 @@ public final class CostAccrual {
       if (version == null) {
         continue;
       }
-      Resource cost = costOf(u.resource(), version.basis(), billable);
+      Resource cost =
+          u.resource().isGpu()
+              ? gpuCostOf(u.resource(), version.gpuBasis())
+              : costOf(u.resource(), version.basis(), billable);
       if (cost == null) {
         continue;
       }
       PricedResource priced = PricedResource.ofCost(cost);
       double unitsPerPrice = priced.unitsPerPrice;
-      String nodeClass =
-          version.nodeClasses().isEmpty() || u.node().isEmpty()
-              ? ""
-              : version.classOf(nodeLabels.at(u.node(), mid / 1000));
-      BigDecimal price = priced.price.apply(version.pricesFor(u.namespace(), nodeClass));
+      Map<String, String> labels =
+          u.node().isEmpty() ? Map.of() : nodeLabels.at(u.node(), mid / 1000);
+      String nodeClass = version.nodeClasses().isEmpty() ? "" : version.classOf(labels);
+      Prices prices = version.pricesFor(u.namespace(), nodeClass);
+      BigDecimal price =
+          cost == Resource.COST_GPU ? prices.gpu(u.device()) : priced.price.apply(prices);
+      if (price == null) {
+        continue;
+      }
+      double quantity =
+          u.resource() == Resource.REQUEST_GPU
+              ? u.amount() / PriceBook.gpuReplicas(labels)
+              : u.amount();
       double keep = 1 - version.discountFor(u.namespace()).doubleValue();
-      double amount = u.amount() / unitsPerPrice * price.doubleValue() * keep;
+      double amount = quantity / unitsPerPrice * price.doubleValue() * keep;
       if (amount != 0) {
         out.add(
             new Usage(
-                u.namespace(), u.workload(), u.node(), cost, u.fromMillis(), u.toMillis(), amount));
+                u.namespace(),
+                u.workload(),
+                u.node(),
+                cost,
+                u.fromMillis(),
+                u.toMillis(),
+                amount,
+                u.device()));
       }
     }
     return out;
+  }
+
+  /**
+   * The cost GPU time {@code r} accrues into under {@code gpuBasis}, or null. Basis {@code max}
+   * (the larger of requests and utilisation per day) accrues the requests: the metric may then show
+   * less than the bill, never more.
+   */
+  private static Resource gpuCostOf(Resource r, Basis gpuBasis) {
+    return switch (r) {
+      case REQUEST_GPU -> gpuBasis != Basis.USAGE ? Resource.COST_GPU : null;
+      case GPU -> gpuBasis == Basis.USAGE ? Resource.COST_GPU : null;
+      default -> null;
+    };
   }
 
   /**

@@ -32,6 +32,27 @@ public record PriceBook(
     this(currency, versions, List.of(), Map.of());
   }
 
+  /** GPU feature discovery's node label: how many replicas a time-sliced GPU is shared as. */
+  public static final String GPU_REPLICAS = "nvidia.com/gpu.replicas";
+
+  /**
+   * How many replicas one GPU of a node with {@code labels} is shared as (time-slicing or MPS): its
+   * requests and capacity count replicas, so a replica is this fraction of a GPU. 1 without the
+   * label or with a value that is not a positive number.
+   */
+  public static double gpuReplicas(Map<String, String> labels) {
+    String value = labels.get(GPU_REPLICAS);
+    if (value == null) {
+      return 1;
+    }
+    try {
+      int n = Integer.parseInt(value.strip());
+      return n > 0 ? n : 1;
+    } catch (NumberFormatException e) {
+      return 1;
+    }
+  }
+
   /**
    * The node label keys some version's node classes select on: what is recorded of each node's
    * labels (nothing when no version has classes).
@@ -39,6 +60,11 @@ public record PriceBook(
   public Set<String> nodeLabelKeys() {
     Set<String> keys = new TreeSet<>();
     for (PriceVersion v : versions) {
+      if (v.pricesGpus()) {
+        // A time-sliced GPU's requests and capacity are in replicas: GPU feature discovery's
+        // label says how many.
+        keys.add(GPU_REPLICAS);
+      }
       for (NodeClass c : v.nodeClasses()) {
         c.selector().terms().forEach(t -> keys.add(t.key()));
       }

@@ -42,6 +42,7 @@ import java.util.TreeMap;
  *       kube-system: proportional           # to each tenant's own cost
  *       monitoring: even                    # equal parts
  *       _idle: {weights: {team-a: 3, team-b: 1}}   # idle capacity (with idle: separate)
+ *     gpuBasis: request       # request | usage | max (GPUs priced by prices.gpuHour, migHour)
  *     nodeClasses:            # by node labels, first match wins; other nodes pay `prices`
  *       - {name: spot, selector: "karpenter.sh/capacity-type=spot", prices: {cpuCoreHour: 15}}
  * budgets:                    # monthly, in the currency; a namespace annotation
@@ -75,7 +76,8 @@ public final class PriceBookLoader {
       String idle,
       Map<String, NamespaceTerms> namespaces,
       Map<String, Object> shared,
-      List<RawNodeClass> nodeClasses) {}
+      List<RawNodeClass> nodeClasses,
+      String gpuBasis) {}
 
   record RawNodeClass(String name, String selector, Prices prices) {}
 
@@ -200,6 +202,7 @@ public final class PriceBookLoader {
     Prices prices = require(raw.prices(), source, at + "prices");
     checkPrices(prices, source, at + "prices.", true);
     Basis basis = choice(Basis.class, raw.basis(), Basis.USAGE, source, at + "basis");
+    Basis gpuBasis = choice(Basis.class, raw.gpuBasis(), Basis.REQUEST, source, at + "gpuBasis");
     IdlePolicy idle = choice(IdlePolicy.class, raw.idle(), IdlePolicy.IGNORE, source, at + "idle");
     BigDecimal tax = raw.taxRate() == null ? BigDecimal.ZERO : raw.taxRate();
     fraction(tax, source, at + "taxRate");
@@ -267,7 +270,7 @@ public final class PriceBookLoader {
       }
     }
     return new PriceVersion(
-        from, prices, basis, tax, idle, Map.copyOf(namespaces), shared, classes);
+        from, prices, basis, tax, idle, Map.copyOf(namespaces), shared, classes, gpuBasis);
   }
 
   private static NodeClass nodeClass(RawNodeClass raw, String source, String at) {
@@ -366,6 +369,30 @@ public final class PriceBookLoader {
       if (value != null && value.signum() < 0) {
         throw new PriceBookException(source + ": key '" + at + f[0] + "': must not be negative");
       }
+    }
+    // GPUs are optional: a book without them bills no GPU.
+    if (p.gpuHour() != null && p.gpuHour().signum() < 0) {
+      throw new PriceBookException(source + ": key '" + at + "gpuHour': must not be negative");
+    }
+    if (p.migHour() != null) {
+      p.migHour()
+          .forEach(
+              (profile, price) -> {
+                String key = at + "migHour." + profile;
+                if (!profile.matches("([0-9]+c\\.)?[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?")) {
+                  throw new PriceBookException(
+                      source
+                          + ": key '"
+                          + key
+                          + "': '"
+                          + profile
+                          + "' is not a MIG profile (such as 1g.10gb, 3g.40gb, 1g.10gb+me)");
+                }
+                if (price == null || price.signum() < 0) {
+                  throw new PriceBookException(
+                      source + ": key '" + key + "': must be a price, not negative");
+                }
+              });
     }
   }
 

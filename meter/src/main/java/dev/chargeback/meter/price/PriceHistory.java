@@ -28,6 +28,9 @@ public final class PriceHistory {
     out.put("basis", v.basis().name().toLowerCase(Locale.ROOT));
     out.put("taxRate", plain(v.taxRate()));
     out.put("idle", v.idle().name().toLowerCase(Locale.ROOT));
+    if (v.gpuBasis() != Basis.REQUEST) {
+      out.put("gpuBasis", v.gpuBasis().name().toLowerCase(Locale.ROOT));
+    }
     v.namespaces()
         .forEach(
             (ns, t) -> {
@@ -56,6 +59,10 @@ public final class PriceHistory {
     if (p.networkTransmitGib() != null)
       out.put(prefix + "networkTransmitGib", plain(p.networkTransmitGib()));
     if (p.storageGibHour() != null) out.put(prefix + "storageGibHour", plain(p.storageGibHour()));
+    if (p.gpuHour() != null) out.put(prefix + "gpuHour", plain(p.gpuHour()));
+    if (p.migHour() != null) {
+      p.migHour().forEach((profile, price) -> out.put(prefix + "migHour." + profile, plain(price)));
+    }
   }
 
   private static String plain(BigDecimal d) {

@@ -25,9 +25,11 @@ public record PriceVersion(
     IdlePolicy idle,
     Map<String, NamespaceTerms> namespaces,
     Map<String, SharedCost> shared,
-    List<NodeClass> nodeClasses) {
+    List<NodeClass> nodeClasses,
+    Basis gpuBasis) {
 
   public PriceVersion {
+    gpuBasis = gpuBasis == null ? Basis.REQUEST : gpuBasis;
     // A version stored in a final bill before shared costs (or node classes) existed has none.
     shared = shared == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(shared));
     nodeClasses = nodeClasses == null ? List.of() : List.copyOf(nodeClasses);
@@ -42,7 +44,12 @@ public record PriceVersion(
       IdlePolicy idle,
       Map<String, NamespaceTerms> namespaces,
       Map<String, SharedCost> shared) {
-    this(effectiveFrom, prices, basis, taxRate, idle, namespaces, shared, List.of());
+    this(effectiveFrom, prices, basis, taxRate, idle, namespaces, shared, List.of(), Basis.REQUEST);
+  }
+
+  /** Whether this version prices any GPU, on nodes of no class or of a class. */
+  public boolean pricesGpus() {
+    return prices.pricesGpus() || nodeClasses.stream().anyMatch(c -> c.prices().pricesGpus());
   }
 
   /** The name of the first class whose selector matches a node's labels, or "" for none. */

@@ -38,7 +38,15 @@ public enum PricedResource {
       "storage",
       "GiB-hours",
       3600 * PricedResource.GIB,
-      Prices::storageGibHour);
+      Prices::storageGibHour),
+  /** Whole GPUs; a MIG slice's price is its profile's ({@link Prices#gpu}). */
+  GPU(
+      Resource.REQUEST_GPU,
+      Resource.COST_GPU,
+      "gpu",
+      "GPU-hours",
+      3600,
+      p -> p.gpuHour() == null ? BigDecimal.ZERO : p.gpuHour());
 
   /** Bytes in a GiB. */
   public static final double GIB = 1024.0 * 1024 * 1024;

@@ -1,34 +1,71 @@
 package dev.chargeback.meter.price;
 
 import java.math.BigDecimal;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Unit prices in the book's currency. Null in a namespace override means "as the version says".
+ * Unit prices in the book's currency. Null in a namespace override or a node class means "as the
+ * version says".
  *
  * @param cpuCoreHour per core-hour of CPU
  * @param memoryGibHour per GiB-hour of memory
  * @param networkReceiveGib per GiB received
  * @param networkTransmitGib per GiB transmitted
  * @param storageGibHour per GiB-hour of persistent volume claims
+ * @param gpuHour per hour of a whole GPU (a time-sliced replica pays its share); null: GPUs are not
+ *     priced
+ * @param migHour per hour of a MIG slice, by profile ({@code 1g.10gb}); a profile not named is not
+ *     priced
  */
 public record Prices(
     BigDecimal cpuCoreHour,
     BigDecimal memoryGibHour,
     BigDecimal networkReceiveGib,
     BigDecimal networkTransmitGib,
-    BigDecimal storageGibHour) {
+    BigDecimal storageGibHour,
+    BigDecimal gpuHour,
+    Map<String, BigDecimal> migHour) {
 
-  /** These prices with {@code override}'s non-null ones on top. */
+  public Prices {
+    migHour = migHour == null ? null : Map.copyOf(new TreeMap<>(migHour));
+  }
+
+  /** These prices with {@code override}'s non-null ones on top (MIG profiles one by one). */
   public Prices with(Prices override) {
     if (override == null) {
       return this;
+    }
+    Map<String, BigDecimal> mig = migHour;
+    if (override.migHour != null) {
+      Map<String, BigDecimal> merged = new TreeMap<>(migHour == null ? Map.of() : migHour);
+      merged.putAll(override.migHour);
+      mig = merged;
     }
     return new Prices(
         or(override.cpuCoreHour, cpuCoreHour),
         or(override.memoryGibHour, memoryGibHour),
         or(override.networkReceiveGib, networkReceiveGib),
         or(override.networkTransmitGib, networkTransmitGib),
-        or(override.storageGibHour, storageGibHour));
+        or(override.storageGibHour, storageGibHour),
+        or(override.gpuHour, gpuHour),
+        mig);
+  }
+
+  /**
+   * The hourly price of a GPU device: {@code gpuHour} for a whole GPU (""), the profile's {@code
+   * migHour} for a MIG slice; null when it has none.
+   */
+  public BigDecimal gpu(String device) {
+    if (device.isEmpty()) {
+      return gpuHour;
+    }
+    return migHour == null ? null : migHour.get(device);
+  }
+
+  /** Whether any GPU device has a price here. */
+  public boolean pricesGpus() {
+    return gpuHour != null || migHour != null && !migHour.isEmpty();
   }
 
   private static BigDecimal or(BigDecimal a, BigDecimal b) {

@@ -30,9 +30,19 @@ public enum Resource {
    * the usage and request rollups, which sum over containers first.
    */
   BILLABLE_CPU(16, "billable_cpu", "core-seconds"),
-  BILLABLE_MEMORY(17, "billable_memory", "byte-seconds");
+  BILLABLE_MEMORY(17, "billable_memory", "byte-seconds"),
+  /**
+   * GPU-seconds requested (kube-state-metrics): whole GPUs, a MIG slice or a time-sliced replica
+   * per second, each with its device ("" for a whole GPU, the MIG profile such as {@code 1g.10gb}).
+   */
+  REQUEST_GPU(18, "request_gpu", "gpu-seconds"),
+  /** GPU-seconds a node offers (kube-state-metrics' node capacity), per device as requests. */
+  CAPACITY_GPU(19, "capacity_gpu", "gpu-seconds"),
+  /** GPU-seconds weighted by utilisation (dcgm-exporter), per device as requests. */
+  GPU(20, "gpu", "gpu-seconds"),
+  COST_GPU(21, "gpu", "currency");
 
-  private static final Resource[] BY_CODE = new Resource[18];
+  private static final Resource[] BY_CODE = new Resource[22];
 
   /** What is metered per namespace: usage and requests (not capacity, coverage or cost). */
   public static final List<Resource> METERED =
@@ -45,7 +55,9 @@ public enum Resource {
           REQUEST_CPU,
           REQUEST_MEMORY,
           BILLABLE_CPU,
-          BILLABLE_MEMORY);
+          BILLABLE_MEMORY,
+          REQUEST_GPU,
+          GPU);
 
   static {
     for (Resource r : values()) {
@@ -65,7 +77,12 @@ public enum Resource {
 
   /** Whether this is an accrued cost (its label names the resource the cost is for). */
   public boolean isCost() {
-    return code >= COST_CPU.code && code <= COST_STORAGE.code;
+    return code >= COST_CPU.code && code <= COST_STORAGE.code || this == COST_GPU;
+  }
+
+  /** Whether this is GPU time, kept per device (whole GPU or MIG profile). */
+  public boolean isGpu() {
+    return this == REQUEST_GPU || this == CAPACITY_GPU || this == GPU;
   }
 
   /** The basis-{@code max} quantity metered beside this usage, or null (only CPU and memory). */

@@ -327,13 +327,13 @@ public final class RollupStore implements AutoCloseable {
    */
   private List<RollupKey> placements(Usage u) {
     Resource r = u.resource();
+    if (r.isGpu()) {
+      return gpuPlacements(u);
+    }
     if (u.node().isEmpty() || r.isCost() || r == Resource.COVERED) {
       return List.of();
     }
-    // Where the usage's span is centred: a relabel at 14:00 leaves 13:00–14:00 with the old class.
-    String placement =
-        nodeLabels.placementAt(
-            u.node(), (u.fromMillis() + (u.toMillis() - u.fromMillis()) / 2) / 1000);
+    String placement = placementOf(u);
     if (placement == null) {
       return List.of();
     }
@@ -350,6 +350,28 @@ public final class RollupStore implements AutoCloseable {
       keys.add(new RollupKey(Scope.PLACEMENT, "", placement, r));
     }
     return keys;
+  }
+
+  /**
+   * GPU time is always kept per device ({@code PLACEMENT#DEVICE}, the placement "" where the node's
+   * labels are not recorded): the namespace's, and the cluster's (for idle GPUs).
+   */
+  private List<RollupKey> gpuPlacements(Usage u) {
+    String placement = u.node().isEmpty() ? null : placementOf(u);
+    String where = (placement == null ? "" : placement) + "#" + u.device();
+    List<RollupKey> keys = new ArrayList<>(2);
+    if (!u.namespace().isEmpty()) {
+      keys.add(new RollupKey(Scope.PLACEMENT, u.namespace(), where, u.resource()));
+    }
+    keys.add(new RollupKey(Scope.PLACEMENT, "", where, u.resource()));
+    return keys;
+  }
+
+  /** The placement of a usage's node where its span is centred, or null. */
+  private String placementOf(Usage u) {
+    // A relabel at 14:00 leaves 13:00–14:00 with the old class.
+    return nodeLabels.placementAt(
+        u.node(), (u.fromMillis() + (u.toMillis() - u.fromMillis()) / 2) / 1000);
   }
 
   /** The new sums after {@code increments}, as writes; returned for the cache once written. */

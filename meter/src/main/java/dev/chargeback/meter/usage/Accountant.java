@@ -134,7 +134,8 @@ public final class Accountant {
         r.resource(),
         fromMillis,
         r.timestampMillis(),
-        amount);
+        amount,
+        r.device());
   }
 
   /**

@@ -12,6 +12,7 @@ import dev.chargeback.meter.rollup.Resource;
  *     {@code max} is metered for it; else empty
  * @param request the container's request (cores or bytes) when requests are metered: 0 when none is
  *     known; NaN when requests are not metered or the reading is no container's CPU or memory
+ * @param device of GPU time, the MIG profile or "" for a whole GPU; else ""
  */
 public record Reading(
     String seriesId,
@@ -24,7 +25,36 @@ public record Reading(
     long timestampMillis,
     double startSeconds,
     String container,
-    double request) {
+    double request,
+    String device) {
+
+  /** A reading of no particular device. */
+  public Reading(
+      String seriesId,
+      Kind kind,
+      Resource resource,
+      String namespace,
+      String workload,
+      String node,
+      double value,
+      long timestampMillis,
+      double startSeconds,
+      String container,
+      double request) {
+    this(
+        seriesId,
+        kind,
+        resource,
+        namespace,
+        workload,
+        node,
+        value,
+        timestampMillis,
+        startSeconds,
+        container,
+        request,
+        "");
+  }
 
   /** A reading without a container request. */
   public Reading(

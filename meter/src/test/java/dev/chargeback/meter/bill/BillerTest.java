@@ -103,7 +103,7 @@ class BillerTest {
         new String(BillCsv.render(bill), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
     assertThat(rows.get(0))
         .isEqualTo(
-            "namespace,month,resource,node_class,note,quantity,unit,unit_price,amount,currency,labels");
+            "namespace,month,resource,node_class,device,note,quantity,unit,unit_price,amount,currency,labels");
     assertThat(rows).hasSize(1 + bill.lines().size());
     // A cell starting with @ would run as a formula: it gets an apostrophe, then RFC 4180 quoting.
     assertThat(rows.get(1))

@@ -200,7 +200,7 @@ class NodeClassesTest {
     Bill bill = bill("ignore", "team-a");
     assertThat(BillJson.tree(bill).get("lines").get(1).get("nodeClass").asText()).isEqualTo("spot");
     assertThat(new String(BillCsv.render(bill), StandardCharsets.UTF_8))
-        .contains("team-a,2026-10,cpu,spot,from 2026-01-01,28.0000,core-hours,10,280,KRW");
+        .contains("team-a,2026-10,cpu,spot,,from 2026-01-01,28.0000,core-hours,10,280,KRW");
     String focus = new String(FocusCsv.render(List.of(bill), utc, "acme"), StandardCharsets.UTF_8);
     assertThat(focus.lines().filter(l -> l.endsWith(",cpu,spot"))).hasSize(1);
     assertThat(focus.lines().filter(l -> l.endsWith(",cpu,"))).hasSize(1);

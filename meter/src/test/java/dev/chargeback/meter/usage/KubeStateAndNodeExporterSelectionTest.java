@@ -54,6 +54,51 @@ class KubeStateAndNodeExporterSelectionTest {
   }
 
   @Test
+  void kubeStateMetricsGivesGpuRequestsPerDeviceAndTheNodesGpuCapacity() throws Exception {
+    // The rows kube-state-metrics 2.x writes for the NVIDIA device plugin's resources (the 2.19
+    // capture's cluster had no GPU): nvidia.com/gpu, a MIG slice, a shared (renamed) replica.
+    String ksm =
+        """
+        kube_pod_container_resource_requests{namespace="ml",pod="train-0",uid="u1",container="t",node="gpu-1",resource="nvidia_com_gpu",unit="integer"} 2
+        kube_pod_container_resource_requests{namespace="ml",pod="infer-0",uid="u2",container="i",node="gpu-1",resource="nvidia_com_mig_1g_10gb",unit="integer"} 1
+        kube_pod_container_resource_requests{namespace="web",pod="ocr-0",uid="u3",container="o",node="gpu-2",resource="nvidia_com_gpu_shared",unit="integer"} 1
+        kube_pod_container_resource_requests{namespace="web",pod="ocr-0",uid="u3",container="o",node="gpu-2",resource="cpu",unit="core"} 0.5
+        kube_node_status_capacity{node="gpu-1",resource="nvidia_com_gpu",unit="integer"} 2
+        kube_node_status_capacity{node="gpu-1",resource="nvidia_com_mig_1g_10gb",unit="integer"} 7
+        kube_node_status_capacity{node="gpu-1",resource="cpu",unit="core"} 64
+        """;
+    Selection s = Selection.forRole(SourceRole.KUBE_STATE_METRICS, "", new PodDirectory());
+    new ExpositionParser(ParserLimits.DEFAULT)
+        .parse(
+            new java.io.ByteArrayInputStream(ksm.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+            Format.TEXT,
+            s);
+    assertThat(s.finish(1_782_468_880_000L))
+        .extracting(
+            r ->
+                r.resource()
+                    + " "
+                    + r.namespace()
+                    + " "
+                    + r.node()
+                    + " ["
+                    + r.device()
+                    + "] "
+                    + r.value())
+        .containsExactlyInAnyOrder(
+            "REQUEST_GPU ml gpu-1 [] 2.0",
+            "REQUEST_GPU ml gpu-1 [1g.10gb] 1.0",
+            "REQUEST_GPU web gpu-2 [] 1.0",
+            "REQUEST_CPU web gpu-2 [] 0.5",
+            "CAPACITY_GPU  gpu-1 [] 2.0",
+            "CAPACITY_GPU  gpu-1 [1g.10gb] 7.0");
+    assertThat(KubeStateSelection.gpuDevice("nvidia_com_mig_3g_40gb")).isEqualTo("3g.40gb");
+    assertThat(KubeStateSelection.gpuDevice("nvidia_com_mig_1g_10gb_me")).isEqualTo("1g.10gb+me");
+    assertThat(KubeStateSelection.gpuDevice("nvidia_com_mig_1c_2g_20gb")).isEqualTo("1c.2g.20gb");
+    assertThat(KubeStateSelection.gpuDevice("amd_com_gpu")).isNull();
+  }
+
+  @Test
   void nodeExporterGivesCoresAndMemoryCapacity() throws Exception {
     List<Reading> readings =
         select("node-exporter-e2e.prom", SourceRole.NODE_EXPORTER, new PodDirectory());

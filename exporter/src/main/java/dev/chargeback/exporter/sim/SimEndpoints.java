@@ -15,7 +15,10 @@ public final class SimEndpoints {
 
   private SimEndpoints() {}
 
-  /** Adds {@code PREFIX/{node}/metrics/cadvisor}, {@code PREFIX/{node}/metrics} and KSM. */
+  /**
+   * Adds {@code PREFIX/{node}/metrics/cadvisor}, {@code PREFIX/{node}/metrics} (node-exporter),
+   * {@code PREFIX/{node}/dcgm/metrics} and KSM.
+   */
   public static void register(
       JavalinConfig cfg, String prefix, SimCluster sim, InstantSource clock) {
     cfg.routes.get(
@@ -33,6 +36,13 @@ public final class SimEndpoints {
         ctx -> {
           if (known(ctx, sim)) {
             ctx.contentType(TEXT).result(sim.nodeExporter(ctx.pathParam("node"), clock.millis()));
+          }
+        });
+    cfg.routes.get(
+        prefix + "/{node}/dcgm/metrics",
+        ctx -> {
+          if (known(ctx, sim)) {
+            ctx.contentType(TEXT).result(sim.dcgm(ctx.pathParam("node"), clock.millis()));
           }
         });
   }

@@ -8,6 +8,7 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every setting, with the key names used in YAML, environment and flags.
@@ -23,6 +24,7 @@ import java.util.List;
  * @param kubernetes discovery from the Kubernetes API
  * @param kubelet how kubelets are reached
  * @param nodeExporter how node-exporter pods are found
+ * @param dcgm how NVIDIA dcgm-exporter pods are found
  * @param kubeStateMetrics where kube-state-metrics is
  * @param delivery where final bills go when a month closes
  */
@@ -40,7 +42,8 @@ public record ChargebackConfig(
     Bill bill,
     Kubernetes kubernetes,
     Kubelet kubelet,
-    NodeExporter nodeExporter,
+    ExporterPods nodeExporter,
+    ExporterPods dcgm,
     KubeStateMetrics kubeStateMetrics,
     Prometheus prometheus,
     Access access,
@@ -154,10 +157,12 @@ public record ChargebackConfig(
       boolean viaApiServerProxy, boolean insecureSkipVerify, String caFile, String tokenFile) {}
 
   /**
-   * @param selector label selector of node-exporter pods
-   * @param port their metrics port, when no container port is named {@code metrics}
+   * How one exporter per node is found among the pods (node-exporter, dcgm-exporter).
+   *
+   * @param selector label selector of its pods; empty: none is looked for
+   * @param port its port when its pod names no container port {@code metrics}
    */
-  public record NodeExporter(String selector, int port) {}
+  public record ExporterPods(String selector, int port) {}
 
   /**
    * @param url kube-state-metrics' metrics URL; empty for none
@@ -221,6 +226,7 @@ public record ChargebackConfig(
         kubernetes,
         kubelet,
         nodeExporter,
+        dcgm,
         kubeStateMetrics,
         prometheus,
         access,
@@ -337,13 +343,16 @@ public record ChargebackConfig(
               + kubernetes.discovery()
               + "' is not auto, on or off");
     }
-    if (nodeExporter.port() < 1 || nodeExporter.port() > 65535) {
-      throw new ConfigException("config key 'nodeExporter.port': not a port number");
-    }
-    try {
-      LabelSelector.parse(nodeExporter.selector());
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("config key 'nodeExporter.selector': " + e.getMessage());
+    for (Map.Entry<String, ExporterPods> e :
+        Map.of("nodeExporter", nodeExporter, "dcgm", dcgm).entrySet()) {
+      if (e.getValue().port() < 1 || e.getValue().port() > 65535) {
+        throw new ConfigException("config key '" + e.getKey() + ".port': not a port number");
+      }
+      try {
+        LabelSelector.parse(e.getValue().selector());
+      } catch (IllegalArgumentException x) {
+        throw new ConfigException("config key '" + e.getKey() + ".selector': " + x.getMessage());
+      }
     }
     String ksm = kubeStateMetrics.url();
     if (!ksm.isBlank() && !ksm.startsWith("http://") && !ksm.startsWith("https://")) {

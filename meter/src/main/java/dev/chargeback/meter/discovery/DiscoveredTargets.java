@@ -1,6 +1,7 @@
 package dev.chargeback.meter.discovery;
 
 import dev.chargeback.meter.discovery.KubernetesDiscovery.Settings;
+import dev.chargeback.meter.exposition.LabelSelector;
 import dev.chargeback.meter.scrape.Target;
 import dev.chargeback.meter.usage.SourceRole;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -20,8 +21,9 @@ final class DiscoveredTargets {
   private DiscoveredTargets() {}
 
   /**
-   * One cAdvisor target per node, one node-exporter per node that runs a matching pod (the newest
-   * of two), and kube-state-metrics when configured; sorted by name.
+   * One cAdvisor target per node, one node-exporter and one dcgm-exporter per node that runs a
+   * matching pod (the newest of two), and kube-state-metrics when configured; sorted by name. An
+   * empty selector matches no pod.
    */
   static List<Target> of(List<Node> nodes, List<Pod> pods, Settings settings, URL masterUrl) {
     Map<String, Target> out = new TreeMap<>();
@@ -31,18 +33,9 @@ final class DiscoveredTargets {
         out.put(t.name(), t);
       }
     }
-    List<Pod> exporters = new ArrayList<>();
-    for (Pod pod : pods) {
-      if (settings.nodeExporter().matches(pod.getMetadata().getLabels()) && running(pod)) {
-        exporters.add(pod);
-      }
-    }
-    // Two node-exporters on a node (a rolling update): the newest wins.
-    exporters.sort(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()));
-    for (Pod pod : exporters) {
-      Target t = nodeExporter(pod, settings.nodeExporterPort());
-      out.put(t.name(), t);
-    }
+    perNode(
+        out, pods, SourceRole.NODE_EXPORTER, settings.nodeExporter(), settings.nodeExporterPort());
+    perNode(out, pods, SourceRole.DCGM, settings.dcgm(), settings.dcgmPort());
     if (settings.kubeStateMetrics() != null) {
       Target ksm = Target.of(SourceRole.KUBE_STATE_METRICS, settings.kubeStateMetrics(), "");
       out.put(ksm.name(), ksm);
@@ -79,7 +72,27 @@ final class DiscoveredTargets {
         SourceRole.CADVISOR.flag + ":node/" + name, SourceRole.CADVISOR, url, name, access);
   }
 
-  private static Target nodeExporter(Pod pod, int defaultPort) {
+  /** The exporters of {@code role} that run one per node, found by {@code selector}. */
+  private static void perNode(
+      Map<String, Target> out, List<Pod> pods, SourceRole role, LabelSelector selector, int port) {
+    if (selector.terms().isEmpty()) {
+      return;
+    }
+    List<Pod> exporters = new ArrayList<>();
+    for (Pod pod : pods) {
+      if (selector.matches(pod.getMetadata().getLabels()) && running(pod)) {
+        exporters.add(pod);
+      }
+    }
+    // Two exporters on a node (a rolling update): the newest wins.
+    exporters.sort(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()));
+    for (Pod pod : exporters) {
+      Target t = perNodeTarget(pod, role, port);
+      out.put(t.name(), t);
+    }
+  }
+
+  private static Target perNodeTarget(Pod pod, SourceRole role, int defaultPort) {
     String node = pod.getSpec().getNodeName();
     int port = defaultPort;
     for (var c : pod.getSpec().getContainers()) {
@@ -90,9 +103,8 @@ final class DiscoveredTargets {
       }
     }
     URI url = URI.create("http://" + host(pod.getStatus().getPodIP()) + ":" + port + "/metrics");
-    String name = SourceRole.NODE_EXPORTER.flag + ":node/" + (node == null ? "" : node);
-    return new Target(
-        name, SourceRole.NODE_EXPORTER, url, node == null ? "" : node, Target.Access.PLAIN);
+    String name = role.flag + ":node/" + (node == null ? "" : node);
+    return new Target(name, role, url, node == null ? "" : node, Target.Access.PLAIN);
   }
 
   private static boolean running(Pod pod) {

@@ -76,6 +76,8 @@ public final class KubernetesDiscovery implements AutoCloseable {
    * @param kubeStateMetrics kube-state-metrics' URL, null for none
    * @param namespaceLabels namespace label keys kept with the usage and printed on bills
    * @param probeInterval how often the API server's health is checked
+   * @param dcgm which pods are NVIDIA dcgm-exporters (an empty selector: none)
+   * @param dcgmPort their port when no container port is named {@code metrics}
    */
   public record Settings(
       boolean viaApiServerProxy,
@@ -83,7 +85,29 @@ public final class KubernetesDiscovery implements AutoCloseable {
       int nodeExporterPort,
       URI kubeStateMetrics,
       List<String> namespaceLabels,
-      Duration probeInterval) {}
+      Duration probeInterval,
+      LabelSelector dcgm,
+      int dcgmPort) {
+
+    /** Settings that look for no dcgm-exporter. */
+    public Settings(
+        boolean viaApiServerProxy,
+        LabelSelector nodeExporter,
+        int nodeExporterPort,
+        URI kubeStateMetrics,
+        List<String> namespaceLabels,
+        Duration probeInterval) {
+      this(
+          viaApiServerProxy,
+          nodeExporter,
+          nodeExporterPort,
+          kubeStateMetrics,
+          namespaceLabels,
+          probeInterval,
+          LabelSelector.parse(""),
+          9400);
+    }
+  }
 
   private final KubernetesClient client;
   private final Settings settings;

@@ -372,7 +372,9 @@ public final class MeterRuntime implements AutoCloseable {
         config.nodeExporter().port(),
         ksm.isBlank() ? null : URI.create(ksm),
         config.kubernetes().namespaceLabels(),
-        config.scrapeInterval());
+        config.scrapeInterval(),
+        LabelSelector.parse(config.dcgm().selector()),
+        config.dcgm().port());
   }
 
   /** Discovery's results: targets join the static ones; labels and API errors are stored. */

@@ -18,11 +18,13 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * A small cluster whose usage is known exactly: two nodes; namespaces {@code default}, {@code
- * team-a}, {@code team-b}, {@code batch} and {@code kube-system}; Deployments, a StatefulSet, an
- * hourly CronJob whose pods live five minutes (from :25), a nightly one, and a host-network
- * DaemonSet; busier on weekdays' working hours, team-b doubled from each month's 15th. It renders
- * what real endpoints would answer at any instant and says what usage that implies.
+ * A small cluster whose usage is known exactly: two nodes, the first with GPUs (a whole A100 and
+ * seven 1g.10gb MIG slices of another); namespaces {@code default}, {@code team-a}, {@code team-b},
+ * {@code batch}, {@code ml} and {@code kube-system}; Deployments, a StatefulSet, an hourly CronJob
+ * whose pods live five minutes (from :25), a nightly one, a daily GPU training Job and a MIG-slice
+ * service, and a host-network DaemonSet; busier on weekdays' working hours, team-b doubled from
+ * each month's 15th. It renders what real endpoints (kubelets, node-exporter, kube-state-metrics,
+ * dcgm-exporter) would answer at any instant and says what usage that implies.
  */
 public final class SimCluster {
   private static final double GIB = PricedResource.GIB;
@@ -40,8 +42,14 @@ public final class SimCluster {
   private final List<String> nodes = List.of("sim-node-1", "sim-node-2");
   private final List<SimContainer> steady = new ArrayList<>();
 
+  /** sim-node-1's GPUs: one whole A100, and one split into seven 1g.10gb MIG slices. */
+  static final String GPU_MODEL = "NVIDIA A100-SXM4-80GB";
+
+  private static final Map<String, Integer> GPUS = Map.of("", 1, "1g.10gb", 7);
+
   public SimCluster() {
     double inf = Double.POSITIVE_INFINITY;
+    steady.add(embed());
     for (String suffix : List.of("x2kqp", "p7znm")) {
       String pod = "web-5d8f7c9b6-" + suffix;
       String node = suffix.equals("x2kqp") ? nodes.get(0) : nodes.get(1);
@@ -108,6 +116,53 @@ public final class SimCluster {
               0.1,
               64 * MIB));
     }
+  }
+
+  /** ml's embedding service: one 1g.10gb MIG slice of sim-node-1, at 30 %, always. */
+  private SimContainer embed() {
+    return container(
+            "ml",
+            "embed-7f9c8d6b5-q4wzn",
+            "embed",
+            "Deployment",
+            "embed",
+            nodes.get(0),
+            EPOCH,
+            Double.POSITIVE_INFINITY,
+            0.1,
+            0.02,
+            512 * MIB,
+            64 * MIB,
+            10_000,
+            10_000,
+            false,
+            0.2,
+            1 * GIB)
+        .withGpus(1, "1g.10gb", 0.3);
+  }
+
+  /** ml's daily training Job: sim-node-1's whole A100 from 10:00 to 22:00 UTC, at 80 %. */
+  private SimContainer training(double midnight, long day) {
+    double start = midnight + 10 * 3600;
+    return container(
+            "ml",
+            "train-" + (long) (start / 60) + "-" + suffix("train" + day),
+            "train",
+            "CronJob",
+            "train",
+            nodes.get(0),
+            start,
+            start + 12 * 3600,
+            0.5,
+            0,
+            4 * GIB,
+            0,
+            50_000,
+            5_000,
+            false,
+            0.5,
+            4 * GIB)
+        .withGpus(1, "", 0.8);
   }
 
   /** A web pod of {@code default}: its app and proxy containers. */
@@ -232,16 +287,22 @@ public final class SimCluster {
   }
 
   /**
-   * The nodes' labels: sim-node-1 an on-demand instance, sim-node-2 a spot one (the demo's price
-   * book prices it as node class {@code spot}).
+   * The nodes' labels: sim-node-1 an on-demand instance with A100 GPUs (GPU feature discovery's
+   * {@code nvidia.com/gpu.product}), sim-node-2 a spot one (the demo's price book prices them as
+   * node classes {@code a100} and {@code spot}).
    */
   public Map<String, Map<String, String>> nodeLabels() {
     return Map.of(
         nodes.get(0),
         Map.of(
-            "kubernetes.io/hostname", nodes.get(0),
-            "node.kubernetes.io/instance-type", "m6i.xlarge",
-            "karpenter.sh/capacity-type", "on-demand"),
+            "kubernetes.io/hostname",
+            nodes.get(0),
+            "node.kubernetes.io/instance-type",
+            "p4de.24xlarge",
+            "karpenter.sh/capacity-type",
+            "on-demand",
+            "nvidia.com/gpu.product",
+            GPU_MODEL.replace(' ', '-')),
         nodes.get(1),
         Map.of(
             "kubernetes.io/hostname", nodes.get(1),
@@ -287,6 +348,7 @@ public final class SimCluster {
             case "team-a" -> Map.of("team", "payments", "cost-center", "CC-1017");
             case "team-b" -> Map.of("team", "search", "cost-center", "CC-2040");
             case "batch" -> Map.of("team", "data", "cost-center", "CC-3001");
+            case "ml" -> Map.of("team", "research", "cost-center", "CC-4002");
             default -> Map.of("team", "platform", "cost-center", "CC-1000");
           });
     }
@@ -391,6 +453,7 @@ public final class SimCluster {
           out.addAll(webPod(pod, nodes.get(replica), start, end));
         }
       }
+      out.add(training(midnight, d));
       double start = midnight + 3600;
       out.add(
           container(
@@ -455,6 +518,8 @@ public final class SimCluster {
             case MEMORY -> c.memorySeconds(from, to);
             case NETWORK_RECEIVE -> c.hostNetwork() ? 0 : c.bytes(c.rxRate(), from, to);
             case NETWORK_TRANSMIT -> c.hostNetwork() ? 0 : c.bytes(c.txRate(), from, to);
+            case REQUEST_GPU -> c.gpuSeconds(from, to);
+            case GPU -> c.gpuSeconds(from, to) * c.gpuUtil();
             default -> throw new IllegalArgumentException("no expectation for " + resource);
           };
     }
@@ -487,7 +552,26 @@ public final class SimCluster {
       }
     }
     return SimExposition.kubeStateMetrics(
-        running, Map.of("team-a/data-db-0", 20 * GIB, "default/uploads", 5 * GIB));
+        running,
+        Map.of("team-a/data-db-0", 20 * GIB, "default/uploads", 5 * GIB),
+        Map.of(gpuNode(), GPUS));
+  }
+
+  /** The node with GPUs (and a dcgm-exporter). */
+  public String gpuNode() {
+    return nodes.get(0);
+  }
+
+  /** What dcgm-exporter on {@code node} answers at {@code millis} (nothing off the GPU node). */
+  public byte[] dcgm(String node, long millis) {
+    double t = millis / 1000.0;
+    List<SimContainer> running = new ArrayList<>();
+    for (SimContainer c : containers(t, t)) {
+      if (c.running(t)) {
+        running.add(c);
+      }
+    }
+    return SimExposition.dcgm(node, GPU_MODEL, node.equals(gpuNode()) ? GPUS : Map.of(), running);
   }
 
   /** What node-exporter on {@code node} answers at {@code millis}. */

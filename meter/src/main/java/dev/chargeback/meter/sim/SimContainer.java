@@ -8,6 +8,9 @@ package dev.chargeback.meter.sim;
  * @param startSeconds when the container started
  * @param endSeconds when it exited ({@link Double#POSITIVE_INFINITY} while running)
  * @param rxRate bytes/s received (only the pod's first container carries the pod's network)
+ * @param gpus NVIDIA devices requested (whole GPUs, or MIG slices of {@code gpuDevice})
+ * @param gpuDevice "" for whole GPUs, else the MIG profile ({@code 1g.10gb})
+ * @param gpuUtil the devices' constant utilisation, 0 to 1, as dcgm-exporter reports it
  */
 record SimContainer(
     String namespace,
@@ -27,7 +30,87 @@ record SimContainer(
     double txRate,
     boolean hostNetwork,
     double requestCpu,
-    double requestMemory) {
+    double requestMemory,
+    double gpus,
+    String gpuDevice,
+    double gpuUtil) {
+
+  /** A container without GPUs. */
+  SimContainer(
+      String namespace,
+      String pod,
+      String container,
+      String workloadKind,
+      String workloadName,
+      String uid,
+      String node,
+      double startSeconds,
+      double endSeconds,
+      double cpuBase,
+      double cpuAmp,
+      double memBase,
+      double memAmp,
+      double rxRate,
+      double txRate,
+      boolean hostNetwork,
+      double requestCpu,
+      double requestMemory) {
+    this(
+        namespace,
+        pod,
+        container,
+        workloadKind,
+        workloadName,
+        uid,
+        node,
+        startSeconds,
+        endSeconds,
+        cpuBase,
+        cpuAmp,
+        memBase,
+        memAmp,
+        rxRate,
+        txRate,
+        hostNetwork,
+        requestCpu,
+        requestMemory,
+        0,
+        "",
+        0);
+  }
+
+  /** This container with {@code count} GPU devices of {@code device}, used at {@code util}. */
+  SimContainer withGpus(double count, String device, double util) {
+    return new SimContainer(
+        namespace,
+        pod,
+        container,
+        workloadKind,
+        workloadName,
+        uid,
+        node,
+        startSeconds,
+        endSeconds,
+        cpuBase,
+        cpuAmp,
+        memBase,
+        memAmp,
+        rxRate,
+        txRate,
+        hostNetwork,
+        requestCpu,
+        requestMemory,
+        count,
+        device,
+        util);
+  }
+
+  /** Device-seconds requested in [from, to]. */
+  double gpuSeconds(double from, double to) {
+    double a = Math.max(from, startSeconds);
+    double b = Math.min(to, endSeconds);
+    return b <= a ? 0 : gpus * (b - a);
+  }
 
   static final double DAY = 86400;
 

@@ -163,7 +163,10 @@ final class SimExposition {
    *
    * @param claims bytes requested per {@code namespace/claim}
    */
-  static byte[] kubeStateMetrics(List<SimContainer> running, Map<String, Double> claims) {
+  static byte[] kubeStateMetrics(
+      List<SimContainer> running,
+      Map<String, Double> claims,
+      Map<String, Map<String, Integer>> gpuCapacity) {
     Family info = header("kube_pod_info", "gauge", "Information about pod.");
     Family req =
         header(
@@ -219,7 +222,34 @@ final class SimExposition {
               + "\"";
       row(req, base + ",resource=\"cpu\",unit=\"core\"", c.requestCpu(), "");
       row(req, base + ",resource=\"memory\",unit=\"byte\"", c.requestMemory(), "");
+      if (c.gpus() > 0) {
+        row(
+            req,
+            base + ",resource=\"" + gpuResource(c.gpuDevice()) + "\",unit=\"integer\"",
+            c.gpus(),
+            "");
+      }
     }
+    Family capacity =
+        header(
+            "kube_node_status_capacity",
+            "gauge",
+            "The capacity for different resources of a node.");
+    new TreeMap<>(gpuCapacity)
+        .forEach(
+            (node, devices) ->
+                new TreeMap<>(devices)
+                    .forEach(
+                        (device, count) ->
+                            row(
+                                capacity,
+                                "node=\""
+                                    + node
+                                    + "\",resource=\""
+                                    + gpuResource(device)
+                                    + "\",unit=\"integer\"",
+                                count,
+                                "")));
     new TreeMap<>(claims)
         .forEach(
             (claim, bytes) -> {
@@ -234,7 +264,84 @@ final class SimExposition {
                   bytes,
                   "");
             });
-    return join(info, req, pvc);
+    return join(info, req, pvc, capacity);
+  }
+
+  /** kube-state-metrics' name of an NVIDIA device resource ({@code nvidia.com/mig-1g.10gb}). */
+  private static String gpuResource(String device) {
+    return device.isEmpty()
+        ? "nvidia_com_gpu"
+        : "nvidia_com_mig_" + device.replace('.', '_').replace('+', '_');
+  }
+
+  /**
+   * dcgm-exporter on a node in its Kubernetes mode: each GPU device's engine activity, the devices
+   * in use attributed to their pods, the others to nobody.
+   */
+  static byte[] dcgm(
+      String node, String model, Map<String, Integer> devices, List<SimContainer> running) {
+    Family active =
+        header(
+            "DCGM_FI_PROF_GR_ENGINE_ACTIVE",
+            "gauge",
+            "Ratio of time the graphics engine is active.");
+    Map<String, List<SimContainer>> users = new TreeMap<>();
+    for (SimContainer c : running) {
+      if (c.gpus() > 0 && c.node().equals(node)) {
+        users.computeIfAbsent(c.gpuDevice(), k -> new ArrayList<>()).add(c);
+      }
+    }
+    int gpu = 0;
+    for (Map.Entry<String, Integer> e : new TreeMap<>(devices).entrySet()) {
+      // The devices of this kind in use, in order: each container holds as many as it requested.
+      List<SimContainer> owners = new ArrayList<>();
+      for (SimContainer c : users.getOrDefault(e.getKey(), List.of())) {
+        for (int k = 0; k < c.gpus(); k++) {
+          owners.add(c);
+        }
+      }
+      for (int i = 0; i < e.getValue(); i++) {
+        String uuid = "GPU-" + hex(node + "/" + gpu, 8) + "-0000-4000-8000-" + hex(node, 12);
+        String labels =
+            "gpu=\""
+                + gpu
+                + "\",UUID=\""
+                + uuid
+                + "\",device=\"nvidia"
+                + gpu
+                + "\",modelName=\""
+                + model
+                + "\""
+                + (e.getKey().isEmpty()
+                    ? ""
+                    : ",GPU_I_PROFILE=\"" + e.getKey() + "\",GPU_I_ID=\"" + (i + 1) + "\"")
+                + ",hostname=\""
+                + node
+                + "\"";
+        SimContainer c = i < owners.size() ? owners.get(i) : null;
+        row(
+            active,
+            c == null
+                ? labels + ",container=\"\",namespace=\"\",pod=\"\""
+                : labels
+                    + ",container=\""
+                    + c.container()
+                    + "\",namespace=\""
+                    + c.namespace()
+                    + "\",pod=\""
+                    + c.pod()
+                    + "\"",
+            c == null ? 0 : c.gpuUtil(),
+            "");
+        if (e.getKey().isEmpty()) {
+          gpu++;
+        }
+      }
+      if (!e.getKey().isEmpty()) {
+        gpu++; // the MIG slices share one GPU
+      }
+    }
+    return join(active);
   }
 
   /** node-exporter on a node up {@code up} seconds with {@code cores} and {@code memory} bytes. */

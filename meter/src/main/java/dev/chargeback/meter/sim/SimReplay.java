@@ -48,6 +48,13 @@ public final class SimReplay {
     }
     out.add(
         new Target(
+            "dcgm:sim/" + sim.gpuNode(),
+            SourceRole.DCGM,
+            URI.create(baseUrl + "/" + sim.gpuNode() + "/dcgm/metrics"),
+            sim.gpuNode(),
+            Target.Access.PLAIN));
+    out.add(
+        new Target(
             "kube-state-metrics:sim",
             SourceRole.KUBE_STATE_METRICS,
             URI.create(baseUrl + "/kube-state-metrics/metrics"),
@@ -62,6 +69,7 @@ public final class SimReplay {
       case CADVISOR -> sim.cadvisor(target.node(), millis);
       case NODE_EXPORTER -> sim.nodeExporter(target.node(), millis);
       case KUBE_STATE_METRICS -> sim.kubeStateMetrics(millis);
+      case DCGM -> sim.dcgm(target.node(), millis);
     };
   }
 

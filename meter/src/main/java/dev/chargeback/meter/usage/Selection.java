@@ -18,6 +18,7 @@ public interface Selection extends SampleSink {
       case CADVISOR -> new CadvisorSelection(node, pods);
       case KUBE_STATE_METRICS -> new KubeStateSelection(pods);
       case NODE_EXPORTER -> new NodeExporterSelection(node);
+      case DCGM -> new DcgmSelection(node, pods);
     };
   }
 }

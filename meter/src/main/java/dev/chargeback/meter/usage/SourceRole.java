@@ -4,7 +4,9 @@ package dev.chargeback.meter.usage;
 public enum SourceRole {
   CADVISOR("cadvisor"),
   NODE_EXPORTER("node-exporter"),
-  KUBE_STATE_METRICS("kube-state-metrics");
+  KUBE_STATE_METRICS("kube-state-metrics"),
+  /** NVIDIA dcgm-exporter: GPU utilisation per device, attributed to pods. */
+  DCGM("dcgm");
 
   public final String flag;
 
@@ -22,6 +24,6 @@ public enum SourceRole {
     throw new IllegalArgumentException(
         "unknown target role '"
             + flag
-            + "' (expected cadvisor, node-exporter, kube-state-metrics)");
+            + "' (expected cadvisor, node-exporter, kube-state-metrics, dcgm)");
   }
 }

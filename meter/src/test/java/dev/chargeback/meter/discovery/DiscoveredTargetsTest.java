@@ -98,6 +98,44 @@ class DiscoveredTargetsTest {
   }
 
   @Test
+  void dcgmExportersAreFoundPerNodeAndAnEmptySelectorFindsNone() throws Exception {
+    Pod dcgm =
+        new PodBuilder(exporter("dcgm-x", "n1", "10.1.0.7", "2026-11-01T00:00:00Z"))
+            .editMetadata()
+            .withLabels(Map.of("app.kubernetes.io/name", "dcgm-exporter"))
+            .endMetadata()
+            .build();
+    Pod other =
+        new PodBuilder(exporter("web", "n1", "10.1.0.8", "2026-11-01T00:00:00Z"))
+            .editMetadata()
+            .withLabels(Map.of("app", "web"))
+            .endMetadata()
+            .build();
+    KubernetesDiscovery.Settings withDcgm =
+        new KubernetesDiscovery.Settings(
+            false,
+            LabelSelector.parse(""),
+            9100,
+            null,
+            List.of(),
+            Duration.ofSeconds(30),
+            LabelSelector.parse("app.kubernetes.io/name=dcgm-exporter"),
+            9400);
+    List<Target> targets =
+        DiscoveredTargets.of(
+            List.of(node("n1", "InternalIP", "10.0.0.1", 10250)),
+            List.of(dcgm, other),
+            withDcgm,
+            URI.create("https://api.example:6443/").toURL());
+    // An empty node-exporter selector looks for none (it matched every pod before).
+    assertThat(targets)
+        .extracting(t -> t.name() + " " + t.role() + " " + t.url() + " " + t.node())
+        .containsExactly(
+            "cadvisor:node/n1 CADVISOR https://10.0.0.1:10250/metrics/cadvisor n1",
+            "dcgm:node/n1 DCGM http://10.1.0.7:9101/metrics n1");
+  }
+
+  @Test
   void throughTheApiServerProxyEveryNodeIsATarget() throws Exception {
     KubernetesDiscovery.Settings proxy =
         new KubernetesDiscovery.Settings(

@@ -48,11 +48,24 @@ class SimAccuracyIT {
         kubelets.add(Target.of(SourceRole.CADVISOR, URI.create("http://sim/" + node), node));
       }
       Target ksm = Target.of(SourceRole.KUBE_STATE_METRICS, URI.create("http://sim/ksm"), "");
+      Target dcgm = Target.of(SourceRole.DCGM, URI.create("http://sim/dcgm"), sim.gpuNode());
       for (long t = start; t <= end; t += 30_000) {
         meter.ingest(ksm, new ByteArrayInputStream(sim.kubeStateMetrics(t)), Format.TEXT, t);
         for (Target k : kubelets) {
           meter.ingest(k, new ByteArrayInputStream(sim.cadvisor(k.node(), t)), Format.TEXT, t);
         }
+        meter.ingest(dcgm, new ByteArrayInputStream(sim.dcgm(dcgm.node(), t)), Format.TEXT, t);
+      }
+      // GPUs: ml's requested device-seconds (a MIG slice always, the A100 from 10:00 to 22:00)
+      // and its utilisation-weighted seconds from dcgm-exporter.
+      for (Resource r : List.of(Resource.REQUEST_GPU, Resource.GPU)) {
+        double expected = sim.expected("ml", r, start, end);
+        double total = store.totals(Scope.NAMESPACE).get(RollupKey.namespace("ml", r)).sum();
+        System.out.printf(
+            "%-8s %-17s expected %.6e metered %.6e error %+.5f%%%n",
+            "ml", r.label, expected, total, 100 * (total - expected) / expected);
+        assertThat(expected).isPositive();
+        assertThat(Math.abs(total - expected) / expected).as("ml " + r).isLessThan(0.001);
       }
       for (String ns : List.of("default", "team-a", "team-b")) {
         for (Resource r :

@@ -31,7 +31,7 @@ public final class Main {
         demo        standalone on a built-in simulated cluster (a month of history, then live)
         standalone  meter and exporter in one process: --target cadvisor=URL
                     [--target node-exporter=URL] [--target kube-state-metrics=URL]
-                    [--scrape-interval 30s]
+                    [--target dcgm=URL] [--scrape-interval 30s]
         meter       the only writer: scrapes targets into the store (health on :9467, admin on
                     127.0.0.1:9468)
         exporter    read-only: serves /metrics, /bill and /api/v1 from the meter's store (:9466)

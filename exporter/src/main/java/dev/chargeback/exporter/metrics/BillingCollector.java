@@ -86,6 +86,20 @@ public final class BillingCollector implements MultiCollector {
           "chargeback_request_memory_byte_seconds",
           "Memory requested by the namespace's containers, in byte-seconds."
         });
+    USAGE.put(
+        Resource.REQUEST_GPU,
+        new String[] {
+          "chargeback_request_gpu_seconds",
+          "NVIDIA GPU devices requested by the namespace's containers, in device-seconds (a whole"
+              + " GPU, a MIG slice or a time-sliced replica each count one)."
+        });
+    USAGE.put(
+        Resource.GPU,
+        new String[] {
+          "chargeback_usage_gpu_seconds",
+          "GPU time of the namespace's pods weighted by utilisation (dcgm-exporter), in"
+              + " GPU-seconds."
+        });
   }
 
   private final RollupStore store;
@@ -389,8 +403,12 @@ public final class BillingCollector implements MultiCollector {
         {"network_receive", "gib", v.prices().networkReceiveGib()},
         {"network_transmit", "gib", v.prices().networkTransmitGib()},
         {"storage", "gib_hour", v.prices().storageGibHour()},
+        {"gpu", "gpu_hour", v.prices().gpuHour()},
       };
       for (Object[] row : rows) {
+        if (row[2] == null) {
+          continue; // GPUs unpriced
+        }
         price.dataPoint(
             GaugeSnapshot.GaugeDataPointSnapshot.builder()
                 .labels(

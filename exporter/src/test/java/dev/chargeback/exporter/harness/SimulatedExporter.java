@@ -9,8 +9,6 @@ import dev.chargeback.meter.sim.SimReplay;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,21 +22,31 @@ import java.util.function.UnaryOperator;
 public final class SimulatedExporter {
   private SimulatedExporter() {}
 
-  /** The simulated cluster's last two days, scraped every {@code step}, at the default prices. */
+  /**
+   * The simulated cluster's last two days, scraped every {@code step}, at the demo's prices (its
+   * spot and GPU node classes), its nodes' labels recorded as discovery would.
+   */
   public static void meterTwoDays(RollupStore store, Duration step) {
     long now = System.currentTimeMillis();
+    SimCluster sim = new SimCluster();
+    sim.nodeLabels()
+        .forEach(
+            (node, labels) -> store.nodeLabels().record(node, labels, now / 1000 - 3 * 86_400));
     SimReplay.history(
-        new SimCluster(),
+        sim,
         store,
-        new CostAccrual(PriceBookLoader.defaults(), store.calendar()),
+        new CostAccrual(
+            PriceBookLoader.parse(SimCluster.priceBook(), "demo prices"),
+            store.calendar(),
+            store.nodeLabels()::at),
         now - 2 * 86_400_000L,
         now,
         step.toMillis());
   }
 
   /**
-   * Meters two simulated days into {@code dir/data} at the default prices, then serves them with
-   * the price book {@code prices} makes of the default one (e.g. adding budgets).
+   * Meters two simulated days into {@code dir/data} at the demo's prices, then serves them with the
+   * price book {@code prices} makes of the demo's (e.g. adding budgets).
    */
   public static Roles.Running start(Path dir, UnaryOperator<String> prices) throws Exception {
     Path data = dir.resolve("data");
@@ -47,9 +55,7 @@ public final class SimulatedExporter {
       meterTwoDays(store, Duration.ofMinutes(10));
     }
     Path book = dir.resolve("prices.yaml");
-    try (InputStream in = PriceBookLoader.class.getResourceAsStream("default-prices.yaml")) {
-      Files.writeString(book, prices.apply(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
-    }
+    Files.writeString(book, prices.apply(SimCluster.priceBook()));
     return Roles.exporter(
         ConfigLoader.load(
                 List.of(

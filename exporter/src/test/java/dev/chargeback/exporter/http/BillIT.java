@@ -180,7 +180,7 @@ class BillIT {
     assertThat(rows).hasSize(bill.get("lines").size());
     BigDecimal sum =
         rows.stream()
-            .map(r -> new BigDecimal(r.split(",")[7]))
+            .map(r -> new BigDecimal(r.split(",")[9])) // after node_class and device
             .reduce(BigDecimal.ZERO, BigDecimal::add);
     assertThat(sum).isEqualByComparingTo(new BigDecimal(bill.get("subtotal").asText()));
   }

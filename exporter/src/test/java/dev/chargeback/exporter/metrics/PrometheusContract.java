@@ -172,6 +172,7 @@ abstract class PrometheusContract {
 
   @Test
   void prometheusValuesMatchTheStoreAndTheBills() throws Exception {
+    double sharesOnBills = 0;
     for (String ns : List.of("default", "team-a", "team-b")) {
       double monthToDate =
           query(
@@ -206,7 +207,9 @@ abstract class PrometheusContract {
           billShare = share.get("amount").asDouble();
         }
       }
-      assertThat(billShare).as(ns + " share on the bill").isPositive();
+      // A small tenant's share of kube-system's few won can round to 0 beside ml's GPUs; the
+      // shares together are not.
+      sharesOnBills += billShare;
       assertThat(metricShare * 1.10)
           .as(ns)
           .isCloseTo(billShare, org.assertj.core.data.Offset.offset(1.5));
@@ -219,6 +222,24 @@ abstract class PrometheusContract {
       assertThat(exported)
           .contains("chargeback_usage_cpu_seconds_total{namespace=\"" + ns + "\"} " + cpu);
     }
+    assertThat(sharesOnBills).as("kube-system's shares on the tenants' bills").isPositive();
+    // ml's GPUs: the metric's month to date is its bill's GPU lines, before tax (one won a line).
+    double gpu =
+        query("sum(chargeback_cost_per_namespace{namespace=\"ml\",resource=\"gpu\"})")
+            .at("/0/value/1")
+            .asDouble();
+    JsonNode ml = json.readTree(get(exporter.port(), "/bill?ns=ml&format=json"));
+    BigDecimal gpuLines = BigDecimal.ZERO;
+    int count = 0;
+    for (JsonNode line : ml.get("lines")) {
+      if (line.get("resource").asText().equals("gpu")) {
+        gpuLines = gpuLines.add(new BigDecimal(line.get("amount").asText()));
+        count++;
+      }
+    }
+    assertThat(count).as("ml's GPU lines").isEqualTo(2);
+    assertThat(gpu)
+        .isCloseTo(gpuLines.doubleValue(), org.assertj.core.data.Offset.offset(count * 0.5));
     assertThat(
             query("chargeback_price{resource=\"cpu\",unit=\"core_hour\",currency=\"KRW\"}")
                 .get(0)

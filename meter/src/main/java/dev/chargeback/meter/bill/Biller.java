@@ -338,6 +338,11 @@ public final class Biller {
     LocalDate last = own.period().last();
     boolean preliminary = !last.equals(month.atEndOfMonth()) || !today.isAfter(last);
     List<String> notes = new ArrayList<>(notes(own.usage(), own.quantities()));
+    priced.lines().stream()
+        .filter(l -> l.resource().gpu() && l.unitPrice().signum() == 0)
+        .map(l -> l.device().isEmpty() ? "GPUs" : "MIG profile " + l.device())
+        .distinct()
+        .forEach(what -> notes.add(what + " without a price in the price book: billed at 0"));
     notes.addAll(spread.notes(namespace));
     return new Bill(
         namespace,

@@ -357,6 +357,7 @@ public final class FocusCsv {
     return switch (r.unit()) {
       case "core-hours" -> "Core-Hours";
       case "GiB-hours" -> "GiB-Hours";
+      case "GPU-hours" -> "GPU-Hours";
       default -> "GiB";
     };
   }

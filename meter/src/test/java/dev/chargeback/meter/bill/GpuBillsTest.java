@@ -118,6 +118,21 @@ class GpuBillsTest {
     assertThat(BillJson.tree(ml).get("lines").get(1).get("device").asText()).isEqualTo("1g.10gb");
     assertThat(new String(BillCsv.render(ml), StandardCharsets.UTF_8))
         .contains("team-ml,2026-10,gpu,h100,1g.10gb,,24.0000,GPU-hours,600,14400,KRW");
+    // FOCUS: a usage row per line and day, its day's share of the line, in GPU-Hours.
+    String focus = new String(FocusCsv.render(List.of(ml), utc, "acme"), StandardCharsets.UTF_8);
+    assertThat(focus.lines().filter(l -> l.contains("GPU-Hours") && l.endsWith(",gpu,h100")))
+        .hasSize(2)
+        .anyMatch(l -> l.startsWith("14400,"))
+        .anyMatch(l -> l.startsWith("40000,"));
+  }
+
+  @Test
+  void aMigProfileWithoutAPriceIsShownAndSaidSo() {
+    apply(gpu("team-web", "gpu-1", Resource.REQUEST_GPU, "2g.20gb", 1, 0, 2));
+    Bill web = bill("ignore", "request", "team-web");
+    assertThat(lines(web)).contains("GPU 2g.20gb · h100 2.0000 × 0 = 0");
+    assertThat(web.notes())
+        .contains("MIG profile 2g.20gb without a price in the price book: billed at 0");
   }
 
   @Test

@@ -157,6 +157,31 @@ class WebPagesIT {
   }
 
   @Test
+  void theDemosGpusAreBilledPerModelAndMigSlice() throws Exception {
+    // ml: a 1g.10gb slice of sim-node-1's A100s all month (700 a slice-hour), and the whole A100
+    // from 10:00 to 22:00 every day (4,500 a GPU-hour), both node class a100.
+    JsonNode bill = JSON.readTree(get("/bill?format=json&ns=ml&month=" + LAST).body());
+    Map<String, JsonNode> gpu = new java.util.TreeMap<>();
+    bill.get("lines")
+        .forEach(
+            l -> {
+              if (l.get("resource").asText().equals("gpu")) {
+                gpu.put(l.get("device").asText() + "@" + l.get("nodeClass").asText(), l);
+              }
+            });
+    assertThat(gpu).containsOnlyKeys("@a100", "1g.10gb@a100");
+    int days = LAST.lengthOfMonth();
+    assertThat(new BigDecimal(gpu.get("1g.10gb@a100").get("quantity").asText()))
+        .isEqualByComparingTo(BigDecimal.valueOf(24L * days));
+    assertThat(gpu.get("1g.10gb@a100").get("unitPrice").asText()).isEqualTo("700");
+    // The training Job's first half hour each day is a baseline at the demo's 30-minute replay.
+    assertThat(new BigDecimal(gpu.get("@a100").get("quantity").asText()).doubleValue())
+        .isBetween(11.0 * days, 12.0 * days);
+    assertThat(gpu.get("@a100").get("unitPrice").asText()).isEqualTo("4500");
+    assertThat(get("/ns/ml?month=" + LAST).body()).contains("GPU 1g.10gb · a100", "GPU · a100");
+  }
+
+  @Test
   void aNamespacePageShowsItsBillAsTheJsonHasItAndItsDownloadsWork() throws Exception {
     assumeTrue(Browser.missing() == null, Browser.missing());
     JsonNode bill = JSON.readTree(get("/bill?format=json&ns=team-a&month=" + LAST).body());

@@ -67,15 +67,7 @@ public record PriceVersion(
    * over the version's. Idle capacity is priced with these.
    */
   public Prices listPrices(String nodeClass) {
-    if (nodeClass.isEmpty()) {
-      return prices;
-    }
-    for (NodeClass c : nodeClasses) {
-      if (c.name().equals(nodeClass)) {
-        return prices.with(c.prices());
-      }
-    }
-    return prices;
+    return prices.with(classPrices(nodeClass));
   }
 
   /**
@@ -83,16 +75,17 @@ public record PriceVersion(
    * the version's, and the class's prices over both for the resources the class prices.
    */
   public Prices pricesFor(String namespace, String nodeClass) {
-    Prices own = pricesFor(namespace);
-    if (nodeClass.isEmpty()) {
-      return own;
-    }
+    return pricesFor(namespace).with(classPrices(nodeClass));
+  }
+
+  /** The prices node class {@code name} sets, or null for "" (or a class this version lacks). */
+  private Prices classPrices(String name) {
     for (NodeClass c : nodeClasses) {
-      if (c.name().equals(nodeClass)) {
-        return own.with(c.prices());
+      if (c.name().equals(name)) {
+        return c.prices();
       }
     }
-    return own;
+    return null;
   }
 
   /** The prices a namespace pays under this version. */

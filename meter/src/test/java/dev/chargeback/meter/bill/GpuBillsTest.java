@@ -91,27 +91,13 @@ class GpuBillsTest {
         .bill(namespace, OCTOBER);
   }
 
-  private static List<String> lines(Bill bill) {
-    return bill.lines().stream()
-        .map(
-            l ->
-                l.title()
-                    + " "
-                    + l.quantity().toPlainString()
-                    + " × "
-                    + l.unitPrice().toPlainString()
-                    + " = "
-                    + l.amount().toPlainString())
-        .toList();
-  }
-
   @Test
   void aWholeGpuAMigSliceAndATimeSlicedShareArePricedByModelAndProfile() {
     // 10 H100-hours × 4,000; 24 slice-hours × 600; 24 replica-hours of 4 = 6 GPU-hours × 1,000.
-    assertThat(lines(bill("ignore", "request", "team-ml")))
+    assertThat(Lines.of(bill("ignore", "request", "team-ml")))
         .containsExactly(
             "GPU · h100 10.0000 × 4000 = 40000", "GPU 1g.10gb · h100 24.0000 × 600 = 14400");
-    assertThat(lines(bill("ignore", "request", "team-web")))
+    assertThat(Lines.of(bill("ignore", "request", "team-web")))
         .containsExactly("GPU 6.0000 × 1000 = 6000");
     Bill ml = bill("ignore", "request", "team-ml");
     assertThat(ml.total()).isEqualByComparingTo("54400");
@@ -130,7 +116,7 @@ class GpuBillsTest {
   void aMigProfileWithoutAPriceIsShownAndSaidSo() {
     apply(gpu("team-web", "gpu-1", Resource.REQUEST_GPU, "2g.20gb", 1, 0, 2));
     Bill web = bill("ignore", "request", "team-web");
-    assertThat(lines(web)).contains("GPU 2g.20gb · h100 2.0000 × 0 = 0");
+    assertThat(Lines.of(web)).contains("GPU 2g.20gb · h100 2.0000 × 0 = 0");
     assertThat(web.notes())
         .contains("MIG profile 2g.20gb without a price in the price book: billed at 0");
   }
@@ -139,10 +125,10 @@ class GpuBillsTest {
   void theGpuBasisBillsRequestsUtilisationOrTheLarger() {
     // The whole H100 ran at 50 %: 5 utilisation-weighted GPU-hours against 10 requested. The
     // slice has no dcgm figures: its requests stand under every basis.
-    assertThat(lines(bill("ignore", "usage", "team-ml")))
+    assertThat(Lines.of(bill("ignore", "usage", "team-ml")))
         .containsExactly(
             "GPU · h100 5.0000 × 4000 = 20000", "GPU 1g.10gb · h100 24.0000 × 600 = 14400");
-    assertThat(lines(bill("ignore", "max", "team-ml")).getFirst())
+    assertThat(Lines.of(bill("ignore", "max", "team-ml")).getFirst())
         .isEqualTo("GPU · h100 10.0000 × 4000 = 40000");
   }
 
@@ -150,13 +136,13 @@ class GpuBillsTest {
   void idleGpusArePricedPerModelAndProfile() {
     // gpu-1: 48 whole GPU-hours, 10 requested → 38 × 4,000; 168 slice-hours, 24 requested → 144 ×
     // 600. gpu-2: 96 replica-hours = 24 GPU-hours, 6 requested → 18 × 1,000.
-    assertThat(lines(bill("separate", "request", Biller.IDLE)))
+    assertThat(Lines.of(bill("separate", "request", Biller.IDLE)))
         .containsExactly(
             "Idle GPUs 18.0000 × 1000 = 18000",
             "Idle GPUs · h100 38.0000 × 4000 = 152000",
             "Idle GPUs 1g.10gb · h100 144.0000 × 600 = 86400");
     // Shared: each namespace carries the idle time of the devices it requested.
-    assertThat(lines(bill("share", "request", "team-web")))
+    assertThat(Lines.of(bill("share", "request", "team-web")))
         .containsExactly("GPU 6.0000 × 1000 = 6000", "Idle GPUs 18.0000 × 1000 = 18000");
   }
 

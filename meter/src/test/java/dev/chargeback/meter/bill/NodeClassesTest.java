@@ -103,22 +103,6 @@ class NodeClassesTest {
         .bill(namespace, OCTOBER);
   }
 
-  private static List<String> lines(Bill bill) {
-    return bill.lines().stream()
-        .map(
-            l ->
-                l.resource().code
-                    + " "
-                    + l.nodeClass()
-                    + " "
-                    + l.quantity().toPlainString()
-                    + " × "
-                    + l.unitPrice().toPlainString()
-                    + " = "
-                    + l.amount().toPlainString())
-        .toList();
-  }
-
   @Test
   void aPodMovedToASpotNodeMidDayPaysEachPriceForItsHours() {
     // 2 cores on node-a 00:00–10:00 (on demand), then on node-b (spot) until midnight.
@@ -126,8 +110,8 @@ class NodeClassesTest {
     cpu("team-a", "node-b", 2, "2026-10-05T10:00:00Z", "2026-10-06T00:00:00Z");
     Bill bill = bill("ignore", "team-a");
     // 20 core-hours × 40 = 800 and 28 core-hours × 10 = 280.
-    assertThat(lines(bill))
-        .containsExactly("cpu  20.0000 × 40 = 800", "cpu spot 28.0000 × 10 = 280");
+    assertThat(Lines.of(bill))
+        .containsExactly("CPU 20.0000 × 40 = 800", "CPU · spot 28.0000 × 10 = 280");
     assertThat(bill.total()).isEqualByComparingTo("1080");
     assertThat(bill.lines().stream().map(BillLine::amount).reduce(BigDecimal.ZERO, BigDecimal::add))
         .isEqualByComparingTo(bill.subtotal());
@@ -144,8 +128,8 @@ class NodeClassesTest {
     store.nodeLabels().record("node-c", Map.of(SPOT, "spot"), at("2026-10-06T14:00:00Z"));
     cpu("team-b", "node-c", 1, "2026-10-06T00:00:00Z", "2026-10-07T00:00:00Z");
     // 14 hours on demand × 40 = 560; 10 hours spot × 10 = 100.
-    assertThat(lines(bill("ignore", "team-b")))
-        .containsExactly("cpu  14.0000 × 40 = 560", "cpu spot 10.0000 × 10 = 100");
+    assertThat(Lines.of(bill("ignore", "team-b")))
+        .containsExactly("CPU 14.0000 × 40 = 560", "CPU · spot 10.0000 × 10 = 100");
     // Unchanged labels start no new revision.
     store.nodeLabels().record("node-c", Map.of(SPOT, "spot"), at("2026-10-07T00:00:00Z"));
     assertThat(store.nodeLabels().placements())
@@ -157,8 +141,8 @@ class NodeClassesTest {
   void eachClassFollowsItsOwnPriceVersions() {
     cpu("team-a", "node-b", 1, "2026-10-19T00:00:00Z", "2026-10-21T00:00:00Z");
     // 24 core-hours at spot 10 on the 19th, 24 at spot 12 from the 20th.
-    assertThat(lines(bill("ignore", "team-a")))
-        .containsExactly("cpu spot 24.0000 × 10 = 240", "cpu spot 24.0000 × 12 = 288");
+    assertThat(Lines.of(bill("ignore", "team-a")))
+        .containsExactly("CPU · spot 24.0000 × 10 = 240", "CPU · spot 24.0000 × 12 = 288");
   }
 
   @Test
@@ -169,14 +153,17 @@ class NodeClassesTest {
     cpu("team-a", "node-a", 2, "2026-10-05T00:00:00Z", "2026-10-06T00:00:00Z");
     cpu("team-b", "node-b", 3, "2026-10-05T00:00:00Z", "2026-10-06T00:00:00Z");
     // Separate: (4 − 2) × 24 = 48 idle core-hours at 40; (8 − 3) × 24 = 120 at spot's 10.
-    assertThat(lines(bill("separate", Biller.IDLE)))
-        .containsExactly("idle_cpu  48.0000 × 40 = 1920", "idle_cpu spot 120.0000 × 10 = 1200");
+    assertThat(Lines.of(bill("separate", Biller.IDLE)))
+        .containsExactly(
+            "Idle CPU capacity 48.0000 × 40 = 1920",
+            "Idle CPU capacity · spot 120.0000 × 10 = 1200");
     // Shared: each namespace carries the idle capacity of the nodes it ran on (without classes
     // team-b would carry part of node-a's, by its share of the whole cluster's cost).
-    assertThat(lines(bill("share", "team-a")))
-        .containsExactly("cpu  48.0000 × 40 = 1920", "idle_cpu  48.0000 × 40 = 1920");
-    assertThat(lines(bill("share", "team-b")))
-        .containsExactly("cpu spot 72.0000 × 10 = 720", "idle_cpu spot 120.0000 × 10 = 1200");
+    assertThat(Lines.of(bill("share", "team-a")))
+        .containsExactly("CPU 48.0000 × 40 = 1920", "Idle CPU capacity 48.0000 × 40 = 1920");
+    assertThat(Lines.of(bill("share", "team-b")))
+        .containsExactly(
+            "CPU · spot 72.0000 × 10 = 720", "Idle CPU capacity · spot 120.0000 × 10 = 1200");
   }
 
   @Test

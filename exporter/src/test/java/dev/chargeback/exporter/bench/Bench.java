@@ -91,7 +91,8 @@ public final class Bench {
 
   /** The figures, by the names {@code --figures} takes. */
   static final List<String> FIGURES =
-      List.of("parse", "month", "ingest", "bills", "pages", "metrics", "growth", "churn");
+      List.of(
+          "parse", "month", "ingest", "bills", "pages", "metrics", "growth", "churn", "classes");
 
   /**
    * Runs {@code figures} (all when empty) and prints the table.
@@ -125,6 +126,7 @@ public final class Bench {
             }
           }
           case "growth" -> b.growth(work);
+          case "classes" -> b.classes(work);
           default -> b.churn(work);
         }
       }
@@ -264,6 +266,32 @@ public final class Bench {
           f("Prometheus %.2f CPU s, %d MiB", r.theirsCpuPerRound(), r.theirsRssBytes() >> 20),
           f("%.1f%% of a core at 30 s (target <= 20%%, 256 MiB)", 100 * r.oursCpuPerRound() / 30));
     }
+  }
+
+  /**
+   * Node classes: what keeping usage per node label set costs. The same 200 simulated kubelets
+   * (6,000 containers) ingested by a child JVM with the chart's meter settings ({@link
+   * ClassesBench#JVM}), with no node labels recorded (nothing placed) and with every node's labels
+   * recorded (half of them spot): CPU per round of the ingesting thread, then one namespace's bill
+   * of the rounds at prices without and with classes.
+   */
+  private void classes(Path work) throws Exception {
+    double[][] r = new double[2][];
+    for (int variant = 0; variant < 2; variant++) {
+      r[variant] = ClassesBench.inChild(variant == 1, work.resolve("classes" + variant));
+    }
+    row(
+        f(
+            "node classes: ingest %d nodes, %,d containers",
+            ClassesBench.NODES, ClassesBench.NODES * SimFleet.CONTAINERS_PER_NODE),
+        f("%.2f CPU s/round with labels recorded", r[1][0]),
+        f("%.2f CPU s without", r[0][0]),
+        f("%.2fx (chart's meter JVM)", r[1][0] / r[0][0]));
+    row(
+        "  a bill among 200 ns, with classes",
+        f("%.2f ms", r[1][1]),
+        f("%.2f ms without", r[0][1]),
+        f("%.2fx", r[1][1] / r[0][1]));
   }
 
   /** Figure 7: a month of pod churn, day 30 against day 1 of the same run. */

@@ -54,7 +54,7 @@ final class MonthUsage {
   /** Whether requests (kube-state-metrics) were metered: asked for every line of every day. */
   private final boolean requests;
 
-  /** Where the usage ran: per placement ({@code NODE@SINCE}), its days; empty without classes. */
+  /** Where the usage ran: per placement (node label set), its days; empty without classes. */
   private final Placements placements;
 
   private MonthUsage(
@@ -112,7 +112,7 @@ final class MonthUsage {
 
   /**
    * As {@link #readAll(RollupStore, Collection, long, long)}, and with {@code placed} also where
-   * the usage ran (per node labels revision), for price versions with node classes.
+   * the usage ran (per node label set), for price versions with node classes.
    */
   static Map<String, MonthUsage> readAll(
       RollupStore store, Collection<String> namespaces, long from, long to, boolean placed) {

@@ -11,9 +11,9 @@ public enum Scope {
   /** owner = "" for the cluster, or a target name for {@link Resource#COVERED}. */
   CLUSTER(4),
   /**
-   * Usage on one node's labels revision: owner = namespace ("" for the cluster's CPU and memory use
-   * and the node's capacity), workload = placement {@code NODE@SINCE} (see {@code NodeLabels}). Day
-   * buckets only, written only for nodes whose labels are recorded (the price book has node
+   * Usage on the nodes of one label set: owner = namespace ("" for the cluster's CPU and memory use
+   * and the nodes' capacity), workload = placement, the label set's id (see {@code NodeLabels}).
+   * Day buckets only, written only for nodes whose labels are recorded (the price book has node
    * classes).
    */
   PLACEMENT(5);

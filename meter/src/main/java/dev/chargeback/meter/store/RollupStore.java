@@ -322,8 +322,8 @@ public final class RollupStore implements AutoCloseable {
 
   /**
    * The placement days a usage also counts in: on a node whose labels are recorded, the namespace's
-   * usage on that labels revision, and the cluster's CPU and memory use and capacity there (what
-   * idle cost per node class needs).
+   * usage on that label set, and the cluster's CPU and memory use and capacity there (what idle
+   * cost per node class needs).
    */
   private List<RollupKey> placements(Usage u) {
     Resource r = u.resource();

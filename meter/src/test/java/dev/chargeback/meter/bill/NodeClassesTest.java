@@ -130,11 +130,13 @@ class NodeClassesTest {
     // 14 hours on demand × 40 = 560; 10 hours spot × 10 = 100.
     assertThat(Lines.of(bill("ignore", "team-b")))
         .containsExactly("CPU 14.0000 × 40 = 560", "CPU · spot 10.0000 × 10 = 100");
-    // Unchanged labels start no new revision.
+    // Unchanged labels start no new revision; node-c now shares node-b's label set.
     store.nodeLabels().record("node-c", Map.of(SPOT, "spot"), at("2026-10-07T00:00:00Z"));
-    assertThat(store.nodeLabels().placements())
-        .containsKeys("node-c@" + at("2026-10-06T14:00:00Z"));
-    assertThat(store.nodeLabels().placements()).hasSize(4);
+    assertThat(store.nodeLabels().placements().values())
+        .containsExactlyInAnyOrder(Map.of(SPOT, "on-demand"), Map.of(SPOT, "spot"));
+    assertThat(store.nodeLabels().placementAt("node-c", at("2026-10-06T15:00:00Z")))
+        .isEqualTo(store.nodeLabels().placementAt("node-b", at("2026-10-06T15:00:00Z")))
+        .isNotEqualTo(store.nodeLabels().placementAt("node-c", at("2026-10-06T13:00:00Z")));
   }
 
   @Test

@@ -100,6 +100,13 @@ public final class BillingCollector implements MultiCollector {
           "GPU time of the namespace's pods weighted by utilisation (dcgm-exporter), in"
               + " GPU-seconds."
         });
+    USAGE.put(
+        Resource.GPU_MEMORY,
+        new String[] {
+          "chargeback_usage_gpu_memory_byte_seconds",
+          "GPU framebuffer memory held by the namespace's pods (dcgm-exporter), integrated over"
+              + " time, in byte-seconds."
+        });
   }
 
   private final RollupStore store;

@@ -40,9 +40,11 @@ public enum Resource {
   CAPACITY_GPU(19, "capacity_gpu", "gpu-seconds"),
   /** GPU-seconds weighted by utilisation (dcgm-exporter), per device as requests. */
   GPU(20, "gpu", "gpu-seconds"),
-  COST_GPU(21, "gpu", "currency");
+  COST_GPU(21, "gpu", "currency"),
+  /** GPU framebuffer memory held (dcgm-exporter), per device: metered, not priced. */
+  GPU_MEMORY(22, "gpu_memory", "byte-seconds");
 
-  private static final Resource[] BY_CODE = new Resource[22];
+  private static final Resource[] BY_CODE = new Resource[23];
 
   /** What is metered per namespace: usage and requests (not capacity, coverage or cost). */
   public static final List<Resource> METERED =
@@ -57,7 +59,8 @@ public enum Resource {
           BILLABLE_CPU,
           BILLABLE_MEMORY,
           REQUEST_GPU,
-          GPU);
+          GPU,
+          GPU_MEMORY);
 
   static {
     for (Resource r : values()) {
@@ -82,7 +85,7 @@ public enum Resource {
 
   /** Whether this is GPU time, kept per device (whole GPU or MIG profile). */
   public boolean isGpu() {
-    return this == REQUEST_GPU || this == CAPACITY_GPU || this == GPU;
+    return this == REQUEST_GPU || this == CAPACITY_GPU || this == GPU || this == GPU_MEMORY;
   }
 
   /** The basis-{@code max} quantity metered beside this usage, or null (only CPU and memory). */

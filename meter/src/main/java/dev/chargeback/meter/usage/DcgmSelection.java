@@ -13,14 +13,17 @@ import java.util.Map;
  * attributed to the pod using it by its {@code namespace}, {@code pod} and {@code container}
  * labels, integrated into utilisation-weighted GPU-seconds ({@link Resource#GPU}) per device (the
  * MIG profile {@code GPU_I_PROFILE}, or "" for a whole GPU). {@code DCGM_FI_PROF_GR_ENGINE_ACTIVE}
- * (0–1, and the only one MIG instances report) wins over {@code DCGM_FI_DEV_GPU_UTIL} (percent). A
- * device shared by several pods (time-slicing, with the exporter's virtual GPUs) gives each an
- * equal part. Rows without a pod are nobody's: idle GPUs are capacity less requests, from
- * kube-state-metrics.
+ * (0–1, and the only one MIG instances report) wins over {@code DCGM_FI_DEV_GPU_UTIL} (percent);
+ * {@code DCGM_FI_DEV_FB_USED} (MiB) is the framebuffer memory held ({@link Resource#GPU_MEMORY},
+ * metered in byte-seconds, not priced). A device shared by several pods (time-slicing, with the
+ * exporter's virtual GPUs) gives each an equal part. Rows without a pod are nobody's: idle GPUs are
+ * capacity less requests, from kube-state-metrics.
  */
 final class DcgmSelection implements Selection {
   static final String ENGINE_ACTIVE = "DCGM_FI_PROF_GR_ENGINE_ACTIVE";
   static final String GPU_UTIL = "DCGM_FI_DEV_GPU_UTIL";
+  static final String FB_USED = "DCGM_FI_DEV_FB_USED";
+  private static final double MIB = 1024.0 * 1024;
 
   private final String node;
   private final PodDirectory pods;
@@ -32,6 +35,7 @@ final class DcgmSelection implements Selection {
     final Labels labels;
     double active = Double.NaN;
     double util = Double.NaN;
+    double framebuffer = Double.NaN;
     long timestamp = Long.MIN_VALUE;
 
     Row(Labels labels) {
@@ -46,7 +50,7 @@ final class DcgmSelection implements Selection {
 
   @Override
   public boolean wants(String name) {
-    return name.equals(ENGINE_ACTIVE) || name.equals(GPU_UTIL);
+    return name.equals(ENGINE_ACTIVE) || name.equals(GPU_UTIL) || name.equals(FB_USED);
   }
 
   @Override
@@ -64,10 +68,10 @@ final class DcgmSelection implements Selection {
             + '\u0000'
             + l.get("container");
     Row row = rows.computeIfAbsent(key, k -> new Row(l));
-    if (s.name().equals(ENGINE_ACTIVE)) {
-      row.active = s.value();
-    } else {
-      row.util = s.value() / 100;
+    switch (s.name()) {
+      case ENGINE_ACTIVE -> row.active = s.value();
+      case GPU_UTIL -> row.util = s.value() / 100;
+      default -> row.framebuffer = s.value() * MIB;
     }
     if (s.hasTimestamp()) {
       row.timestamp = Math.max(row.timestamp, s.timestampMillis());
@@ -88,29 +92,35 @@ final class DcgmSelection implements Selection {
     List<Reading> out = new ArrayList<>(rows.size());
     for (Row r : rows.values()) {
       Labels l = r.labels;
+      int sharing = sharers.get(device(l));
       double ratio = !Double.isNaN(r.active) ? r.active : r.util;
-      if (Double.isNaN(ratio)) {
-        continue;
+      if (!Double.isNaN(ratio)) {
+        out.add(reading(r, Resource.GPU, "", Math.clamp(ratio, 0, 1) / sharing, scrapeMillis));
       }
-      ratio = Math.clamp(ratio, 0, 1) / sharers.get(device(l));
-      String ns = l.get("namespace");
-      String where = node.isEmpty() ? hostname(l) : node;
-      out.add(
-          new Reading(
-              "dcgm/" + device(l) + "/" + ns + "/" + l.get("pod") + "/" + l.get("container"),
-              Reading.Kind.GAUGE,
-              Resource.GPU,
-              ns,
-              pods.workload(ns, l.get("pod")),
-              where,
-              ratio,
-              r.timestamp != Long.MIN_VALUE ? r.timestamp : scrapeMillis,
-              Double.NaN,
-              "",
-              Double.NaN,
-              l.get("GPU_I_PROFILE")));
+      if (!Double.isNaN(r.framebuffer) && r.framebuffer >= 0) {
+        out.add(reading(r, Resource.GPU_MEMORY, "/fb", r.framebuffer / sharing, scrapeMillis));
+      }
     }
     return out;
+  }
+
+  private Reading reading(
+      Row r, Resource resource, String series, double value, long scrapeMillis) {
+    Labels l = r.labels;
+    String ns = l.get("namespace");
+    return new Reading(
+        "dcgm/" + device(l) + "/" + ns + "/" + l.get("pod") + "/" + l.get("container") + series,
+        Reading.Kind.GAUGE,
+        resource,
+        ns,
+        pods.workload(ns, l.get("pod")),
+        node.isEmpty() ? hostname(l) : node,
+        value,
+        r.timestamp != Long.MIN_VALUE ? r.timestamp : scrapeMillis,
+        Double.NaN,
+        "",
+        Double.NaN,
+        l.get("GPU_I_PROFILE"));
   }
 
   /** The exporter's node by its own label ({@code hostname}, {@code Hostname} before 4.x). */

@@ -37,8 +37,12 @@ class DcgmSelectionTest {
   @Test
   void aPodsGpuIsItsEngineActivityInKubernetesMode() throws Exception {
     List<Reading> readings = select(fixture("dcgm-rtx4000-kubernetes.prom"), "");
-    // GR_ENGINE_ACTIVE (0.004656) wins over GPU_UTIL (0 %); the node from the hostname label.
-    assertThat(readings).hasSize(1);
+    // GR_ENGINE_ACTIVE (0.004656) wins over GPU_UTIL (0 %); the node from the hostname label;
+    // the framebuffer's 1 MiB held is GPU memory.
+    assertThat(readings)
+        .extracting(Reading::resource)
+        .containsExactly(Resource.GPU, Resource.GPU_MEMORY);
+    assertThat(readings.get(1).value()).isEqualTo(1024.0 * 1024);
     Reading r = readings.getFirst();
     assertThat(r.resource()).isEqualTo(Resource.GPU);
     assertThat(r.kind()).isEqualTo(Reading.Kind.GAUGE);
@@ -55,6 +59,7 @@ class DcgmSelectionTest {
             .map(l -> l.replace("} 0", "} 42"))
             .reduce("", (a, b) -> a + b + "\n");
     assertThat(select(new ByteArrayInputStream(utilOnly.getBytes(StandardCharsets.UTF_8)), "n"))
+        .filteredOn(x -> x.resource() == Resource.GPU)
         .extracting(Reading::value, Reading::node)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(0.42, "n"));
   }

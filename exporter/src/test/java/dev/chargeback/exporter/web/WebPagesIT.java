@@ -154,6 +154,18 @@ class WebPagesIT {
         .isEqualByComparingTo(
             cpu.multiply(BigDecimal.valueOf(15)).setScale(0, RoundingMode.HALF_UP));
     assertThat(get("/ns/default?month=" + LAST).body()).contains("CPU · spot", "Memory · spot");
+    // team-a's database claim is on StorageClass premium-rwo, priced apart (0.5 a GiB-hour).
+    JsonNode teamA = JSON.readTree(get("/bill?format=json&ns=team-a&month=" + LAST).body());
+    List<String> storage = new ArrayList<>();
+    teamA
+        .get("lines")
+        .forEach(
+            l -> {
+              if (l.get("resource").asText().equals("storage")) {
+                storage.add(l.get("device").asText() + " " + l.get("unitPrice").asText());
+              }
+            });
+    assertThat(storage).containsExactly("premium-rwo 0.5");
   }
 
   @Test

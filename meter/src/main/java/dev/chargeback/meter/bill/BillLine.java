@@ -8,7 +8,8 @@ import java.math.BigDecimal;
  * @param quantity in the resource's priced unit, rounded to 4 decimals
  * @param note "" or e.g. "from 2026-11-15" when the price changed within the month
  * @param nodeClass the price book's node class the usage ran on, "" for nodes of no class
- * @param device a GPU line's device: "" for whole GPUs (and every other line), a MIG profile
+ * @param device a GPU line's device ("" for whole GPUs, a MIG profile), a storage line's
+ *     StorageClass when the price book prices it apart; else ""
  */
 public record BillLine(
     BillResource resource,
@@ -41,9 +42,20 @@ public record BillLine(
     return nodeClass.isEmpty() ? name : name + " · " + nodeClass;
   }
 
-  /** This line's group ({@link #group(String, String)}). */
+  /** This line's group ({@link #group(String, String)}, {@link #storageGroup(String)}). */
   String group() {
-    return resource.gpu() ? group(nodeClass, device) : nodeClass;
+    if (resource.gpu()) {
+      return group(nodeClass, device);
+    }
+    return device.isEmpty() ? nodeClass : STORAGE_CLASS + device;
+  }
+
+  /** The group (and placement) of claims of a StorageClass priced apart: {@code sc/NAME}. */
+  static final String STORAGE_CLASS = "sc/";
+
+  /** Whether a group is a StorageClass's claims. */
+  static boolean storageGroup(String group) {
+    return group.startsWith(STORAGE_CLASS);
   }
 
   /**
@@ -56,12 +68,18 @@ public record BillLine(
 
   /** The node class of a group. */
   static String groupClass(String group) {
+    if (storageGroup(group)) {
+      return "";
+    }
     int hash = group.indexOf('#');
     return hash < 0 ? group : group.substring(0, hash);
   }
 
-  /** The GPU device of a group, or "" for a group of no device. */
+  /** The device of a group (GPU device, StorageClass), or "" for a group of no device. */
   static String groupDevice(String group) {
+    if (storageGroup(group)) {
+      return group.substring(STORAGE_CLASS.length());
+    }
     int hash = group.indexOf('#');
     return hash < 0 ? "" : group.substring(hash + 1);
   }

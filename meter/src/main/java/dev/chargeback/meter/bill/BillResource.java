@@ -66,8 +66,15 @@ public enum BillResource {
     return priced.price.apply(prices);
   }
 
-  /** The unit price of a device ("" for none; a MIG profile); zero for a GPU device unpriced. */
+  /**
+   * The unit price of a device: a GPU's ("" whole, a MIG profile; zero when unpriced), a
+   * StorageClass's (its own price, else the storage price); "" for none.
+   */
   public BigDecimal price(Prices prices, String device) {
+    if (this == STORAGE && !device.isEmpty()) {
+      BigDecimal own = prices.storageClass(device);
+      return own != null ? own : price(prices);
+    }
     if (!gpu()) {
       return price(prices);
     }

@@ -51,7 +51,7 @@ public final class Biller {
     this.store = store;
     this.book = book;
     this.clock = clock;
-    this.placed = !book.nodeLabelKeys().isEmpty();
+    this.placed = book.readsPlacements();
   }
 
   /** The namespaces' days in [from, to), with where they ran when node classes price it. */
@@ -634,6 +634,12 @@ public final class Biller {
       v.nodeClasses().forEach(c -> classes.add(c.name()));
       for (String nodeClass : classes) {
         groups.add(nodeClass);
+        if (nodeClass.isEmpty()) {
+          e.getValue().keySet().stream()
+              .filter(BillLine::storageGroup)
+              .sorted()
+              .forEach(groups::add);
+        }
         e.getValue().keySet().stream()
             .filter(g -> BillLine.gpuGroup(g) && BillLine.groupClass(g).equals(nodeClass))
             .sorted()

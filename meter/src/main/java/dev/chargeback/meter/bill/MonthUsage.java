@@ -240,7 +240,37 @@ final class MonthUsage {
     if (v != null && index >= 0 && v.pricesGpus() && !placements.isEmpty()) {
       gpus(out, v, index);
     }
+    if (v != null && index >= 0 && !placements.isEmpty()) {
+      storageClasses(out, v, index);
+    }
     return out;
+  }
+
+  /**
+   * Moves the day's storage of each StorageClass the namespace's prices name from the storage line
+   * of no class to a group of its own ({@code sc/NAME}); claims of other classes stay.
+   */
+  private void storageClasses(Map<String, double[]> out, PriceVersion v, int index) {
+    Prices prices = v.pricesFor(namespace);
+    if (!prices.pricesStorageClasses() || namespace.equals(Biller.IDLE)) {
+      return;
+    }
+    double[] rest = out.get("");
+    int storage = BillResource.STORAGE.ordinal();
+    placements
+        .own()
+        .forEach(
+            (where, rollups) -> {
+              double[] days = rollups.get(Resource.STORAGE);
+              if (!BillLine.storageGroup(where)
+                  || days == null
+                  || Double.isNaN(days[index])
+                  || prices.storageClass(BillLine.groupDevice(where)) == null) {
+                return;
+              }
+              out.computeIfAbsent(where, k -> new double[LINES.length])[storage] += days[index];
+              rest[storage] = Math.max(0, rest[storage] - days[index]);
+            });
   }
 
   /** The lines of no device per node class, as {@link #quantities} gives them. */
@@ -339,7 +369,7 @@ final class MonthUsage {
       int at) {
     placed.forEach(
         (where, rollups) -> {
-          if (!BillLine.gpuGroup(where)) {
+          if (!BillLine.gpuGroup(where) || BillLine.storageGroup(where)) {
             return;
           }
           String placement = BillLine.groupClass(where);
@@ -408,7 +438,7 @@ final class MonthUsage {
     Map<String, double[]> out = new HashMap<>();
     placed.forEach(
         (placement, rollups) -> {
-          if (BillLine.gpuGroup(placement)) {
+          if (BillLine.gpuGroup(placement) || BillLine.storageGroup(placement)) {
             return;
           }
           String c = placements.classOf(v, placement);

@@ -72,6 +72,24 @@ public record PriceBook(
     return keys;
   }
 
+  /**
+   * Whether bills read where usage was kept (placements): for node classes, GPUs, or StorageClass
+   * prices (a namespace's own included).
+   */
+  public boolean readsPlacements() {
+    if (!nodeLabelKeys().isEmpty()) {
+      return true;
+    }
+    for (PriceVersion v : versions) {
+      if (v.prices().pricesStorageClasses()
+          || v.namespaces().values().stream()
+              .anyMatch(t -> t.prices() != null && t.prices().pricesStorageClasses())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The version in force on {@code day}, or null before the first version. */
   public PriceVersion at(LocalDate day) {
     PriceVersion found = null;

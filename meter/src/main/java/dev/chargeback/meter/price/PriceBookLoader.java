@@ -370,6 +370,21 @@ public final class PriceBookLoader {
         throw new PriceBookException(source + ": key '" + at + f[0] + "': must not be negative");
       }
     }
+    if (p.storageClassGibHour() != null) {
+      p.storageClassGibHour()
+          .forEach(
+              (sc, price) -> {
+                String key = at + "storageClassGibHour." + sc;
+                if (!sc.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
+                  throw new PriceBookException(
+                      source + ": key '" + key + "': '" + sc + "' is not a StorageClass name");
+                }
+                if (price == null || price.signum() < 0) {
+                  throw new PriceBookException(
+                      source + ": key '" + key + "': must be a price, not negative");
+                }
+              });
+    }
     // GPUs are optional: a book without them bills no GPU.
     if (p.gpuHour() != null && p.gpuHour().signum() < 0) {
       throw new PriceBookException(source + ": key '" + at + "gpuHour': must not be negative");

@@ -63,6 +63,10 @@ public final class PriceHistory {
     if (p.migHour() != null) {
       p.migHour().forEach((profile, price) -> out.put(prefix + "migHour." + profile, plain(price)));
     }
+    if (p.storageClassGibHour() != null) {
+      p.storageClassGibHour()
+          .forEach((sc, price) -> out.put(prefix + "storageClassGibHour." + sc, plain(price)));
+    }
   }
 
   private static String plain(BigDecimal d) {

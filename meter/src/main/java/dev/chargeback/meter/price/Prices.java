@@ -17,6 +17,8 @@ import java.util.TreeMap;
  *     priced
  * @param migHour per hour of a MIG slice, by profile ({@code 1g.10gb}); a profile not named is not
  *     priced
+ * @param storageClassGibHour per GiB-hour of persistent volume claims of a StorageClass, by its
+ *     name; a class not named pays {@code storageGibHour}
  */
 public record Prices(
     BigDecimal cpuCoreHour,
@@ -25,22 +27,19 @@ public record Prices(
     BigDecimal networkTransmitGib,
     BigDecimal storageGibHour,
     BigDecimal gpuHour,
-    Map<String, BigDecimal> migHour) {
+    Map<String, BigDecimal> migHour,
+    Map<String, BigDecimal> storageClassGibHour) {
 
   public Prices {
     migHour = migHour == null ? null : Map.copyOf(new TreeMap<>(migHour));
+    storageClassGibHour =
+        storageClassGibHour == null ? null : Map.copyOf(new TreeMap<>(storageClassGibHour));
   }
 
-  /** These prices with {@code override}'s non-null ones on top (MIG profiles one by one). */
+  /** These prices with {@code override}'s non-null ones on top (named prices one by one). */
   public Prices with(Prices override) {
     if (override == null) {
       return this;
-    }
-    Map<String, BigDecimal> mig = migHour;
-    if (override.migHour != null) {
-      Map<String, BigDecimal> merged = new TreeMap<>(migHour == null ? Map.of() : migHour);
-      merged.putAll(override.migHour);
-      mig = merged;
     }
     return new Prices(
         or(override.cpuCoreHour, cpuCoreHour),
@@ -49,7 +48,29 @@ public record Prices(
         or(override.networkTransmitGib, networkTransmitGib),
         or(override.storageGibHour, storageGibHour),
         or(override.gpuHour, gpuHour),
-        mig);
+        merge(migHour, override.migHour),
+        merge(storageClassGibHour, override.storageClassGibHour));
+  }
+
+  /** Per-name prices with {@code override}'s on top, one by one. */
+  private static Map<String, BigDecimal> merge(
+      Map<String, BigDecimal> base, Map<String, BigDecimal> override) {
+    if (override == null) {
+      return base;
+    }
+    Map<String, BigDecimal> merged = new TreeMap<>(base == null ? Map.of() : base);
+    merged.putAll(override);
+    return merged;
+  }
+
+  /** The price per GiB-hour of claims of StorageClass {@code name}, or null when it has none. */
+  public BigDecimal storageClass(String name) {
+    return storageClassGibHour == null ? null : storageClassGibHour.get(name);
+  }
+
+  /** Whether some StorageClass has a price of its own here. */
+  public boolean pricesStorageClasses() {
+    return storageClassGibHour != null && !storageClassGibHour.isEmpty();
   }
 
   /**

@@ -554,6 +554,7 @@ public final class SimCluster {
     return SimExposition.kubeStateMetrics(
         running,
         Map.of("team-a/data-db-0", 20 * GIB, "default/uploads", 5 * GIB),
+        Map.of("team-a/data-db-0", "premium-rwo", "default/uploads", "standard"),
         Map.of(gpuNode(), GPUS));
   }
 

@@ -166,6 +166,7 @@ final class SimExposition {
   static byte[] kubeStateMetrics(
       List<SimContainer> running,
       Map<String, Double> claims,
+      Map<String, String> storageClasses,
       Map<String, Map<String, Integer>> gpuCapacity) {
     Family info = header("kube_pod_info", "gauge", "Information about pod.");
     Family req =
@@ -250,6 +251,29 @@ final class SimExposition {
                                     + "\",unit=\"integer\"",
                                 count,
                                 "")));
+    Family pvcInfo =
+        header(
+            "kube_persistentvolumeclaim_info",
+            "gauge",
+            "Information about persistent volume claim.");
+    new TreeMap<>(storageClasses)
+        .forEach(
+            (claim, storageClass) -> {
+              int slash = claim.indexOf('/');
+              row(
+                  pvcInfo,
+                  "namespace=\""
+                      + claim.substring(0, slash)
+                      + "\",persistentvolumeclaim=\""
+                      + claim.substring(slash + 1)
+                      + "\",storageclass=\""
+                      + storageClass
+                      + "\",volumename=\"pvc-"
+                      + hex(claim, 8)
+                      + "\",volumemode=\"Filesystem\"",
+                  1,
+                  "");
+            });
     new TreeMap<>(claims)
         .forEach(
             (claim, bytes) -> {
@@ -264,7 +288,7 @@ final class SimExposition {
                   bytes,
                   "");
             });
-    return join(info, req, pvc, capacity);
+    return join(info, req, pvcInfo, pvc, capacity);
   }
 
   /** kube-state-metrics' name of an NVIDIA device resource ({@code nvidia.com/mig-1g.10gb}). */

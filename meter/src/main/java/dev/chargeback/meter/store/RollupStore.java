@@ -330,6 +330,12 @@ public final class RollupStore implements AutoCloseable {
     if (r.isGpu()) {
       return gpuPlacements(u);
     }
+    if (r == Resource.STORAGE && !u.device().isEmpty()) {
+      // Claims by StorageClass ("sc/NAME"), for classes priced apart.
+      return u.namespace().isEmpty()
+          ? List.of()
+          : List.of(new RollupKey(Scope.PLACEMENT, u.namespace(), "sc/" + u.device(), r));
+    }
     if (u.node().isEmpty() || r.isCost() || r == Resource.COVERED) {
       return List.of();
     }

@@ -4,18 +4,25 @@ import dev.chargeback.meter.exposition.Labels;
 import dev.chargeback.meter.exposition.Sample;
 import dev.chargeback.meter.rollup.Resource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * kube-state-metrics: PVC storage requests, container resource requests (CPU, memory and NVIDIA
- * GPUs: whole, MIG slices, time-sliced replicas), nodes' GPU capacity, and pod metadata ({@code
- * kube_pod_info}: owner and host networking) for the {@link PodDirectory}.
+ * kube-state-metrics: PVC storage requests (with each claim's StorageClass), container resource
+ * requests (CPU, memory and NVIDIA GPUs: whole, MIG slices, time-sliced replicas), nodes' GPU
+ * capacity, and pod metadata ({@code kube_pod_info}: owner and host networking) for the {@link
+ * PodDirectory}.
  */
 final class KubeStateSelection implements Selection {
   static final String PVC = "kube_persistentvolumeclaim_resource_requests_storage_bytes";
   static final String REQUESTS = "kube_pod_container_resource_requests";
   static final String POD_INFO = "kube_pod_info";
   static final String NODE_CAPACITY = "kube_node_status_capacity";
+  static final String PVC_INFO = "kube_persistentvolumeclaim_info";
+
+  /** Each claim's StorageClass ({@code namespace/claim}), from {@link #PVC_INFO}. */
+  private final Map<String, String> storageClasses = new HashMap<>();
 
   /** The NVIDIA device plugin's resources as kube-state-metrics names them. */
   private static final String GPU = "nvidia_com_gpu";
@@ -35,7 +42,8 @@ final class KubeStateSelection implements Selection {
     return name.equals(PVC)
         || name.equals(REQUESTS)
         || name.equals(POD_INFO)
-        || name.equals(NODE_CAPACITY);
+        || name.equals(NODE_CAPACITY)
+        || name.equals(PVC_INFO);
   }
 
   @Override
@@ -49,6 +57,12 @@ final class KubeStateSelection implements Selection {
           new PodDirectory.Pod(
               Workloads.fromOwner(l.get("created_by_kind"), l.get("created_by_name"), pod),
               l.get("host_network").equals("true")));
+    } else if (s.name().equals(PVC_INFO)) {
+      storageClasses.put(
+          l.get("namespace") + "/" + l.get("persistentvolumeclaim"), l.get("storageclass"));
+    } else if (s.name().equals(PVC_INFO)) {
+      storageClasses.put(
+          l.get("namespace") + "/" + l.get("persistentvolumeclaim"), l.get("storageclass"));
     } else if (s.name().equals(NODE_CAPACITY)) {
       if (gpuDevice(l.get("resource")) != null) {
         gauges.add(s);
@@ -107,6 +121,7 @@ final class KubeStateSelection implements Selection {
       if (s.name().equals(PVC)) {
         resource = Resource.STORAGE;
         workload = "PersistentVolumeClaim/" + l.get("persistentvolumeclaim");
+        device = storageClasses.getOrDefault(ns + "/" + l.get("persistentvolumeclaim"), "");
       } else if (s.name().equals(NODE_CAPACITY)) {
         resource = Resource.CAPACITY_GPU;
         workload = "";

@@ -44,6 +44,11 @@ class KubeStateAndNodeExporterSelectionTest {
     assertThat(readings)
         .extracting(Reading::resource)
         .containsOnly(Resource.REQUEST_CPU, Resource.REQUEST_MEMORY, Resource.STORAGE);
+    // A claim's StorageClass, from kube_persistentvolumeclaim_info.
+    assertThat(readings)
+        .filteredOn(r -> r.resource() == Resource.STORAGE)
+        .extracting(r -> r.namespace() + " " + r.workload() + " " + r.device())
+        .containsExactly("scraper PersistentVolumeClaim/e2e-pv-claim e2e-pv-class");
     // kube_pod_info: owner chain and host networking.
     assertThat(pods.get("kube-system", "kindnet-zkpn8"))
         .isEqualTo(new PodDirectory.Pod("DaemonSet/kindnet", true));

@@ -370,45 +370,41 @@ public final class PriceBookLoader {
         throw new PriceBookException(source + ": key '" + at + f[0] + "': must not be negative");
       }
     }
-    if (p.storageClassGibHour() != null) {
-      p.storageClassGibHour()
-          .forEach(
-              (sc, price) -> {
-                String key = at + "storageClassGibHour." + sc;
-                if (!sc.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
-                  throw new PriceBookException(
-                      source + ": key '" + key + "': '" + sc + "' is not a StorageClass name");
-                }
-                if (price == null || price.signum() < 0) {
-                  throw new PriceBookException(
-                      source + ": key '" + key + "': must be a price, not negative");
-                }
-              });
-    }
+    namedPrices(
+        p.storageClassGibHour(),
+        "[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?",
+        "a StorageClass name",
+        source,
+        at + "storageClassGibHour.");
     // GPUs are optional: a book without them bills no GPU.
     if (p.gpuHour() != null && p.gpuHour().signum() < 0) {
       throw new PriceBookException(source + ": key '" + at + "gpuHour': must not be negative");
     }
-    if (p.migHour() != null) {
-      p.migHour()
-          .forEach(
-              (profile, price) -> {
-                String key = at + "migHour." + profile;
-                if (!profile.matches("([0-9]+c\\.)?[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?")) {
-                  throw new PriceBookException(
-                      source
-                          + ": key '"
-                          + key
-                          + "': '"
-                          + profile
-                          + "' is not a MIG profile (such as 1g.10gb, 3g.40gb, 1g.10gb+me)");
-                }
-                if (price == null || price.signum() < 0) {
-                  throw new PriceBookException(
-                      source + ": key '" + key + "': must be a price, not negative");
-                }
-              });
+    namedPrices(
+        p.migHour(),
+        "([0-9]+c\\.)?[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?",
+        "a MIG profile (such as 1g.10gb, 3g.40gb, 1g.10gb+me)",
+        source,
+        at + "migHour.");
+  }
+
+  /** Prices by name ({@code migHour}, {@code storageClassGibHour}): names that fit, no negative. */
+  private static void namedPrices(
+      Map<String, BigDecimal> prices, String pattern, String what, String source, String at) {
+    if (prices == null) {
+      return;
     }
+    prices.forEach(
+        (name, price) -> {
+          if (!name.matches(pattern)) {
+            throw new PriceBookException(
+                source + ": key '" + at + name + "': '" + name + "' is not " + what);
+          }
+          if (price == null || price.signum() < 0) {
+            throw new PriceBookException(
+                source + ": key '" + at + name + "': must be a price, not negative");
+          }
+        });
   }
 
   private static void fraction(BigDecimal value, String source, String key) {

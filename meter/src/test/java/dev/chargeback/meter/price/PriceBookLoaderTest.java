@@ -78,6 +78,16 @@ class PriceBookLoaderTest {
     return Stream.of(
         Arguments.of(head + "    colour: red\n", "unknown key 'versions[0].colour'"),
         Arguments.of(
+            "currency: KRW\nversions:\n"
+                + VERSION.replace(
+                    "storageGibHour: 0.2}", "storageGibHour: 0.2, migHour: {big: 1}}"),
+            "key 'versions[0].prices.migHour.big': 'big' is not a MIG profile"),
+        Arguments.of(
+            "currency: KRW\nversions:\n"
+                + VERSION.replace(
+                    "storageGibHour: 0.2}", "storageGibHour: 0.2, storageClassGibHour: {ssd: -1}}"),
+            "key 'versions[0].prices.storageClassGibHour.ssd': must be a price, not negative"),
+        Arguments.of(
             head + "    nodeClasses:\n      - {name: spot, selector: \"\", prices: {}}\n",
             "key 'versions[0].nodeClasses[0].selector': empty (it would match every node)"),
         Arguments.of(

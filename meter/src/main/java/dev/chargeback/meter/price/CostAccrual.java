@@ -87,6 +87,9 @@ public final class CostAccrual {
       Prices prices = version.pricesFor(u.namespace(), nodeClass);
       BigDecimal price =
           cost == Resource.COST_GPU ? prices.gpu(u.device()) : priced.price.apply(prices);
+      if (cost == Resource.COST_STORAGE && prices.storageClass(u.device()) != null) {
+        price = prices.storageClass(u.device()); // a StorageClass priced apart
+      }
       if (price == null) {
         continue;
       }

@@ -2,6 +2,7 @@ package dev.chargeback.meter.bill;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.price.PriceBookLoader;
 import dev.chargeback.meter.rollup.Ingest;
@@ -74,6 +75,16 @@ class StorageClassesTest {
     assertThat(day.quantities().get(BillResource.STORAGE)).isEqualTo(480.0);
     assertThat(day.quantity("sc/premium-rwo", BillResource.STORAGE)).isEqualTo(240.0);
     assertThat(a.total()).isEqualByComparingTo("168");
+    // The cost metric accrues each claim at its class's price, as the bill does.
+    assertThat(
+            new CostAccrual(book, utc)
+                .costs(
+                    List.of(
+                        claim("team-a", "data", "premium-rwo", from, to),
+                        claim("team-a", "logs", "standard", from, to),
+                        claim("team-b", "data", "premium-rwo", from, to))))
+        .extracting(u -> Math.round(u.amount() * 1000) / 1000.0)
+        .containsExactly(120.0, 48.0, 96.0);
   }
 
   private static Usage claim(String ns, String claim, String storageClass, long from, long to) {

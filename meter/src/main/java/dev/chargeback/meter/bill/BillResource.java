@@ -67,18 +67,11 @@ public enum BillResource {
   }
 
   /**
-   * The unit price of a device: a GPU's ("" whole, a MIG profile; zero when unpriced), a
-   * StorageClass's (its own price, else the storage price); "" for none.
+   * The unit price of a device ({@link PricedResource#price(Prices, String)}); zero for a GPU
+   * device without a price.
    */
   public BigDecimal price(Prices prices, String device) {
-    if (this == STORAGE && !device.isEmpty()) {
-      BigDecimal own = prices.storageClass(device);
-      return own != null ? own : price(prices);
-    }
-    if (!gpu()) {
-      return price(prices);
-    }
-    BigDecimal p = prices.gpu(device);
+    BigDecimal p = priced.price(prices, device);
     return p == null ? BigDecimal.ZERO : p;
   }
 }

@@ -22,6 +22,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A namespace's daily rollups over a billing period, with the cluster's usage and capacity, and the
@@ -93,8 +95,7 @@ final class MonthUsage {
 
     /** The class of a placement under {@code v} ("" for none, or labels never recorded). */
     String classOf(PriceVersion v, String placement) {
-      Map<String, String> byPlacement =
-          classes.computeIfAbsent(v, k -> new java.util.concurrent.ConcurrentHashMap<>());
+      Map<String, String> byPlacement = classes.computeIfAbsent(v, k -> new ConcurrentHashMap<>());
       return byPlacement.computeIfAbsent(
           placement, p -> v.classOf(labels.getOrDefault(p, Map.of())));
     }
@@ -134,7 +135,7 @@ final class MonthUsage {
     Map<String, Map<String, String>> labels = placed ? store.nodeLabels().placements() : Map.of();
     Map<String, Map<Resource, double[]>> clusterPlaced =
         placed ? placed(store, "", from, to, starts) : Map.of();
-    Map<PriceVersion, Map<String, String>> classes = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<PriceVersion, Map<String, String>> classes = new ConcurrentHashMap<>();
     Map<String, MonthUsage> out = new LinkedHashMap<>();
     for (String ns : namespaces) {
       Map<Resource, double[]> own = new EnumMap<>(Resource.class);
@@ -335,7 +336,7 @@ final class MonthUsage {
    */
   private void gpus(Map<String, double[]> out, PriceVersion v, int index) {
     // Per group: own requests, own utilisation-weighted time, all requests, capacity.
-    Map<String, double[]> sums = new java.util.TreeMap<>();
+    Map<String, double[]> sums = new TreeMap<>();
     gpuSums(sums, placements.own(), v, index, 0);
     gpuSums(sums, placements.cluster(), v, index, 2);
     sums.forEach(

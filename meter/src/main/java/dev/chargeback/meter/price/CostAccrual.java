@@ -81,15 +81,14 @@ public final class CostAccrual {
       }
       PricedResource priced = PricedResource.ofCost(cost);
       double unitsPerPrice = priced.unitsPerPrice;
+      // The node's labels only when its class or GPU share is asked (a map lookup per usage).
+      boolean gpu = cost == Resource.COST_GPU;
       Map<String, String> labels =
-          u.node().isEmpty() ? Map.of() : nodeLabels.at(u.node(), mid / 1000);
+          u.node().isEmpty() || version.nodeClasses().isEmpty() && !gpu
+              ? Map.of()
+              : nodeLabels.at(u.node(), mid / 1000);
       String nodeClass = version.nodeClasses().isEmpty() ? "" : version.classOf(labels);
-      Prices prices = version.pricesFor(u.namespace(), nodeClass);
-      BigDecimal price =
-          cost == Resource.COST_GPU ? prices.gpu(u.device()) : priced.price.apply(prices);
-      if (cost == Resource.COST_STORAGE && prices.storageClass(u.device()) != null) {
-        price = prices.storageClass(u.device()); // a StorageClass priced apart
-      }
+      BigDecimal price = priced.price(version.pricesFor(u.namespace(), nodeClass), u.device());
       if (price == null) {
         continue;
       }

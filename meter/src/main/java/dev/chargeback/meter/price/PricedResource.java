@@ -84,6 +84,21 @@ public enum PricedResource {
     this.price = price;
   }
 
+  /**
+   * The unit price of a device under {@code prices}: a GPU's ("" a whole GPU, else a MIG profile;
+   * null when unpriced), a StorageClass's claims (its own price, else the storage price), or for ""
+   * and every other resource the resource's price.
+   */
+  public BigDecimal price(Prices prices, String device) {
+    if (this == GPU) {
+      return prices.gpu(device);
+    }
+    if (this == STORAGE && !device.isEmpty() && prices.storageClass(device) != null) {
+      return prices.storageClass(device);
+    }
+    return price.apply(prices);
+  }
+
   /** The priced resource metered as {@code usage}, or null. */
   public static PricedResource ofUsage(Resource usage) {
     for (PricedResource p : values()) {

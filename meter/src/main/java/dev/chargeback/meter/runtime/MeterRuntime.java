@@ -65,6 +65,10 @@ public final class MeterRuntime implements AutoCloseable {
   private final Meter meter;
   private final CostAccrual accrual;
   private final PriceBook priceBook;
+
+  /** The node label keys the price book selects on (recorded of each node). */
+  private final Set<String> nodeLabelKeys;
+
   private final ChargebackConfig config;
   private final InstantSource clock;
 
@@ -125,6 +129,7 @@ public final class MeterRuntime implements AutoCloseable {
       store.close();
       throw e;
     }
+    nodeLabelKeys = priceBook.nodeLabelKeys();
     store.retain(retention(config), clock);
     this.accrual = new CostAccrual(priceBook, calendar, store.nodeLabels()::at);
     this.meter = new Meter(store, limits(config), pods, config.effectiveMaxGap(), accrual);
@@ -424,7 +429,7 @@ public final class MeterRuntime implements AutoCloseable {
    * classes), so its usage from now on is priced with its class.
    */
   public void recordNodeLabels(String node, Map<String, String> labels) {
-    Set<String> keys = priceBook.nodeLabelKeys();
+    Set<String> keys = nodeLabelKeys;
     if (keys.isEmpty()) {
       return;
     }

@@ -27,9 +27,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The node classes figure's measurement, run in a JVM of its own with the chart's meter settings:
- * the writer's cache of recent sums is sized from the heap, and a bench JVM's large default heap
- * would measure another cache than the meter has.
+ * The node classes figure's measurement, run in a JVM of its own with the chart's meter settings (a
+ * bench JVM's large default heap collects less often than the meter's).
  */
 public final class ClassesBench {
   static final int NODES = 200;

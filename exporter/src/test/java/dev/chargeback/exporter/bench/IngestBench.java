@@ -106,13 +106,16 @@ final class IngestBench {
       Files.writeString(dir.resolve("meter.yaml"), config);
       List<String> command = new ArrayList<>();
       command.add(ProcessHandle.current().info().command().orElse("java"));
+      command.addAll(ClassesBench.JVM);
+      String profile = System.getenv("CHARGEBACK_BENCH_JFR");
+      if (profile != null) {
+        // A flight recording of the meter, for what bounds the figure (jfr print).
+        command.add(
+            "-XX:StartFlightRecording=settings=profile,filename="
+                + Path.of(profile).resolve("meter-" + nodes + ".jfr"));
+      }
       command.addAll(
           List.of(
-              "-Xmx64m",
-              "-Xss512k",
-              "-XX:MaxDirectMemorySize=16m",
-              "-XX:ReservedCodeCacheSize=32m",
-              "-XX:+UseSerialGC",
               "--enable-native-access=ALL-UNNAMED",
               "-jar",
               jar.toString(),

@@ -71,11 +71,62 @@ public enum Resource {
   public final int code;
   public final String label;
   public final String unit;
+  private final Quantum quantum;
 
   Resource(int code, String label, String unit) {
     this.code = code;
     this.label = label;
     this.unit = unit;
+    this.quantum = Quantum.of(unit);
+  }
+
+  /**
+   * {@code amount} (in {@link #unit}) as a whole number of this resource's quantum, the integer
+   * rollups keep: sums of integers are exact in any order and never drift.
+   */
+  public long units(double amount) {
+    return Math.round(amount * quantum.perUnit / quantum.unitsPer);
+  }
+
+  /** The amount, in {@link #unit}, of a whole number of quanta. */
+  public double amount(long units) {
+    return (double) units * quantum.unitsPer / quantum.perUnit;
+  }
+
+  /**
+   * The smallest amount a rollup keeps, per unit: fine enough that rounding each scrape's increment
+   * moves no bill (a bill's quantities have 4 decimals of hours and GiB), coarse enough that the
+   * all-time total of a 1,000-node cluster stays within 2^63 for centuries.
+   */
+  private enum Quantum {
+    /** A thousandth: core-, GPU- and plain seconds (2^63 is 290 million core-years). */
+    MILLI(1000, 1),
+    /** A millionth of the currency (2^63 is 9.2 trillion of it). */
+    MICRO(1_000_000, 1),
+    /** Whole bytes: counters are integers (2^63 bytes is 8 EiB). */
+    ONE(1, 1),
+    /** A MiB-second (2^63 is 280,000 TiB-years). */
+    MEBI(1, 1L << 20);
+
+    /** Quanta in {@link #unitsPer} units. */
+    final long perUnit;
+
+    final long unitsPer;
+
+    Quantum(long perUnit, long unitsPer) {
+      this.perUnit = perUnit;
+      this.unitsPer = unitsPer;
+    }
+
+    static Quantum of(String unit) {
+      return switch (unit) {
+        case "core-seconds", "gpu-seconds", "seconds" -> MILLI;
+        case "currency" -> MICRO;
+        case "bytes" -> ONE;
+        case "byte-seconds" -> MEBI;
+        default -> throw new IllegalArgumentException("no quantum for unit " + unit);
+      };
+    }
   }
 
   /** Whether this is an accrued cost (its label names the resource the cost is for). */

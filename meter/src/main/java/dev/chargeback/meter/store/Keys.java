@@ -1,9 +1,11 @@
 package dev.chargeback.meter.store;
 
+import dev.chargeback.meter.rollup.Point;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.RollupKey;
 import dev.chargeback.meter.rollup.Scope;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.YearMonth;
 import java.util.Arrays;
@@ -53,7 +55,11 @@ public final class Keys {
 
   /** A rollup bucket's key. */
   public static byte[] rollup(RollupKey k, long bucketStartSeconds) {
-    byte[] prefix = series(k);
+    return rollup(series(k), bucketStartSeconds);
+  }
+
+  /** A rollup bucket's key, after its series' key ({@link #series}). */
+  public static byte[] rollup(byte[] prefix, long bucketStartSeconds) {
     return ByteBuffer.allocate(prefix.length + 8)
         .put(prefix)
         .putLong(bucketStartSeconds ^ Long.MIN_VALUE)
@@ -137,14 +143,39 @@ public final class Keys {
     return name.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** A sum and a sample count: 16 bytes. */
-  public static byte[] sumValue(double sum, long count) {
-    return ByteBuffer.allocate(16).putDouble(sum).putLong(count).array();
+  /** A signed 64-bit integer as RocksDB's {@code uint64add} merge operator reads it. */
+  public static byte[] fixed(long v) {
+    return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array();
   }
 
-  /** A sample value and its timestamp: 16 bytes. */
-  public static byte[] pointValue(double value, long timestampMillis) {
-    return ByteBuffer.allocate(16).putDouble(value).putLong(timestampMillis).array();
+  public static long decodeFixed(byte[] v) {
+    return ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getLong();
+  }
+
+  /**
+   * A rollup value in {@code r}'s unit: an integer count of its quantum ({@link Resource#units}),
+   * or, written before rollups were integers, a double and a count (16 bytes, converted on the
+   * writer's first start; see {@link RollupFormat}).
+   */
+  public static double sum(Resource r, byte[] value) {
+    return value.length == 16 ? ByteBuffer.wrap(value).getDouble() : r.amount(decodeFixed(value));
+  }
+
+  /**
+   * A sample value and its timestamp, and a gauge's carry when it has one: 16 or 24 bytes (the
+   * carry is committed with the usage it was left from, so a restart goes on from it).
+   */
+  public static byte[] pointValue(Point p) {
+    ByteBuffer b =
+        ByteBuffer.allocate(p.carry() == 0 ? 16 : 24)
+            .putDouble(p.value())
+            .putLong(p.timestampMillis());
+    return p.carry() == 0 ? b.array() : b.putDouble(p.carry()).array();
+  }
+
+  public static Point decodePoint(byte[] v) {
+    ByteBuffer b = ByteBuffer.wrap(v);
+    return new Point(b.getDouble(), b.getLong(), v.length >= 24 ? b.getDouble() : 0);
   }
 
   public static double first(byte[] value) {

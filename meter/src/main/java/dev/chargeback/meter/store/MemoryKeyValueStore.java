@@ -72,6 +72,12 @@ public final class MemoryKeyValueStore implements KeyValueStore {
       NavigableMap<byte[], byte[]> map = families.get(w.family());
       switch (w) {
         case Write.Put p -> map.put(p.key().clone(), p.value().clone());
+        case Write.Add a -> {
+          // As RocksDB's uint64add: a value of another length counts as 0.
+          byte[] v = map.get(a.key());
+          long current = v != null && v.length == 8 ? Keys.decodeFixed(v) : 0;
+          map.put(a.key().clone(), Keys.fixed(current + a.amount()));
+        }
         case Write.Delete d -> map.remove(d.key());
         case Write.DeleteRange r -> map.subMap(r.from(), r.to()).clear();
       }

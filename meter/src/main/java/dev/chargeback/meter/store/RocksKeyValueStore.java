@@ -28,6 +28,7 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
+import org.rocksdb.UInt64AddOperator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBufferManager;
 import org.rocksdb.WriteOptions;
@@ -70,11 +71,14 @@ public final class RocksKeyValueStore implements KeyValueStore {
       // scans do not push out what every lookup needs.
       LRUCache cache = own(new LRUCache(48L << 20, -1, false, 0.2));
       WriteBufferManager memtables = own(new WriteBufferManager(16L << 20, cache));
-      // Ingest reads each rollup key before adding to it, and most new buckets do not exist
-      // yet: a Bloom filter answers those lookups without touching SST blocks.
+      // Point lookups (a series' last samples, an hour's source, the month's active workloads)
+      // often ask for keys that do not exist yet: a Bloom filter answers them without touching
+      // SST blocks.
       BloomFilter bloom = own(new BloomFilter(10));
       ColumnFamilyOptions cfOptions =
           own(new ColumnFamilyOptions())
+              // Rollups are added to with merge operands (Write.Add): no read before a write.
+              .setMergeOperator(own(new UInt64AddOperator()))
               .setWriteBufferSize(4L << 20)
               .setMaxWriteBufferNumber(2)
               .setTableFormatConfig(
@@ -326,6 +330,7 @@ public final class RocksKeyValueStore implements KeyValueStore {
         ColumnFamilyHandle cf = handles.get(w.family());
         switch (w) {
           case Write.Put p -> batch.put(cf, p.key(), p.value());
+          case Write.Add a -> batch.merge(cf, a.key(), Keys.fixed(a.amount()));
           case Write.Delete d -> batch.delete(cf, d.key());
           case Write.DeleteRange r -> batch.deleteRange(cf, r.from(), r.to());
         }

@@ -7,6 +7,5 @@ import dev.chargeback.meter.rollup.RollupKey;
  *
  * @param bucketStart epoch seconds; 0 for all-time totals
  * @param sum the usage in the resource's unit
- * @param count how many increments were added
  */
-public record Rollup(RollupKey key, long bucketStart, double sum, long count) {}
+public record Rollup(RollupKey key, long bucketStart, double sum) {}

@@ -32,29 +32,8 @@ public final class RollupStore implements AutoCloseable {
 
   private static final Granularity[] GRANULARITIES = Granularity.values();
 
-  /**
-   * About a tenth of the heap (an entry takes some 200 bytes), between 10,000 and 100,000 entries.
-   * Scrapes touch their keys in the same order every interval, so an LRU smaller than that working
-   * set hits nothing; a larger one in a small heap (the meter runs in 64 to 96 MiB) costs more in
-   * full collections than it saves in reads: at 200 nodes with 64 MiB, 100,000 entries cost 4.0
-   * CPU-seconds a round and 32,000 cost 2.6.
-   */
-  private static final int CACHE_ENTRIES =
-      Math.clamp(Runtime.getRuntime().maxMemory() / 2048, 10_000, 100_000);
-
   private final KeyValueStore kv;
   private final BillingCalendar calendar;
-
-  /** The writer's recent rollup values, so increments do not read RocksDB each time. */
-  private final Map<Bytes, double[]> cache =
-      new LinkedHashMap<>(1024, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Bytes, double[]> eldest) {
-          return size() > CACHE_ENTRIES;
-        }
-      };
 
   /** Per granularity, how long buckets are kept; null keeps everything. */
   private volatile Map<Granularity, Duration> retention;
@@ -90,6 +69,7 @@ public final class RollupStore implements AutoCloseable {
     this.health = new StoreHealth(meta);
     this.active = new ActiveWorkloads(kv, calendar);
     if (kv.writable()) {
+      RollupFormat.ensure(kv, meta, this::write);
       boolean[] hasData = {false};
       kv.scan(
           Family.TOTAL,
@@ -185,23 +165,14 @@ public final class RollupStore implements AutoCloseable {
    */
   public synchronized void apply(Ingest ingest) {
     List<Usage> usages = hours.withoutImported(ingest.usages());
-    Map<Bytes, double[]> increments = increments(usages);
+    Increments increments = increments(usages);
     if (ingest.coveredMillis() > 0) {
       RollupKey covered = new RollupKey(Scope.CLUSTER, ingest.target(), "", Resource.COVERED);
-      double seconds = ingest.coveredMillis() / 1000.0;
       long from = ingest.scrapeMillis() - ingest.coveredMillis();
-      add(increments, Family.TOTAL, Keys.series(covered), seconds);
-      for (Granularity g : GRANULARITIES) {
-        calendar.split(
-            g,
-            from,
-            ingest.scrapeMillis(),
-            seconds,
-            (bucket, share) -> add(increments, family(g), Keys.rollup(covered, bucket), share));
-      }
+      long units = Resource.COVERED.units(ingest.coveredMillis() / 1000.0);
+      increments.count(covered, increments.split(from, ingest.scrapeMillis(), units));
     }
-    List<Write> writes = new ArrayList<>(increments.size() + ingest.seriesPuts().size() + 4);
-    Map<Bytes, double[]> updated = sums(increments, writes);
+    List<Write> writes = increments.writes(ingest.seriesPuts().size() + 4);
     Set<String> activeIds = new HashSet<>();
     writes.addAll(active.entries(usages, activeIds));
     List<Long> newHours = new ArrayList<>();
@@ -210,7 +181,6 @@ public final class RollupStore implements AutoCloseable {
     writes.addAll(health.ingested(ingest));
     write(writes);
     remember(
-        updated,
         () -> {
           newHours.forEach(h -> hours.remember(h, HourSources.LIVE));
           active.written(activeIds);
@@ -221,10 +191,9 @@ public final class RollupStore implements AutoCloseable {
    * Updates the writer's memory after a successful write. An Error on the way (out of memory) would
    * leave it behind the store, so it is then dropped and reloaded from the store.
    */
-  private void remember(Map<Bytes, double[]> updated, Runnable more) {
+  private void remember(Runnable update) {
     try {
-      cache.putAll(updated);
-      more.run();
+      update.run();
     } catch (RuntimeException | Error e) {
       forgetMemory();
       throw e;
@@ -233,7 +202,6 @@ public final class RollupStore implements AutoCloseable {
 
   /** Drops what the writer remembers of the store; it is read again from the store as needed. */
   private synchronized void forgetMemory() {
-    cache.clear();
     active.forget();
     hours.reload();
   }
@@ -250,14 +218,12 @@ public final class RollupStore implements AutoCloseable {
     if (hours.has(hour)) {
       return false;
     }
-    List<Write> writes = new ArrayList<>();
-    Map<Bytes, double[]> updated = sums(increments(usages), writes, true);
+    List<Write> writes = increments(usages).writes(1);
     writes.add(HourSources.mark(hour, HourSources.IMPORTED));
     Set<String> activeIds = new HashSet<>();
     writes.addAll(active.entries(usages, activeIds));
     write(writes);
     remember(
-        updated,
         () -> {
           hours.remember(hour, HourSources.IMPORTED);
           active.written(activeIds);
@@ -273,48 +239,28 @@ public final class RollupStore implements AutoCloseable {
     if (!HourSources.IMPORTED.equals(hours.of(hourStartMillis))) {
       return;
     }
-    List<Write> writes = new ArrayList<>();
-    Map<Bytes, double[]> updated = sums(increments(usages), writes);
+    List<Write> writes = increments(usages).writes(0);
     Set<String> activeIds = new HashSet<>();
     writes.addAll(active.entries(usages, activeIds));
     write(writes);
-    remember(updated, () -> active.written(activeIds));
+    remember(() -> active.written(activeIds));
   }
 
-  /** Every usage's increments for each granularity's buckets (within retention) and totals. */
-  private Map<Bytes, double[]> increments(List<Usage> usages) {
-    Map<Bytes, double[]> increments = new HashMap<>();
-    long[] cutoff = cutoffs();
+  /**
+   * Every usage's increments, in whole quanta of its resource, for each granularity's buckets
+   * (within retention) and totals: each usage is rounded once, and its buckets at every granularity
+   * add up to exactly that.
+   */
+  private Increments increments(List<Usage> usages) {
+    Increments increments = new Increments(calendar, cutoffs());
     for (Usage u : usages) {
+      Increments.Split split =
+          increments.split(u.fromMillis(), u.toMillis(), u.resource().units(u.amount()));
       for (RollupKey key : fanOut(u)) {
-        add(increments, Family.TOTAL, Keys.series(key), u.amount());
-        for (Granularity g : GRANULARITIES) {
-          long keepFrom = cutoff[g.ordinal()];
-          calendar.split(
-              g,
-              u.fromMillis(),
-              u.toMillis(),
-              u.amount(),
-              (bucket, share) -> {
-                if (bucket >= keepFrom) {
-                  add(increments, family(g), Keys.rollup(key, bucket), share);
-                }
-              });
-        }
+        increments.count(key, split);
       }
-      List<RollupKey> placed = placements(u);
-      long keepFrom = cutoff[Granularity.DAY.ordinal()];
-      for (RollupKey key : placed) {
-        calendar.split(
-            Granularity.DAY,
-            u.fromMillis(),
-            u.toMillis(),
-            u.amount(),
-            (bucket, share) -> {
-              if (bucket >= keepFrom) {
-                add(increments, Family.R1D, Keys.rollup(key, bucket), share);
-              }
-            });
+      for (RollupKey key : placements(u)) {
+        increments.countDays(key, split);
       }
     }
     return increments;
@@ -380,30 +326,6 @@ public final class RollupStore implements AutoCloseable {
         u.node(), (u.fromMillis() + (u.toMillis() - u.fromMillis()) / 2) / 1000);
   }
 
-  /** The new sums after {@code increments}, as writes; returned for the cache once written. */
-  private Map<Bytes, double[]> sums(Map<Bytes, double[]> increments, List<Write> writes) {
-    return sums(increments, writes, false);
-  }
-
-  /**
-   * @param freshHour the increments are an hour that had no source: its 5-minute and hourly buckets
-   *     cannot exist yet (every write of usage marks its hours), so they are not read
-   */
-  private Map<Bytes, double[]> sums(
-      Map<Bytes, double[]> increments, List<Write> writes, boolean freshHour) {
-    Map<Bytes, double[]> updated = new HashMap<>(increments.size() * 2);
-    double[] none = {0, 0};
-    for (Map.Entry<Bytes, double[]> e : increments.entrySet()) {
-      Bytes k = e.getKey();
-      boolean fresh = freshHour && (k.family() == Family.R5M || k.family() == Family.R1H);
-      double[] current = fresh ? none : current(k);
-      double[] next = {current[0] + e.getValue()[0], current[1] + e.getValue()[1]};
-      updated.put(k, next);
-      writes.add(new Write.Put(k.family(), k.key(), Keys.sumValue(next[0], (long) next[1])));
-    }
-    return updated;
-  }
-
   /**
    * Writes one batch through {@link #writeHealth}: a failure is recorded (and thrown), and the
    * first batch that succeeds afterwards also adds the failures to the stored counter.
@@ -435,7 +357,7 @@ public final class RollupStore implements AutoCloseable {
     write(List.of(health.scrapeFailed(target)));
   }
 
-  private static Family family(Granularity g) {
+  static Family family(Granularity g) {
     return switch (g) {
       case FIVE_MINUTES -> Family.R5M;
       case HOUR -> Family.R1H;
@@ -456,21 +378,6 @@ public final class RollupStore implements AutoCloseable {
     }
     keys.add(new RollupKey(Scope.CLUSTER, "", "", u.resource()));
     return keys;
-  }
-
-  private static void add(Map<Bytes, double[]> increments, Family f, byte[] key, double amount) {
-    double[] v = increments.computeIfAbsent(new Bytes(f, key), k -> new double[2]);
-    v[0] += amount;
-    v[1] += 1;
-  }
-
-  private double[] current(Bytes k) {
-    double[] cached = cache.get(k);
-    if (cached != null) {
-      return cached;
-    }
-    byte[] stored = kv.get(k.family(), k.key());
-    return stored == null ? new double[2] : new double[] {Keys.first(stored), Keys.second(stored)};
   }
 
   /** Deletes written at once by retention: bounded memory however many series exist. */
@@ -535,11 +442,6 @@ public final class RollupStore implements AutoCloseable {
     if (!batch.isEmpty()) {
       deleteExpired(batch);
     }
-    synchronized (this) {
-      // Expired buckets are never written again (ingest skips buckets past retention); their
-      // cached sums only take room.
-      remember(Map.of(), () -> cache.keySet().removeIf(b -> b.family() == f));
-    }
     if (stoppedAt[0] == null) {
       expiryCursor.remove(f);
       return true;
@@ -576,7 +478,7 @@ public final class RollupStore implements AutoCloseable {
         ranges,
         (range, k, v) -> {
           RollupKey key = keys.get(range);
-          out.get(key).add(new Rollup(key, Keys.decodeBucket(k), Keys.first(v), Keys.second(v)));
+          out.get(key).add(new Rollup(key, Keys.decodeBucket(k), Keys.sum(key.resource(), v)));
           return true;
         });
     return out;
@@ -589,17 +491,22 @@ public final class RollupStore implements AutoCloseable {
         family(g),
         Keys.rollup(key, fromSeconds),
         Keys.rollup(key, toSeconds),
-        (k, v) -> out.add(new Rollup(key, Keys.decodeBucket(k), Keys.first(v), Keys.second(v))));
+        (k, v) -> out.add(new Rollup(key, Keys.decodeBucket(k), Keys.sum(key.resource(), v))));
     return out;
   }
 
   /** The sum of one series over [fromSeconds, toSeconds). */
   public double sum(Granularity g, RollupKey key, long fromSeconds, long toSeconds) {
-    double sum = 0;
-    for (Rollup r : rollups(g, key, fromSeconds, toSeconds)) {
-      sum += r.sum();
-    }
-    return sum;
+    Sum sum = new Sum();
+    kv.scan(
+        family(g),
+        Keys.rollup(key, fromSeconds),
+        Keys.rollup(key, toSeconds),
+        (k, v) -> {
+          sum.add(v);
+          return true;
+        });
+    return sum.amount(key.resource());
   }
 
   /** The sums of many series over [fromSeconds, toSeconds), in one pass. */
@@ -609,17 +516,18 @@ public final class RollupStore implements AutoCloseable {
     for (RollupKey k : keys) {
       ranges.add(new byte[][] {Keys.rollup(k, fromSeconds), Keys.rollup(k, toSeconds)});
     }
-    double[] sums = new double[keys.size()];
+    Sum[] sums = new Sum[keys.size()];
+    Arrays.setAll(sums, i -> new Sum());
     kv.scanRanges(
         family(g),
         ranges,
         (range, k, v) -> {
-          sums[range] += Keys.first(v);
+          sums[range].add(v);
           return true;
         });
     Map<RollupKey, Double> out = new HashMap<>(keys.size() * 2);
     for (int i = 0; i < keys.size(); i++) {
-      out.put(keys.get(i), sums[i]);
+      out.put(keys.get(i), sums[i].amount(keys.get(i).resource()));
     }
     return out;
   }
@@ -635,7 +543,7 @@ public final class RollupStore implements AutoCloseable {
         new byte[] {(byte) (scope.code + 1)},
         (k, v) -> {
           RollupKey key = Keys.decodeSeries(k);
-          out.put(key, new Rollup(key, 0, Keys.first(v), Keys.second(v)));
+          out.put(key, new Rollup(key, 0, Keys.sum(key.resource(), v)));
           return true;
         });
     return out;
@@ -647,7 +555,7 @@ public final class RollupStore implements AutoCloseable {
    */
   public Map<RollupKey, Double> sumsByOwner(
       Granularity g, Scope scope, String owner, long fromSeconds, long toSeconds) {
-    Map<RollupKey, Double> out = new LinkedHashMap<>();
+    Map<RollupKey, Sum> sums = new LinkedHashMap<>();
     byte[] prefix = Keys.ownerPrefix(scope, owner);
     kv.scan(
         family(g),
@@ -656,10 +564,12 @@ public final class RollupStore implements AutoCloseable {
         (k, v) -> {
           long bucket = Keys.decodeBucket(k);
           if (bucket >= fromSeconds && bucket < toSeconds) {
-            out.merge(Keys.decodeSeries(k), Keys.first(v), Double::sum);
+            sums.computeIfAbsent(Keys.decodeSeries(k), key -> new Sum()).add(v);
           }
           return true;
         });
+    Map<RollupKey, Double> out = new LinkedHashMap<>();
+    sums.forEach((key, sum) -> out.put(key, sum.amount(key.resource())));
     return out;
   }
 
@@ -688,7 +598,8 @@ public final class RollupStore implements AutoCloseable {
           if (bucket >= toSeconds) {
             return Keys.prefixEnd(series);
           }
-          out.add(new Rollup(Keys.decodeSeries(k), bucket, Keys.first(v), Keys.second(v)));
+          RollupKey key = Keys.decodeSeries(k);
+          out.add(new Rollup(key, bucket, Keys.sum(key.resource(), v)));
           return Arrays.copyOf(k, k.length + 1);
         });
     return out;
@@ -710,23 +621,5 @@ public final class RollupStore implements AutoCloseable {
   @Override
   public void close() {
     kv.close();
-  }
-
-  /** A key in a family, comparable by content. */
-  private record Bytes(Family family, byte[] key) {
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Bytes b && b.family == family && Arrays.equals(b.key, key);
-    }
-
-    @Override
-    public int hashCode() {
-      return family.hashCode() * 31 + Arrays.hashCode(key);
-    }
-
-    @Override
-    public String toString() {
-      return family + ":" + Arrays.toString(key);
-    }
   }
 }

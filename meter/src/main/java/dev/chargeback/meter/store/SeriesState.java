@@ -33,7 +33,7 @@ public final class SeriesState {
         prefix,
         Keys.prefixEnd(prefix),
         (k, v) -> {
-          out.put(Keys.decodeSeriesId(k), new Point(Keys.first(v), Keys.second(v)));
+          out.put(Keys.decodeSeriesId(k), Keys.decodePoint(v));
           return true;
         });
     return out;
@@ -58,7 +58,7 @@ public final class SeriesState {
           new Write.Put(
               Family.SERIES,
               Keys.seriesState(ingest.target(), e.getKey()),
-              Keys.pointValue(e.getValue().value(), e.getValue().timestampMillis())));
+              Keys.pointValue(e.getValue())));
     }
     for (String id : ingest.seriesDeletes()) {
       writes.add(new Write.Delete(Family.SERIES, Keys.seriesState(ingest.target(), id)));

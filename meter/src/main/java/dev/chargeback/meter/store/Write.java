@@ -7,6 +7,13 @@ public sealed interface Write {
   /** Sets a key. */
   record Put(Family family, byte[] key, byte[] value) implements Write {}
 
+  /**
+   * Adds a signed 64-bit integer to a key's value (8 bytes, little-endian, {@link Keys#fixed}); an
+   * absent key counts as 0. RocksDB applies it as a merge operand ({@code uint64add}), so the
+   * writer never reads the value it adds to.
+   */
+  record Add(Family family, byte[] key, long amount) implements Write {}
+
   /** Removes a key. */
   record Delete(Family family, byte[] key) implements Write {}
 

@@ -71,12 +71,14 @@ public final class BillingCalendar {
   }
 
   /**
-   * Splits {@code amount}, accrued evenly over [fromMillis, toMillis], across the buckets of {@code
-   * g}, calling {@code part(bucketStart, share)} in time order. An instantaneous amount (from ==
-   * to) goes whole to the bucket of {@code to}. The shares sum to {@code amount}.
+   * Splits {@code amount} (whole units), accrued evenly over [fromMillis, toMillis], across the
+   * buckets of {@code g}, calling {@code part(bucketStart, share)} in time order. An instantaneous
+   * amount (from == to) goes whole to the bucket of {@code to}. The shares are whole units, each
+   * within one of its exact share (for amounts under 2^50), and sum to {@code amount} exactly, so
+   * every granularity's buckets add up to the same total.
    */
   public void split(
-      Granularity g, long fromMillis, long toMillis, double amount, BucketConsumer part) {
+      Granularity g, long fromMillis, long toMillis, long amount, BucketConsumer part) {
     if (toMillis <= fromMillis) {
       part.accept(bucketStart(g, Math.floorDiv(toMillis, 1000)), amount);
       return;
@@ -88,19 +90,18 @@ public final class BillingCalendar {
       return;
     }
     double span = toMillis - fromMillis;
-    double given = 0;
+    long given = 0;
     long bucket = first;
-    long from = fromMillis;
     while (true) {
       long end = Math.min(next * 1000, toMillis);
       if (end >= toMillis) {
         part.accept(bucket, amount - given);
         return;
       }
-      double share = amount * ((end - from) / span);
-      part.accept(bucket, share);
-      given += share;
-      from = end;
+      // Rounding where the shares so far end, not each share, keeps every share within one unit.
+      long upTo = Math.round(amount * ((end - fromMillis) / span));
+      part.accept(bucket, upTo - given);
+      given = upTo;
       bucket = next;
       next = nextBucket(g, bucket);
     }
@@ -109,6 +110,6 @@ public final class BillingCalendar {
   /** Receives one bucket's share of a split. */
   @FunctionalInterface
   public interface BucketConsumer {
-    void accept(long bucketStart, double share);
+    void accept(long bucketStart, long share);
   }
 }

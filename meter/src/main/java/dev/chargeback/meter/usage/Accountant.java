@@ -2,6 +2,7 @@ package dev.chargeback.meter.usage;
 
 import dev.chargeback.meter.rollup.Ingest;
 import dev.chargeback.meter.rollup.Point;
+import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.Usage;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,7 +19,10 @@ import java.util.Map;
  * successful scrape adds its whole first value (counters) or value × time since start (gauges), so
  * short-lived containers are billed; otherwise its first sample is only a baseline. Gauges
  * integrate by trapezoid between samples at most {@code maxGapMillis} apart; a longer gap is not
- * integrated. Samples not newer than the last are ignored.
+ * integrated. Samples not newer than the last are ignored. Amounts are whole quanta of their
+ * resource, as the store keeps them: a counter's values are rounded (not its deltas, so deltas add
+ * up alike however the samples fall), and a gauge carries what it did not count to its next
+ * interval (so a series' integral stays within a quantum of exact over any number of scrapes).
  *
  * <p>When requests are metered, a container's CPU and memory also give the quantity basis {@code
  * max} bills: per interval between its samples, the larger of its usage and its request over the
@@ -65,8 +69,21 @@ public final class Accountant {
       if (last != null && r.timestampMillis() <= last.timestampMillis()) {
         continue;
       }
-      puts.put(r.seriesId(), new Point(r.value(), r.timestampMillis()));
       Usage u = last == null ? first(r) : next(r, last);
+      double carry = 0;
+      if (r.kind() != Reading.Kind.COUNTER) {
+        // Whole quanta are counted, the rest carried to the series' next interval.
+        double carried = last == null ? 0 : last.carry();
+        if (u == null) {
+          carry = carried;
+        } else {
+          double exact = u.amount() + carried;
+          double counted = r.resource().amount(r.resource().units(exact));
+          carry = exact - counted;
+          u = usage(r, u.fromMillis(), counted);
+        }
+      }
+      puts.put(r.seriesId(), new Point(r.value(), r.timestampMillis(), carry));
       if (u != null && u.amount() != 0) {
         usages.add(u);
       }
@@ -108,7 +125,7 @@ public final class Accountant {
     }
     double amount =
         r.kind() == Reading.Kind.COUNTER
-            ? r.value()
+            ? increase(r.resource(), 0, r.value())
             : r.value() * ((r.timestampMillis() - start) / 1000.0);
     return usage(r, start, amount);
   }
@@ -116,14 +133,24 @@ public final class Accountant {
   private Usage next(Reading r, Point last) {
     long from = last.timestampMillis();
     if (r.kind() == Reading.Kind.COUNTER) {
-      double delta = r.value() >= last.value() ? r.value() - last.value() : r.value();
-      return usage(r, from, delta);
+      double since = r.value() >= last.value() ? last.value() : 0;
+      return usage(r, from, increase(r.resource(), since, r.value()));
     }
     long gap = r.timestampMillis() - from;
     if (gap > maxGapMillis) {
       return null;
     }
     return usage(r, from, (last.value() + r.value()) / 2 * (gap / 1000.0));
+  }
+
+  /**
+   * A counter's increase from {@code from} to {@code to}, in whole quanta of its resource (what the
+   * store keeps). Rounding the counter's values rather than each delta makes deltas add up to the
+   * same total however the samples fall: one delta across a restart's gap equals the deltas it
+   * stands for, to the quantum.
+   */
+  private static double increase(Resource resource, double from, double to) {
+    return resource.amount(resource.units(to) - resource.units(from));
   }
 
   private static Usage usage(Reading r, long fromMillis, double amount) {

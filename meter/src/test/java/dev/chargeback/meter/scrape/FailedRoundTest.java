@@ -94,8 +94,10 @@ class FailedRoundTest {
           .as("%s first hour", r)
           .isCloseTo(twin.hour(r, start), withPercentage(1e-9));
     }
+    // Each container's increment is kept to a thousandth of a core-second: some 3 in a million of
+    // the total here.
     assertThat(twin.total(Resource.CPU))
-        .isCloseTo(sim.expected("default", Resource.CPU, start, end), withPercentage(1e-6));
+        .isCloseTo(sim.expected("default", Resource.CPU, start, end), withPercentage(1e-3));
   }
 
   @Test

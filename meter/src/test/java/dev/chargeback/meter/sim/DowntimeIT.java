@@ -1,6 +1,7 @@
 package dev.chargeback.meter.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.data.Percentage.withPercentage;
 
 import dev.chargeback.meter.exposition.Format;
@@ -76,8 +77,8 @@ class DowntimeIT {
       RollupKey memory = new RollupKey(Scope.NAMESPACE, "default", "", Resource.MEMORY);
       // Counters: the delta at the first scrape after the restart covers the whole gap.
       double exactCpu = sim.expected("default", Resource.CPU, start, end);
-      assertThat(store.totals(Scope.NAMESPACE).get(cpu).sum())
-          .isCloseTo(exactCpu, withPercentage(1e-6));
+      // Each container's increment is kept to a thousandth of a core-second.
+      assertThat(store.totals(Scope.NAMESPACE).get(cpu).sum()).isCloseTo(exactCpu, within(0.05));
       // Gauges: integrated only where the meter was watching (not across the 3-hour gap).
       double watched =
           sim.expected("default", Resource.MEMORY, start, stop)

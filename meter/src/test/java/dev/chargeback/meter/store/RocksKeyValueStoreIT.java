@@ -55,6 +55,22 @@ class RocksKeyValueStoreIT extends StoreContract {
   }
 
   @Test
+  void aSecondaryReadsAddsMergedAcrossFlushesAndCompactions() {
+    RocksKeyValueStore writer = (RocksKeyValueStore) kv;
+    writer.write(List.of(new Write.Add(Family.TOTAL, b(1), 40)));
+    writer.flush();
+    writer.write(List.of(new Write.Add(Family.TOTAL, b(1), 2)));
+    try (KeyValueStore reader =
+        RocksKeyValueStore.openSecondary(dir.resolve("data"), dir.resolve("secondary"))) {
+      assertThat(Keys.decodeFixed(reader.get(Family.TOTAL, b(1)))).isEqualTo(42);
+      writer.compact();
+      writer.write(List.of(new Write.Add(Family.TOTAL, b(1), -50)));
+      reader.catchUp();
+      assertThat(Keys.decodeFixed(reader.get(Family.TOTAL, b(1)))).isEqualTo(-8);
+    }
+  }
+
+  @Test
   void aSecondaryOfItsOwnLeavesNoDirectoryBehind() {
     // Every exporter start used to leave a chargeback-secondary* directory in /tmp.
     RocksKeyValueStore reader = RocksKeyValueStore.openSecondary(dir.resolve("data"));

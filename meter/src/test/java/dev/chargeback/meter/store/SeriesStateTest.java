@@ -34,12 +34,14 @@ class SeriesStateTest {
             Map.of("a", new Point(1, 900), "b", new Point(2, 900)),
             List.of()));
     store.apply(scrape("cadvisor:n1", 2000, Map.of("a", new Point(5, 1900)), List.of("b")));
-    store.apply(scrape("ksm", 1500, Map.of("r", new Point(3, 1400)), List.of()));
+    store.apply(scrape("ksm", 1500, Map.of("r", new Point(3, 1400, 0.25)), List.of()));
 
     SeriesState reopened = store().series();
     assertThat(reopened.of("cadvisor:n1")).containsExactly(Map.entry("a", new Point(5, 1900)));
     assertThat(reopened.lastScrape("cadvisor:n1")).isEqualTo(2000);
     assertThat(reopened.lastScrape("ksm")).isEqualTo(1500);
+    // A gauge's uncounted rest goes on after a restart, with the sample it was left from.
+    assertThat(reopened.of("ksm")).containsExactly(Map.entry("r", new Point(3, 1400, 0.25)));
     assertThat(reopened.targets()).containsExactlyInAnyOrder("cadvisor:n1", "ksm");
   }
 }

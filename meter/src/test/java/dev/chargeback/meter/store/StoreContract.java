@@ -239,7 +239,6 @@ abstract class StoreContract {
     kv = reopen();
     store = new RollupStore(kv, SEOUL);
     assertThat(store.totals(Scope.NAMESPACE).get(ns).sum()).isEqualTo(10_000);
-    assertThat(store.totals(Scope.NAMESPACE).get(ns).count()).isEqualTo(10);
     assertThat(store.sum(Granularity.HOUR, ns, 0, Long.MAX_VALUE / 2)).isEqualTo(10_000);
     assertThat(store.series().of("t")).hasSize(10).containsEntry("s9", new Point(9, t + 300_000));
     assertThat(store.series().lastScrape("t")).isEqualTo(t + 300_000);
@@ -250,6 +249,79 @@ abstract class StoreContract {
     store.apply(
         ingest("t", t, List.of(new Usage("team-a", "", "", Resource.NETWORK_RECEIVE, t, t, 1))));
     assertThat(store.totals(Scope.NAMESPACE).get(ns).sum()).isEqualTo(10_001);
+  }
+
+  @Test
+  void addsSumSignedIntegersInBatchOrderAndSurviveARestart() throws Exception {
+    byte[] key = b(7, 7);
+    kv.write(List.of(new Write.Add(Family.R1D, key, 5), new Write.Add(Family.R1D, key, -12)));
+    kv.write(List.of(new Write.Add(Family.R1D, key, Long.MAX_VALUE)));
+    assertThat(Keys.decodeFixed(kv.get(Family.R1D, key))).isEqualTo(Long.MAX_VALUE - 7);
+    // A put replaces what the adds made; adds go on from it.
+    kv.write(
+        List.of(
+            new Write.Put(Family.R1D, key, Keys.fixed(100)), new Write.Add(Family.R1D, key, 1)));
+    kv = reopen();
+    kv.write(List.of(new Write.Add(Family.R1D, key, 1)));
+    List<Long> seen = new ArrayList<>();
+    kv.scan(Family.R1D, key, null, (k, v) -> seen.add(Keys.decodeFixed(v)));
+    assertThat(seen).containsExactly(102L);
+  }
+
+  @Test
+  void everyGranularityAddsUpToTheTotalExactly() {
+    // Increments of a third of a core-second over spans that cut 5-minute, hour and day buckets
+    // anywhere: each is rounded once, to a thousandth, and split in whole thousandths.
+    Random random = new Random(42);
+    long t = at("2026-11-01T14:58:07Z");
+    List<Usage> usages = new ArrayList<>();
+    double exact = 0;
+    for (int i = 0; i < 500; i++) {
+      long from = t + random.nextInt(3 * 86_400_000);
+      long to = from + random.nextInt(7_200_000);
+      double amount = (1 + random.nextInt(1000)) / 3.0;
+      usages.add(new Usage("default", "", "", Resource.CPU, from, to, amount));
+      exact += amount;
+    }
+    store.apply(ingest("t", t, usages));
+    RollupKey ns = RollupKey.namespace("default", Resource.CPU);
+    double total = store.totals(Scope.NAMESPACE).get(ns).sum();
+    assertThat(total).isCloseTo(exact, within(500 * 0.0005));
+    for (Granularity g : Granularity.values()) {
+      assertThat(store.sum(g, ns, 0, Long.MAX_VALUE / 2)).as("%s", g).isEqualTo(total);
+    }
+  }
+
+  @Test
+  void rollupsWrittenAsDoublesAreConvertedOnceBeforeTheFirstAdd() throws Exception {
+    // A store from before rollups were integers: 16-byte values (a double and a count).
+    RollupKey ns = RollupKey.namespace("team-a", Resource.MEMORY);
+    long day = SEOUL.startOf(java.time.LocalDate.of(2026, 11, 3));
+    byte[] legacy =
+        java.nio.ByteBuffer.allocate(16).putDouble(3.0 * (1 << 30) * 3600).putLong(9).array();
+    kv.write(
+        List.of(
+            new Write.Put(Family.TOTAL, Keys.series(ns), legacy),
+            new Write.Put(Family.R1D, Keys.rollup(ns, day), legacy),
+            new Write.Delete(Family.META, Keys.meta(RollupFormat.META_KEY))));
+    // Readers decode both forms meanwhile.
+    assertThat(store.totals(Scope.NAMESPACE).get(ns).sum()).isEqualTo(3.0 * (1 << 30) * 3600);
+
+    kv = reopen();
+    store = new RollupStore(kv, SEOUL);
+    assertThat(kv.get(Family.TOTAL, Keys.series(ns))).hasSize(8);
+    assertThat(kv.get(Family.R1D, Keys.rollup(ns, day))).hasSize(8);
+    store.apply(
+        ingest(
+            "t",
+            day * 1000 + 1000,
+            List.of(
+                new Usage("team-a", "", "", Resource.MEMORY, day * 1000, day * 1000, 1 << 30))));
+    double gibHours = 3.0 * (1 << 30) * 3600 + (1 << 30);
+    assertThat(store.totals(Scope.NAMESPACE).get(ns).sum()).isEqualTo(gibHours);
+    assertThat(store.sum(Granularity.DAY, ns, day, day + 86_400)).isEqualTo(gibHours);
+    // Once converted, a restart converts nothing again.
+    assertThat(RollupFormat.ensure(kv, store.meta(), kv::write)).isZero();
   }
 
   @Test

@@ -16,9 +16,9 @@ class BillingCalendarTest {
     return ZonedDateTime.parse(zoned).toEpochSecond();
   }
 
-  private static Map<Long, Double> split(
-      BillingCalendar c, Granularity g, long from, long to, double amount) {
-    Map<Long, Double> parts = new LinkedHashMap<>();
+  private static Map<Long, Long> split(
+      BillingCalendar c, Granularity g, long from, long to, long amount) {
+    Map<Long, Long> parts = new LinkedHashMap<>();
     c.split(g, from * 1000, to * 1000, amount, parts::put);
     return parts;
   }
@@ -28,21 +28,30 @@ class BillingCalendarTest {
     BillingCalendar utc = new BillingCalendar(ZoneId.of("UTC"));
     long from = epoch("2026-11-01T09:59:00Z");
     long to = epoch("2026-11-01T10:01:30Z");
-    Map<Long, Double> parts = split(utc, Granularity.HOUR, from, to, 150);
+    Map<Long, Long> parts = split(utc, Granularity.HOUR, from, to, 150);
     assertThat(parts)
-        .containsOnlyKeys(epoch("2026-11-01T09:00:00Z"), epoch("2026-11-01T10:00:00Z"));
-    assertThat(parts.get(epoch("2026-11-01T09:00:00Z"))).isCloseTo(60, within(1e-9));
-    assertThat(parts.get(epoch("2026-11-01T10:00:00Z"))).isCloseTo(90, within(1e-9));
+        .containsExactly(
+            Map.entry(epoch("2026-11-01T09:00:00Z"), 60L),
+            Map.entry(epoch("2026-11-01T10:00:00Z"), 90L));
   }
 
   @Test
-  void sharesAlwaysSumToTheAmount() {
+  void wholeSharesSumExactlyToTheAmountAndStayWithinAUnitOfTheirExactShare() {
     BillingCalendar c = new BillingCalendar(ZoneId.of("Asia/Kolkata"));
     long from = epoch("2026-11-01T00:00:07Z");
     long to = from + 3 * 86400 + 1234;
-    for (Granularity g : Granularity.values()) {
-      double sum = split(c, g, from, to, 0.1).values().stream().mapToDouble(d -> d).sum();
-      assertThat(sum).isCloseTo(0.1, within(1e-12));
+    for (long amount : new long[] {1, 7, 1_000_003, 1L << 50}) {
+      for (Granularity g : Granularity.values()) {
+        Map<Long, Long> parts = split(c, g, from, to, amount);
+        assertThat(parts.values().stream().mapToLong(v -> v).sum()).isEqualTo(amount);
+        long start = from;
+        for (Map.Entry<Long, Long> part : parts.entrySet()) {
+          long end = Math.min(c.nextBucket(g, part.getKey()), to);
+          double exact = (double) amount * (end - start) / (to - from);
+          assertThat((double) part.getValue()).isCloseTo(exact, within(1.0));
+          start = end;
+        }
+      }
     }
   }
 
@@ -73,6 +82,6 @@ class BillingCalendarTest {
   void anInstantaneousAmountGoesToItsBucket() {
     BillingCalendar utc = new BillingCalendar(ZoneId.of("UTC"));
     long t = epoch("2026-11-01T10:00:00Z");
-    assertThat(split(utc, Granularity.FIVE_MINUTES, t, t, 5)).containsExactly(Map.entry(t, 5.0));
+    assertThat(split(utc, Granularity.FIVE_MINUTES, t, t, 5)).containsExactly(Map.entry(t, 5L));
   }
 }

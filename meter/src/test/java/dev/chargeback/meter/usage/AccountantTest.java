@@ -74,6 +74,46 @@ class AccountantTest {
   }
 
   @Test
+  void countersRoundTheirValuesSoDeltasAddUpAlikeHoweverTheSamplesFall() {
+    // A CPU counter with ragged values, scraped every 30 s, and the same counter seen by a meter
+    // that missed all but the first and last samples: the store keeps thousandths of a
+    // core-second, and both count exactly round(last) - round(first) of them.
+    Accountant everyScrape =
+        new Accountant("cadvisor:test", MAX_GAP, 3_600_000, Map.of(), Long.MIN_VALUE);
+    double value = 1000.00049;
+    double steady = 0;
+    double last = 0;
+    for (int i = 0; i <= 100; i++) {
+      long ts = T0 + i * 30_000L;
+      value += 0.1234567 + (i % 7) * 0.00031;
+      Ingest ingest = everyScrape.account(List.of(counter("c", value, ts, Double.NaN)), ts);
+      everyScrape.commit(ingest);
+      steady += ingest.usages().stream().mapToDouble(Usage::amount).sum();
+      if (i == 0 || i == 100) {
+        last = scrape(ts, counter("c", value, ts, Double.NaN));
+      }
+    }
+    double expected =
+        (Math.round(value * 1000) - Math.round((1000.00049 + 0.1234567) * 1000)) / 1000.0;
+    assertThat(steady).isCloseTo(expected, within(1e-9));
+    assertThat(last).isCloseTo(expected, within(1e-9));
+  }
+
+  @Test
+  void aGaugeCarriesWhatItDidNotCountToItsNextInterval() {
+    // 1,000 bytes for 30 s is 30,000 byte-seconds an interval: under a MiB-second, the store's
+    // quantum. Rounded each time it would count nothing; carried, two hours of it come out within
+    // half a quantum of exact, in whole quanta.
+    double total = 0;
+    for (int i = 0; i <= 240; i++) {
+      long ts = T0 + i * 30_000L;
+      total += scrape(ts, gauge("m", 1000, ts, Double.NaN));
+    }
+    assertThat(total).isCloseTo(1000.0 * 7200, within(0.5 * (1 << 20))).isPositive();
+    assertThat(total % (1 << 20)).isZero();
+  }
+
+  @Test
   void aCounterResetCountsTheNewValueAsDelta() {
     scrape(T0, counter("c", 100, T0, Double.NaN));
     assertThat(scrape(T0 + 30_000, counter("c", 150, T0 + 30_000, Double.NaN))).isEqualTo(50);

@@ -1,0 +1,130 @@
+package dev.chargeback.meter.store;
+
+import dev.chargeback.meter.rollup.RollupKey;
+import dev.chargeback.meter.time.BillingCalendar;
+import dev.chargeback.meter.time.Granularity;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One batch's rollup increments, gathered per series before any key is encoded: a usage is split
+ * into each granularity's buckets once, however many series it counts in, and each series' key is
+ * encoded once per batch, not once per usage and bucket.
+ */
+final class Increments {
+  private static final Granularity[] GRANULARITIES = Granularity.values();
+
+  private final BillingCalendar calendar;
+
+  /** Per granularity, the first bucket kept (retention): older buckets are not written. */
+  private final long[] keepFrom;
+
+  private final Map<RollupKey, Series> series = new HashMap<>();
+
+  Increments(BillingCalendar calendar, long[] keepFrom) {
+    this.calendar = calendar;
+    this.keepFrom = keepFrom;
+  }
+
+  /** {@code units} accrued evenly over [from, to], in each granularity's buckets. */
+  Split split(long fromMillis, long toMillis, long units) {
+    Split s = new Split(units);
+    for (Granularity g : GRANULARITIES) {
+      long keep = keepFrom[g.ordinal()];
+      Buckets parts = s.parts[g.ordinal()];
+      calendar.split(
+          g,
+          fromMillis,
+          toMillis,
+          units,
+          (bucket, share) -> {
+            if (bucket >= keep) {
+              parts.add(bucket, share);
+            }
+          });
+    }
+    return s;
+  }
+
+  /** Counts a split in a series: its total and every granularity's buckets. */
+  void count(RollupKey key, Split s) {
+    Series into = series.computeIfAbsent(key, k -> new Series());
+    into.hasTotal = true;
+    into.total += s.units;
+    for (Granularity g : GRANULARITIES) {
+      into.buckets[g.ordinal()].addAll(s.parts[g.ordinal()]);
+    }
+  }
+
+  /** Counts a split in a series of day buckets only (no total, no finer buckets). */
+  void countDays(RollupKey key, Split s) {
+    int day = Granularity.DAY.ordinal();
+    series.computeIfAbsent(key, k -> new Series()).buckets[day].addAll(s.parts[day]);
+  }
+
+  /** The increments as merge operands, with room for {@code more} writes. */
+  List<Write> writes(int more) {
+    List<Write> writes = new ArrayList<>(series.size() * 4 + more);
+    for (Map.Entry<RollupKey, Series> e : series.entrySet()) {
+      byte[] prefix = Keys.series(e.getKey());
+      Series s = e.getValue();
+      if (s.hasTotal) {
+        writes.add(new Write.Add(Family.TOTAL, prefix, s.total));
+      }
+      for (Granularity g : GRANULARITIES) {
+        Buckets b = s.buckets[g.ordinal()];
+        for (int i = 0; i < b.size; i += 2) {
+          writes.add(
+              new Write.Add(
+                  RollupStore.family(g), Keys.rollup(prefix, b.pairs[i]), b.pairs[i + 1]));
+        }
+      }
+    }
+    return writes;
+  }
+
+  /** A usage's units and their shares per granularity. */
+  static final class Split {
+    final long units;
+    final Buckets[] parts = {new Buckets(), new Buckets(), new Buckets()};
+
+    private Split(long units) {
+      this.units = units;
+    }
+  }
+
+  private static final class Series {
+    boolean hasTotal;
+    long total;
+    final Buckets[] buckets = {new Buckets(), new Buckets(), new Buckets()};
+  }
+
+  /** Bucket starts and units, in pairs: a scrape touches one or two buckets of a granularity. */
+  static final class Buckets {
+    private long[] pairs = new long[4];
+    private int size;
+
+    void add(long bucket, long units) {
+      for (int i = 0; i < size; i += 2) {
+        if (pairs[i] == bucket) {
+          pairs[i + 1] += units;
+          return;
+        }
+      }
+      if (size == pairs.length) {
+        pairs = Arrays.copyOf(pairs, size * 2);
+      }
+      pairs[size++] = bucket;
+      pairs[size++] = units;
+    }
+
+    void addAll(Buckets other) {
+      for (int i = 0; i < other.size; i += 2) {
+        add(other.pairs[i], other.pairs[i + 1]);
+      }
+    }
+  }
+}

@@ -131,6 +131,71 @@ public final class Labels {
     return out.append('}').toString();
   }
 
+  /**
+   * A series' identity, {@code name} and these labels, as 64 bits: the {@link
+   * #identity(CharSequence)} of {@code name + this} (the text form, escaped), computed without
+   * building that text. The meter keeps hundreds of thousands of series; their text (cAdvisor's
+   * cgroup paths and image names, some 400 characters) was most of its heap.
+   */
+  public long identity(String name) {
+    long h = IDENTITY_SEED;
+    h = hash(h, name);
+    h = hash(h, '{');
+    for (int i = 0; i < pairs.length; i += 2) {
+      if (i > 0) {
+        h = hash(h, ',');
+      }
+      h = hash(h, pairs[i]);
+      h = hash(h, '=');
+      h = hash(h, '"');
+      String value = pairs[i + 1];
+      for (int j = 0; j < value.length(); j++) {
+        char c = value.charAt(j);
+        switch (c) {
+          case '\\' -> h = hash(hash(h, '\\'), '\\');
+          case '"' -> h = hash(hash(h, '\\'), '"');
+          case '\n' -> h = hash(hash(h, '\\'), 'n');
+          default -> h = hash(h, c);
+        }
+      }
+      h = hash(h, '"');
+    }
+    return mix(hash(h, '}'));
+  }
+
+  /**
+   * The 64-bit identity of a series' text (FNV-1a over its characters, then MurmurHash3's
+   * finaliser): two of a million series share one with odds of about 3 in 100 million.
+   */
+  public static long identityOf(CharSequence text) {
+    long h = IDENTITY_SEED;
+    for (int i = 0; i < text.length(); i++) {
+      h = hash(h, text.charAt(i));
+    }
+    return mix(h);
+  }
+
+  private static final long IDENTITY_SEED = 0xcbf29ce484222325L;
+
+  private static long hash(long h, char c) {
+    return (h ^ c) * 0x100000001b3L;
+  }
+
+  private static long hash(long h, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      h = hash(h, s.charAt(i));
+    }
+    return h;
+  }
+
+  private static long mix(long h) {
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    return h ^ (h >>> 33);
+  }
+
   /** Escapes a label value as the exposition formats do: backslash, quote and newline. */
   public static void escapeTo(String value, StringBuilder out) {
     for (int i = 0; i < value.length(); i++) {

@@ -9,6 +9,7 @@ import java.util.Map;
  * series' new last samples, and the target's new watermark. Nothing is counted twice after a crash
  * because the usage and the points it was computed from are stored together.
  *
+ * @param seriesPuts the series' new last samples, by identity ({@code Reading.series})
  * @param previousScrapeMillis the target's previous successful scrape, or {@link Long#MIN_VALUE}
  * @param coveredMillis how much time since the previous scrape counts as covered (0 when the gap
  *     exceeded maxGap or there was no previous scrape)
@@ -19,8 +20,8 @@ public record Ingest(
     long previousScrapeMillis,
     long coveredMillis,
     List<Usage> usages,
-    Map<String, Point> seriesPuts,
-    List<String> seriesDeletes,
+    Map<Long, Point> seriesPuts,
+    List<Long> seriesDeletes,
     int samples) {
 
   /** This ingest with more usage (e.g. the cost it accrues), written in the same batch. */

@@ -1,5 +1,6 @@
 package dev.chargeback.meter.store;
 
+import dev.chargeback.meter.exposition.Labels;
 import dev.chargeback.meter.rollup.Point;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.RollupKey;
@@ -128,15 +129,34 @@ public final class Keys {
     return ByteBuffer.allocate(2 + t.length).putShort((short) t.length).put(t).array();
   }
 
-  public static byte[] seriesState(String target, String seriesId) {
+  /**
+   * A series' last sample: {@code target | 0 | identity} (8 bytes). Keys from before identities
+   * were numbers end in the series' text instead, which never starts with a 0 byte.
+   */
+  public static byte[] seriesState(String target, long series) {
     byte[] prefix = targetPrefix(target);
-    byte[] s = seriesId.getBytes(StandardCharsets.UTF_8);
-    return ByteBuffer.allocate(prefix.length + s.length).put(prefix).put(s).array();
+    return ByteBuffer.allocate(prefix.length + 9).put(prefix).put((byte) 0).putLong(series).array();
   }
 
-  public static String decodeSeriesId(byte[] key) {
+  /** The identity in a {@link #seriesState} key, of either form. */
+  public static long decodeSeries(byte[] key, int prefixLength) {
+    if (key.length == prefixLength + 9 && key[prefixLength] == 0) {
+      return ByteBuffer.wrap(key, prefixLength + 1, 8).getLong();
+    }
+    return Labels.identityOf(
+        new String(key, prefixLength, key.length - prefixLength, StandardCharsets.UTF_8));
+  }
+
+  /** Whether a {@link #seriesState} key has the text form of before. */
+  static boolean isTextSeriesKey(byte[] key) {
     int len = Short.toUnsignedInt(ByteBuffer.wrap(key).getShort());
-    return new String(key, 2 + len, key.length - 2 - len, StandardCharsets.UTF_8);
+    return !(key.length == 2 + len + 9 && key[2 + len] == 0);
+  }
+
+  /** The target of a {@link #seriesState} key. */
+  static String decodeSeriesTarget(byte[] key) {
+    int len = Short.toUnsignedInt(ByteBuffer.wrap(key).getShort());
+    return new String(key, 2, len, StandardCharsets.UTF_8);
   }
 
   public static byte[] meta(String name) {

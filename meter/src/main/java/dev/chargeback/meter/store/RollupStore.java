@@ -70,6 +70,7 @@ public final class RollupStore implements AutoCloseable {
     this.active = new ActiveWorkloads(kv, calendar);
     if (kv.writable()) {
       RollupFormat.ensure(kv, meta, this::write);
+      SeriesState.ensureIdentities(kv, meta, this::write);
       boolean[] hasData = {false};
       kv.scan(
           Family.TOTAL,

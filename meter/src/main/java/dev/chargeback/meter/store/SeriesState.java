@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Each target's last samples (family {@link Family#SERIES}, key {@code target | series id}) and its
@@ -16,6 +17,13 @@ import java.util.Set;
 public final class SeriesState {
   private static final String WATERMARK = "target/last_scrape/";
 
+  static final String FORMAT_KEY = "store/series_format";
+
+  /** Series keyed by their 64-bit identity ({@link Keys#seriesState}). */
+  static final String IDENTITIES = "identity-1";
+
+  private static final int BATCH = 4096;
+
   private final KeyValueStore kv;
   private final Meta meta;
 
@@ -24,16 +32,54 @@ public final class SeriesState {
     this.meta = meta;
   }
 
-  /** A target's stored last samples, by series id. */
-  public Map<String, Point> of(String target) {
-    Map<String, Point> out = new HashMap<>();
+  /**
+   * Re-keys last samples stored under their series' text (before identities were numbers) by
+   * identity, once, on the writer's first start; each batch moves whole entries, so a crash leaves
+   * a store the next start finishes, and readers take both forms meanwhile.
+   *
+   * @return how many entries were moved
+   */
+  static long ensureIdentities(KeyValueStore kv, Meta meta, Consumer<List<Write>> writer) {
+    if (IDENTITIES.equals(meta.text(FORMAT_KEY))) {
+      return 0;
+    }
+    List<Write> batch = new ArrayList<>();
+    long[] moved = {0};
+    kv.scan(
+        Family.SERIES,
+        new byte[0],
+        null,
+        (k, v) -> {
+          if (Keys.isTextSeriesKey(k)) {
+            String target = Keys.decodeSeriesTarget(k);
+            long id = Keys.decodeSeries(k, Keys.targetPrefix(target).length);
+            batch.add(new Write.Delete(Family.SERIES, k));
+            batch.add(new Write.Put(Family.SERIES, Keys.seriesState(target, id), v));
+            moved[0]++;
+            if (batch.size() >= BATCH) {
+              writer.accept(List.copyOf(batch));
+              batch.clear();
+            }
+          }
+          return true;
+        });
+    if (!batch.isEmpty()) {
+      writer.accept(batch);
+    }
+    meta.put(FORMAT_KEY, IDENTITIES);
+    return moved[0];
+  }
+
+  /** A target's stored last samples, by series identity. */
+  public Map<Long, Point> of(String target) {
+    Map<Long, Point> out = new HashMap<>();
     byte[] prefix = Keys.targetPrefix(target);
     kv.scan(
         Family.SERIES,
         prefix,
         Keys.prefixEnd(prefix),
         (k, v) -> {
-          out.put(Keys.decodeSeriesId(k), Keys.decodePoint(v));
+          out.put(Keys.decodeSeries(k, prefix.length), Keys.decodePoint(v));
           return true;
         });
     return out;
@@ -53,14 +99,14 @@ public final class SeriesState {
   /** The writes that make {@code ingest}'s samples and scrape time the target's state. */
   static List<Write> writes(Ingest ingest) {
     List<Write> writes = new ArrayList<>(ingest.seriesPuts().size() + 1);
-    for (Map.Entry<String, Point> e : ingest.seriesPuts().entrySet()) {
+    for (Map.Entry<Long, Point> e : ingest.seriesPuts().entrySet()) {
       writes.add(
           new Write.Put(
               Family.SERIES,
               Keys.seriesState(ingest.target(), e.getKey()),
               Keys.pointValue(e.getValue())));
     }
-    for (String id : ingest.seriesDeletes()) {
+    for (long id : ingest.seriesDeletes()) {
       writes.add(new Write.Delete(Family.SERIES, Keys.seriesState(ingest.target(), id)));
     }
     writes.add(

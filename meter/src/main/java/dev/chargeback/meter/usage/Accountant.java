@@ -32,7 +32,7 @@ public final class Accountant {
   private final String target;
   private final long maxGapMillis;
   private final long seriesTtlMillis;
-  private final Map<String, Point> series;
+  private final Map<Long, Point> series;
   private long lastScrapeMillis;
 
   /**
@@ -43,7 +43,7 @@ public final class Accountant {
       String target,
       long maxGapMillis,
       long seriesTtlMillis,
-      Map<String, Point> series,
+      Map<Long, Point> series,
       long lastScrapeMillis) {
     this.target = target;
     this.maxGapMillis = maxGapMillis;
@@ -60,12 +60,12 @@ public final class Accountant {
     }
     List<Usage> usages = new ArrayList<>();
     Map<String, Billable> billable = new HashMap<>();
-    Map<String, Point> puts = new HashMap<>(readings.size() * 2);
+    Map<Long, Point> puts = new HashMap<>(readings.size() * 2);
     for (Reading r : readings) {
       if (Double.isNaN(r.value()) || Double.isInfinite(r.value())) {
         continue;
       }
-      Point last = series.get(r.seriesId());
+      Point last = series.get(r.series());
       if (last != null && r.timestampMillis() <= last.timestampMillis()) {
         continue;
       }
@@ -83,7 +83,7 @@ public final class Accountant {
           u = usage(r, u.fromMillis(), counted);
         }
       }
-      puts.put(r.seriesId(), new Point(r.value(), r.timestampMillis(), carry));
+      puts.put(r.series(), new Point(r.value(), r.timestampMillis(), carry));
       if (u != null && u.amount() != 0) {
         usages.add(u);
       }
@@ -99,8 +99,8 @@ public final class Accountant {
         usages.add(u);
       }
     }
-    List<String> deletes = new ArrayList<>();
-    for (Map.Entry<String, Point> e : series.entrySet()) {
+    List<Long> deletes = new ArrayList<>();
+    for (Map.Entry<Long, Point> e : series.entrySet()) {
       if (!puts.containsKey(e.getKey())
           && e.getValue().timestampMillis() < scrapeTime - seriesTtlMillis) {
         deletes.add(e.getKey());

@@ -163,7 +163,7 @@ final class CadvisorSelection implements Selection {
     double request =
         resource.billable() == null ? Double.NaN : pods.request(ns, pod, container(l), resource);
     return new Reading(
-        s.name() + l,
+        l.identity(s.name()),
         kind,
         resource,
         ns,

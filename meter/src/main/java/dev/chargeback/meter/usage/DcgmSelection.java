@@ -109,7 +109,16 @@ final class DcgmSelection implements Selection {
     Labels l = r.labels;
     String ns = l.get("namespace");
     return new Reading(
-        "dcgm/" + device(l) + "/" + ns + "/" + l.get("pod") + "/" + l.get("container") + series,
+        Labels.identityOf(
+            "dcgm/"
+                + device(l)
+                + "/"
+                + ns
+                + "/"
+                + l.get("pod")
+                + "/"
+                + l.get("container")
+                + series),
         Reading.Kind.GAUGE,
         resource,
         ns,

@@ -138,7 +138,7 @@ final class KubeStateSelection implements Selection {
       }
       out.add(
           new Reading(
-              s.name() + l,
+              l.identity(s.name()),
               Reading.Kind.GAUGE,
               resource,
               ns,

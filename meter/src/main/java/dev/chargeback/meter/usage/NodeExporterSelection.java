@@ -1,5 +1,6 @@
 package dev.chargeback.meter.usage;
 
+import dev.chargeback.meter.exposition.Labels;
 import dev.chargeback.meter.exposition.Sample;
 import dev.chargeback.meter.rollup.Resource;
 import java.util.HashSet;
@@ -47,7 +48,7 @@ final class NodeExporterSelection implements Selection {
   public List<Reading> finish(long scrapeMillis) {
     Reading cores =
         new Reading(
-            "capacity_cpu",
+            Labels.identityOf("capacity_cpu"),
             Reading.Kind.GAUGE,
             Resource.CAPACITY_CPU,
             "",
@@ -61,7 +62,7 @@ final class NodeExporterSelection implements Selection {
     }
     Reading memory =
         new Reading(
-            "capacity_memory",
+            Labels.identityOf("capacity_memory"),
             Reading.Kind.GAUGE,
             Resource.CAPACITY_MEMORY,
             "",

@@ -5,8 +5,9 @@ import dev.chargeback.meter.rollup.Resource;
 /**
  * One billable series' sample, selected from a scrape and ready for accounting.
  *
- * @param seriesId the series' full identity (metric name and every label): the cgroup {@code id}
- *     holds the pod UID, so a pod re-created under the same name is a new series
+ * @param series the series' full identity (metric name and every label, {@link
+ *     dev.chargeback.meter.exposition.Labels#identity}): the cgroup {@code id} holds the pod UID,
+ *     so a pod re-created under the same name is a new series
  * @param startSeconds the container's start time ({@code container_start_time_seconds}), or NaN
  * @param container the container this is the usage of ({@code namespace/pod/container}), when basis
  *     {@code max} is metered for it; else empty
@@ -15,7 +16,7 @@ import dev.chargeback.meter.rollup.Resource;
  * @param device of GPU time, the MIG profile or "" for a whole GPU; else ""
  */
 public record Reading(
-    String seriesId,
+    long series,
     Kind kind,
     Resource resource,
     String namespace,
@@ -30,7 +31,7 @@ public record Reading(
 
   /** A reading of no particular device. */
   public Reading(
-      String seriesId,
+      long series,
       Kind kind,
       Resource resource,
       String namespace,
@@ -42,7 +43,7 @@ public record Reading(
       String container,
       double request) {
     this(
-        seriesId,
+        series,
         kind,
         resource,
         namespace,
@@ -58,7 +59,7 @@ public record Reading(
 
   /** A reading without a container request. */
   public Reading(
-      String seriesId,
+      long series,
       Kind kind,
       Resource resource,
       String namespace,
@@ -68,7 +69,7 @@ public record Reading(
       long timestampMillis,
       double startSeconds) {
     this(
-        seriesId,
+        series,
         kind,
         resource,
         namespace,

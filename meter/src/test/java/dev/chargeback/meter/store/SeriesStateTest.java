@@ -18,7 +18,7 @@ class SeriesStateTest {
     return new RollupStore(kv, new BillingCalendar(ZoneOffset.UTC));
   }
 
-  private static Ingest scrape(String target, long at, Map<String, Point> puts, List<String> gone) {
+  private static Ingest scrape(String target, long at, Map<Long, Point> puts, List<Long> gone) {
     return new Ingest(target, at, Long.MIN_VALUE, 0, List.of(), puts, gone, puts.size());
   }
 
@@ -29,19 +29,44 @@ class SeriesStateTest {
     assertThat(store.series().targets()).isEmpty();
     store.apply(
         scrape(
-            "cadvisor:n1",
-            1000,
-            Map.of("a", new Point(1, 900), "b", new Point(2, 900)),
-            List.of()));
-    store.apply(scrape("cadvisor:n1", 2000, Map.of("a", new Point(5, 1900)), List.of("b")));
-    store.apply(scrape("ksm", 1500, Map.of("r", new Point(3, 1400, 0.25)), List.of()));
+            "cadvisor:n1", 1000, Map.of(1L, new Point(1, 900), 2L, new Point(2, 900)), List.of()));
+    store.apply(scrape("cadvisor:n1", 2000, Map.of(1L, new Point(5, 1900)), List.of(2L)));
+    store.apply(scrape("ksm", 1500, Map.of(3L, new Point(3, 1400, 0.25)), List.of()));
 
     SeriesState reopened = store().series();
-    assertThat(reopened.of("cadvisor:n1")).containsExactly(Map.entry("a", new Point(5, 1900)));
+    assertThat(reopened.of("cadvisor:n1")).containsExactly(Map.entry(1L, new Point(5, 1900)));
     assertThat(reopened.lastScrape("cadvisor:n1")).isEqualTo(2000);
     assertThat(reopened.lastScrape("ksm")).isEqualTo(1500);
     // A gauge's uncounted rest goes on after a restart, with the sample it was left from.
-    assertThat(reopened.of("ksm")).containsExactly(Map.entry("r", new Point(3, 1400, 0.25)));
+    assertThat(reopened.of("ksm")).containsExactly(Map.entry(3L, new Point(3, 1400, 0.25)));
     assertThat(reopened.targets()).containsExactlyInAnyOrder("cadvisor:n1", "ksm");
+  }
+
+  @Test
+  void lastSamplesStoredUnderTheirTextAreReKeyedByIdentityOnce() {
+    // A store from before identities were numbers: the key ends in the series' text.
+    String text = "container_cpu_usage_seconds_total{container=\"web\",id=\"/kubepods/pod1\"}";
+    byte[] prefix = Keys.targetPrefix("cadvisor:n1");
+    byte[] oldKey = java.util.Arrays.copyOf(prefix, prefix.length + text.length());
+    System.arraycopy(
+        text.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        0,
+        oldKey,
+        prefix.length,
+        text.length());
+    kv.write(
+        List.of(
+            new Write.Put(Family.SERIES, oldKey, Keys.pointValue(new Point(7.5, 900))),
+            new Write.Delete(Family.META, Keys.meta(SeriesState.FORMAT_KEY))));
+    long identity =
+        dev.chargeback.meter.exposition.Labels.of("container", "web", "id", "/kubepods/pod1")
+            .identity("container_cpu_usage_seconds_total");
+    assertThat(identity).isEqualTo(dev.chargeback.meter.exposition.Labels.identityOf(text));
+
+    SeriesState reopened = store().series();
+    assertThat(reopened.of("cadvisor:n1"))
+        .containsExactly(Map.entry(identity, new Point(7.5, 900)));
+    assertThat(kv.get(Family.SERIES, oldKey)).isNull();
+    assertThat(kv.get(Family.SERIES, Keys.seriesState("cadvisor:n1", identity))).isNotNull();
   }
 }

@@ -232,7 +232,7 @@ abstract class StoreContract {
               to - 30_000,
               30_000,
               List.of(new Usage("team-a", "", "", Resource.NETWORK_RECEIVE, to - 30_000, to, 1000)),
-              Map.of("s" + i, new Point(i, to)),
+              Map.of((long) i, new Point(i, to)),
               List.of(),
               1));
     }
@@ -240,7 +240,7 @@ abstract class StoreContract {
     store = new RollupStore(kv, SEOUL);
     assertThat(store.totals(Scope.NAMESPACE).get(ns).sum()).isEqualTo(10_000);
     assertThat(store.sum(Granularity.HOUR, ns, 0, Long.MAX_VALUE / 2)).isEqualTo(10_000);
-    assertThat(store.series().of("t")).hasSize(10).containsEntry("s9", new Point(9, t + 300_000));
+    assertThat(store.series().of("t")).hasSize(10).containsEntry(9L, new Point(9, t + 300_000));
     assertThat(store.series().lastScrape("t")).isEqualTo(t + 300_000);
     assertThat(store.health().samples()).isEqualTo(10);
     RollupKey covered = new RollupKey(Scope.CLUSTER, "t", "", Resource.COVERED);
@@ -328,13 +328,13 @@ abstract class StoreContract {
   void seriesOfOneTargetAreSeparateFromAnother() {
     store.apply(
         new Ingest(
-            "a", 1, Long.MIN_VALUE, 0, List.of(), Map.of("x", new Point(1, 1)), List.of(), 1));
+            "a", 1, Long.MIN_VALUE, 0, List.of(), Map.of(1L, new Point(1, 1)), List.of(), 1));
     store.apply(
         new Ingest(
-            "ab", 1, Long.MIN_VALUE, 0, List.of(), Map.of("y", new Point(2, 1)), List.of(), 1));
-    store.apply(new Ingest("a", 2, 1, 1, List.of(), Map.of(), List.of("x"), 0));
+            "ab", 1, Long.MIN_VALUE, 0, List.of(), Map.of(2L, new Point(2, 1)), List.of(), 1));
+    store.apply(new Ingest("a", 2, 1, 1, List.of(), Map.of(), List.of(1L), 0));
     assertThat(store.series().of("a")).isEmpty();
-    assertThat(store.series().of("ab")).containsOnlyKeys("y");
+    assertThat(store.series().of("ab")).containsOnlyKeys(2L);
   }
 
   @Test

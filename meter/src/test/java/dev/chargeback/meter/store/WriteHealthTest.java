@@ -78,7 +78,7 @@ class WriteHealthTest {
         at - 30_000,
         30_000,
         List.of(new Usage("team-a", "Deployment/web", "n1", Resource.CPU, at - 30_000, at, cpu)),
-        Map.of("cpu/web", new Point(cpu, at)),
+        Map.of(1L, new Point(cpu, at)),
         List.of(),
         1);
   }

@@ -3,6 +3,7 @@ package dev.chargeback.meter.usage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.chargeback.meter.exposition.Labels;
 import dev.chargeback.meter.rollup.Ingest;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.Usage;
@@ -21,7 +22,7 @@ class AccountantTest {
 
   private static Reading counter(String id, double value, long ts, double startSeconds) {
     return new Reading(
-        id,
+        Labels.identityOf(id),
         Reading.Kind.COUNTER,
         Resource.CPU,
         "ns",
@@ -34,7 +35,7 @@ class AccountantTest {
 
   private static Reading gauge(String id, double value, long ts, double startSeconds) {
     return new Reading(
-        id,
+        Labels.identityOf(id),
         Reading.Kind.GAUGE,
         Resource.MEMORY,
         "ns",
@@ -188,10 +189,10 @@ class AccountantTest {
   @Test
   void seriesUnseenForLongerThanTheTtlAreForgotten() {
     scrape(T0, counter("gone", 1, T0, Double.NaN));
-    List<String> deletes = new ArrayList<>();
+    List<Long> deletes = new ArrayList<>();
     Ingest ingest = accountant.account(List.of(counter("x", 1, T0 + 3_600_001, 0)), T0 + 3_600_001);
     deletes.addAll(ingest.seriesDeletes());
-    assertThat(deletes).containsExactly("gone");
+    assertThat(deletes).containsExactly(Labels.identityOf("gone"));
   }
 
   @Test

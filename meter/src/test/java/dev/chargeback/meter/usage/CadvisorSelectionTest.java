@@ -75,7 +75,7 @@ class CadvisorSelectionTest {
     assertThat(tx.get("scraper")).isEqualTo(50081.0);
     assertThat(readings)
         .filteredOn(r -> r.resource() == Resource.NETWORK_RECEIVE)
-        .noneMatch(r -> r.seriesId().contains("kube-proxy") || r.seriesId().contains("etcd"));
+        .noneMatch(r -> r.workload().contains("kube-proxy") || r.workload().contains("etcd"));
   }
 
   @Test
@@ -97,7 +97,7 @@ class CadvisorSelectionTest {
     List<Reading> readings = select(capture(), new PodDirectory());
     Reading coredns =
         readings.stream()
-            .filter(r -> r.resource() == Resource.CPU && r.seriesId().contains("coredns"))
+            .filter(r -> r.resource() == Resource.CPU && r.workload().contains("coredns"))
             .findFirst()
             .orElseThrow();
     assertThat(coredns.workload()).isEqualTo("Deployment/coredns");

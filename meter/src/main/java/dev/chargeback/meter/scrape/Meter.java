@@ -21,8 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Ingests scrapes: parse (streaming) → select billable rows → account against the target's last
- * samples → one atomic store write → commit. Parsing runs concurrently per target; accounting and
- * writing are serialised, since this is the store's only writer.
+ * samples → one atomic store write → commit. Parsing runs concurrently per target; accounting is
+ * serialised, and scrapes ready at once are written in one batch ({@link GroupCommit}).
  */
 public final class Meter {
   private final RollupStore store;
@@ -32,6 +32,7 @@ public final class Meter {
   private final long seriesTtlMillis;
   private final Map<String, Accountant> accountants = new ConcurrentHashMap<>();
   private final CostAccrual accrual;
+  private final GroupCommit commits;
 
   /** A meter that records usage only. */
   public Meter(RollupStore store, ParserLimits limits, PodDirectory pods, Duration maxGap) {
@@ -48,6 +49,7 @@ public final class Meter {
       Duration maxGap,
       CostAccrual accrual) {
     this.store = store;
+    this.commits = new GroupCommit(store);
     this.accrual = accrual;
     this.parser = new ExpositionParser(limits);
     this.pods = pods;
@@ -74,30 +76,35 @@ public final class Meter {
       throw new ScrapeException("malformed scrape from " + target.url() + ": " + e.getMessage(), e);
     }
     List<Reading> readings = selection.finish(scrapeMillis);
-    synchronized (this) {
-      Accountant accountant =
-          accountants.computeIfAbsent(
-              target.name(),
-              name ->
-                  new Accountant(
-                      name,
-                      maxGapMillis,
-                      seriesTtlMillis,
-                      store.series().of(name),
-                      store.series().lastScrape(name)));
-      try {
-        Ingest ingest = accountant.account(readings, scrapeMillis);
+    // A target's scrapes run one after another: its accountant is this thread's until the commit.
+    Accountant accountant;
+    Ingest ingest;
+    try {
+      synchronized (this) {
+        accountant =
+            accountants.computeIfAbsent(
+                target.name(),
+                name ->
+                    new Accountant(
+                        name,
+                        maxGapMillis,
+                        seriesTtlMillis,
+                        store.series().of(name),
+                        store.series().lastScrape(name)));
+        ingest = accountant.account(readings, scrapeMillis);
         if (accrual != null) {
           ingest = ingest.plus(accrual.costs(ingest.usages()));
         }
-        store.apply(ingest);
-        accountant.commit(ingest);
-      } catch (RuntimeException | Error e) {
-        // The write may have landed without the commit (an Error between them): the target's
-        // state is reloaded from the store on its next scrape, never guessed from memory.
-        accountants.remove(target.name());
-        throw e;
       }
+      commits.write(ingest);
+      synchronized (this) {
+        accountant.commit(ingest);
+      }
+    } catch (RuntimeException | Error e) {
+      // The write may have landed without the commit (an Error between them): the target's
+      // state is reloaded from the store on its next scrape, never guessed from memory.
+      accountants.remove(target.name());
+      throw e;
     }
     return readings.size();
   }

@@ -164,22 +164,39 @@ public final class RollupStore implements AutoCloseable {
    * usage touches become live hours; usage that falls into imported hours is left out (hours have
    * one source).
    */
-  public synchronized void apply(Ingest ingest) {
-    List<Usage> usages = hours.withoutImported(ingest.usages());
-    Increments increments = increments(usages);
-    if (ingest.coveredMillis() > 0) {
-      RollupKey covered = new RollupKey(Scope.CLUSTER, ingest.target(), "", Resource.COVERED);
-      long from = ingest.scrapeMillis() - ingest.coveredMillis();
-      long units = Resource.COVERED.units(ingest.coveredMillis() / 1000.0);
-      increments.count(covered, increments.split(from, ingest.scrapeMillis(), units));
+  public void apply(Ingest ingest) {
+    apply(List.of(ingest));
+  }
+
+  /**
+   * Applies several scrapes in one batch: all of them, or none. Increments of the same key are
+   * added up first, so scrapes of many nodes write a namespace's buckets once.
+   */
+  public synchronized void apply(List<Ingest> ingests) {
+    Increments increments = new Increments(calendar, cutoffs());
+    List<Usage> usages = new ArrayList<>();
+    int puts = 0;
+    for (Ingest ingest : ingests) {
+      List<Usage> kept = hours.withoutImported(ingest.usages());
+      count(increments, kept);
+      usages.addAll(kept);
+      if (ingest.coveredMillis() > 0) {
+        RollupKey covered = new RollupKey(Scope.CLUSTER, ingest.target(), "", Resource.COVERED);
+        long from = ingest.scrapeMillis() - ingest.coveredMillis();
+        long units = Resource.COVERED.units(ingest.coveredMillis() / 1000.0);
+        increments.count(covered, increments.split(from, ingest.scrapeMillis(), units));
+      }
+      puts += ingest.seriesPuts().size();
     }
-    List<Write> writes = increments.writes(ingest.seriesPuts().size() + 4);
+    List<Write> writes = increments.writes(puts + 4 * ingests.size());
     Set<String> activeIds = new HashSet<>();
     writes.addAll(active.entries(usages, activeIds));
     List<Long> newHours = new ArrayList<>();
     writes.addAll(hours.liveMarks(usages, newHours));
-    writes.addAll(SeriesState.writes(ingest));
-    writes.addAll(health.ingested(ingest));
+    for (Ingest ingest : ingests) {
+      writes.addAll(SeriesState.writes(ingest));
+    }
+    writes.addAll(health.ingested(ingests));
     write(writes);
     remember(
         () -> {
@@ -254,6 +271,11 @@ public final class RollupStore implements AutoCloseable {
    */
   private Increments increments(List<Usage> usages) {
     Increments increments = new Increments(calendar, cutoffs());
+    count(increments, usages);
+    return increments;
+  }
+
+  private void count(Increments increments, List<Usage> usages) {
     for (Usage u : usages) {
       Increments.Split split =
           increments.split(u.fromMillis(), u.toMillis(), u.resource().units(u.amount()));
@@ -264,7 +286,6 @@ public final class RollupStore implements AutoCloseable {
         increments.countDays(key, split);
       }
     }
-    return increments;
   }
 
   /**

@@ -48,10 +48,15 @@ public final class StoreHealth {
     return writes;
   }
 
-  /** The counter updates of one stored scrape. */
-  List<Write> ingested(Ingest ingest) {
-    return List.of(
-        put(LAST_INGEST, ingest.scrapeMillis()), put(SAMPLES, samples() + ingest.samples()));
+  /** The counter updates of stored scrapes (one batch). */
+  List<Write> ingested(List<Ingest> ingests) {
+    long last = Long.MIN_VALUE;
+    long samples = samples();
+    for (Ingest ingest : ingests) {
+      last = Math.max(last, ingest.scrapeMillis());
+      samples += ingest.samples();
+    }
+    return List.of(put(LAST_INGEST, last), put(SAMPLES, samples));
   }
 
   /** The counter update of one failed scrape of {@code target}. */

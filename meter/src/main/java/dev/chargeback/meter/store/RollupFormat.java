@@ -2,6 +2,7 @@ package dev.chargeback.meter.store;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,41 @@ final class RollupFormat {
   private RollupFormat() {}
 
   /**
+   * Writes, in batches of whole entries, what {@code convert} makes of each entry of a family (no
+   * writes: the entry is left as it is); a one-time change of the store's form.
+   *
+   * @return how many entries were rewritten
+   */
+  static long rewrite(
+      KeyValueStore kv,
+      Family f,
+      BiFunction<byte[], byte[], List<Write>> convert,
+      Consumer<List<Write>> writer) {
+    List<Write> batch = new ArrayList<>(BATCH + 2);
+    long[] count = {0};
+    kv.scan(
+        f,
+        new byte[0],
+        null,
+        (k, v) -> {
+          List<Write> writes = convert.apply(k, v);
+          if (!writes.isEmpty()) {
+            batch.addAll(writes);
+            count[0]++;
+            if (batch.size() >= BATCH) {
+              writer.accept(List.copyOf(batch));
+              batch.clear();
+            }
+          }
+          return true;
+        });
+    if (!batch.isEmpty()) {
+      writer.accept(batch);
+    }
+    return count[0];
+  }
+
+  /**
    * Makes every rollup an integer and marks the store as such (at once for a new store).
    *
    * @return how many values were converted
@@ -38,28 +74,19 @@ final class RollupFormat {
     }
     long converted = 0;
     for (Family f : ROLLUPS) {
-      List<Write> batch = new ArrayList<>(BATCH);
-      long[] count = {0};
-      kv.scan(
-          f,
-          new byte[0],
-          null,
-          (k, v) -> {
-            if (v.length == 16) {
-              long units = Keys.decodeSeries(k).resource().units(Keys.first(v));
-              batch.add(new Write.Put(f, k, Keys.fixed(units)));
-              count[0]++;
-              if (batch.size() >= BATCH) {
-                writer.accept(List.copyOf(batch));
-                batch.clear();
-              }
-            }
-            return true;
-          });
-      if (!batch.isEmpty()) {
-        writer.accept(batch);
-      }
-      converted += count[0];
+      converted +=
+          rewrite(
+              kv,
+              f,
+              (k, v) ->
+                  v.length != 16
+                      ? List.of()
+                      : List.of(
+                          new Write.Put(
+                              f,
+                              k,
+                              Keys.fixed(Keys.decodeSeries(k).resource().units(Keys.first(v))))),
+              writer);
     }
     meta.put(META_KEY, FIXED);
     if (converted > 0) {

@@ -22,8 +22,6 @@ public final class SeriesState {
   /** Series keyed by their 64-bit identity ({@link Keys#seriesState}). */
   static final String IDENTITIES = "identity-1";
 
-  private static final int BATCH = 4096;
-
   private final KeyValueStore kv;
   private final Meta meta;
 
@@ -43,31 +41,23 @@ public final class SeriesState {
     if (IDENTITIES.equals(meta.text(FORMAT_KEY))) {
       return 0;
     }
-    List<Write> batch = new ArrayList<>();
-    long[] moved = {0};
-    kv.scan(
-        Family.SERIES,
-        new byte[0],
-        null,
-        (k, v) -> {
-          if (Keys.isTextSeriesKey(k)) {
-            String target = Keys.decodeSeriesTarget(k);
-            long id = Keys.decodeSeries(k, Keys.targetPrefix(target).length);
-            batch.add(new Write.Delete(Family.SERIES, k));
-            batch.add(new Write.Put(Family.SERIES, Keys.seriesState(target, id), v));
-            moved[0]++;
-            if (batch.size() >= BATCH) {
-              writer.accept(List.copyOf(batch));
-              batch.clear();
-            }
-          }
-          return true;
-        });
-    if (!batch.isEmpty()) {
-      writer.accept(batch);
-    }
+    long moved =
+        RollupFormat.rewrite(
+            kv,
+            Family.SERIES,
+            (k, v) -> {
+              if (!Keys.isTextSeriesKey(k)) {
+                return List.of();
+              }
+              String target = Keys.decodeSeriesTarget(k);
+              long id = Keys.decodeSeries(k, Keys.targetPrefix(target).length);
+              return List.of(
+                  new Write.Delete(Family.SERIES, k),
+                  new Write.Put(Family.SERIES, Keys.seriesState(target, id), v));
+            },
+            writer);
     meta.put(FORMAT_KEY, IDENTITIES);
-    return moved[0];
+    return moved;
   }
 
   /** A target's stored last samples, by series identity. */

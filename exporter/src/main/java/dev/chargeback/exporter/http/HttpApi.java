@@ -2,17 +2,13 @@ package dev.chargeback.exporter.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chargeback.exporter.metrics.MetricsPage;
 import dev.chargeback.meter.config.ListenAddress;
 import dev.chargeback.meter.store.RollupStore;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
-import io.prometheus.metrics.expositionformats.ExpositionFormats;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
@@ -37,17 +33,16 @@ public final class HttpApi {
    * Starts a server on {@code listen} ({@code HOST:PORT}; port 0 picks a free one).
    *
    * @param store the store to catch up before answering, or null (the meter's own port)
-   * @param registry metrics to serve on /metrics, or null for none
+   * @param metrics what /metrics serves, or null for no /metrics
    * @param ready what /readyz reports
    * @param extra more routes
    */
   public static Javalin start(
       String listen,
       RollupStore store,
-      PrometheusRegistry registry,
+      MetricsPage metrics,
       Supplier<Readiness> ready,
       Consumer<JavalinConfig> extra) {
-    ExpositionFormats formats = ExpositionFormats.init();
     return serve(
         listen,
         cfg -> {
@@ -60,7 +55,7 @@ public final class HttpApi {
                     .contentType("text/plain; charset=utf-8")
                     .result(readiness.body());
               });
-          if (registry != null) {
+          if (metrics != null) {
             // Scrapes in the same second of a store that has not moved on get the same bytes:
             // Prometheus replicas, dashboards and load alike.
             Answers answers =
@@ -70,17 +65,9 @@ public final class HttpApi {
             cfg.routes.get(
                 "/metrics",
                 ctx -> {
-                  ExpositionFormatWriter writer = formats.findWriter(ctx.header("Accept"));
+                  ExpositionFormatWriter writer = metrics.writer(ctx.header("Accept"));
                   Supplier<Answers.Answer> scrape =
-                      () -> {
-                        ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
-                        try {
-                          writer.write(out, registry.scrape());
-                        } catch (IOException e) {
-                          throw new UncheckedIOException(e);
-                        }
-                        return new Answers.Answer(out.toByteArray(), writer.getContentType());
-                      };
+                      () -> new Answers.Answer(metrics.render(writer), writer.getContentType());
                   Answers.Answer answer;
                   if (store != null) {
                     store.catchUp();

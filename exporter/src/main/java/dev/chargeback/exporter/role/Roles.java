@@ -6,8 +6,9 @@ import dev.chargeback.exporter.http.BillRoutes;
 import dev.chargeback.exporter.http.HttpApi;
 import dev.chargeback.exporter.http.Readiness;
 import dev.chargeback.exporter.http.Tls;
-import dev.chargeback.exporter.metrics.BillingCollector;
+import dev.chargeback.exporter.metrics.BillingMetrics;
 import dev.chargeback.exporter.metrics.HealthCollector;
+import dev.chargeback.exporter.metrics.MetricsPage;
 import dev.chargeback.exporter.sim.SimEndpoints;
 import dev.chargeback.exporter.web.WebRoutes;
 import dev.chargeback.meter.bill.BillPdf;
@@ -134,10 +135,9 @@ public final class Roles {
     };
   }
 
-  private static PrometheusRegistry registry(Served s, ChargebackConfig c) {
+  private static MetricsPage metrics(Served s, ChargebackConfig c) {
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
-    registry.register(new BillingCollector(s.store(), s.book(), s.clock()));
     registry.register(
         new HealthCollector(
             s.store(),
@@ -145,7 +145,7 @@ public final class Roles {
             c.scrapeInterval().multipliedBy(5),
             version(),
             Path.of(c.data())));
-    return registry;
+    return new MetricsPage(new BillingMetrics(s.store(), s.book(), s.clock()), registry);
   }
 
   static String version() {
@@ -221,7 +221,7 @@ public final class Roles {
           HttpApi.start(
               c.listenOr(EXPORTER_LISTEN),
               store,
-              registry(served, c),
+              metrics(served, c),
               () -> caughtUp(store, c),
               billing(served, c));
     } catch (RuntimeException e) {
@@ -317,7 +317,7 @@ public final class Roles {
           return HttpApi.start(
               c.listenOr(EXPORTER_LISTEN),
               null,
-              registry(served, c),
+              metrics(served, c),
               () -> Readiness.ready(notes(w.store(), c)),
               billing(served, c));
         });
@@ -416,7 +416,7 @@ public final class Roles {
         HttpApi.start(
             c.listenOr(EXPORTER_LISTEN),
             null,
-            registry(served, c),
+            metrics(served, c),
             () -> Readiness.ready(notes(writer.store(), c)),
             billing(served, c).andThen(cfg -> SimEndpoints.register(cfg, "/sim", sim, clock)));
     writer.start(SimReplay.targets(sim, "http://127.0.0.1:" + http.port() + "/sim"));

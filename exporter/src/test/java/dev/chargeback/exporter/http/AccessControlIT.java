@@ -156,7 +156,8 @@ class AccessControlIT {
         HttpApi.start(
             "127.0.0.1:0",
             store,
-            new io.prometheus.metrics.model.registry.PrometheusRegistry(),
+            new dev.chargeback.exporter.metrics.MetricsPage(
+                null, new io.prometheus.metrics.model.registry.PrometheusRegistry()),
             () -> null,
             cfg -> {
               routes.register(cfg);

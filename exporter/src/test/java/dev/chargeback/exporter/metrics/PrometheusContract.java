@@ -219,8 +219,12 @@ abstract class PrometheusContract {
               .get(0)
               .at("/value/1")
               .asDouble();
-      assertThat(exported)
-          .contains("chargeback_usage_cpu_seconds_total{namespace=\"" + ns + "\"} " + cpu);
+      // What Prometheus stored is exactly what the exporter wrote.
+      String series = "chargeback_usage_cpu_seconds_total{namespace=\"" + ns + "\"} ";
+      assertThat(exported).contains(series);
+      int at = exported.indexOf(series) + series.length();
+      assertThat(Double.parseDouble(exported.substring(at, exported.indexOf('\n', at))))
+          .isEqualTo(cpu);
     }
     assertThat(sharesOnBills).as("kube-system's shares on the tenants' bills").isPositive();
     // ml's GPUs: the metric's month to date is its bill's GPU lines, before tax (one won a line).

@@ -94,6 +94,14 @@ public enum Resource {
   }
 
   /**
+   * Decimal places of the quantum in the resource's unit: 3 for thousandths, 6 for millionths, 0
+   * for bytes and MiB-seconds. Every amount is a whole number of them.
+   */
+  public int decimals() {
+    return quantum.decimals;
+  }
+
+  /**
    * The smallest amount a rollup keeps, per unit: fine enough that rounding each scrape's increment
    * moves no bill (a bill's quantities have 4 decimals of hours and GiB), coarse enough that the
    * all-time total of a 1,000-node cluster stays within 2^63 for centuries.
@@ -113,9 +121,13 @@ public enum Resource {
 
     final long unitsPer;
 
+    /** Decimal places of one quantum in units. */
+    final int decimals;
+
     Quantum(long perUnit, long unitsPer) {
       this.perUnit = perUnit;
       this.unitsPer = unitsPer;
+      this.decimals = (int) Math.round(Math.log10(perUnit));
     }
 
     static Quantum of(String unit) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Usage rollups over a {@link KeyValueStore}. The writer applies one {@link Ingest} per scrape as
@@ -556,19 +557,39 @@ public final class RollupStore implements AutoCloseable {
 
   /** All-time totals of every series of one scope, by key, in key order. */
   public Map<RollupKey, Rollup> totals(Scope scope) {
-    // The store returns keys in order already: no comparator re-encoding them.
     Map<RollupKey, Rollup> out = new LinkedHashMap<>();
-    byte[] from = {(byte) scope.code};
+    eachTotal(scope, r -> out.put(r.key(), r));
+    return out;
+  }
+
+  /**
+   * The all-time total of every series of one scope, in key order: an owner's series are
+   * neighbours, ordered by workload and resource (owners in their UTF-8 bytes' order).
+   */
+  public void eachTotal(Scope scope, Consumer<Rollup> each) {
+    // An owner's resources' keys differ in the last byte only, and share the decoded owner and
+    // workload.
+    RollupKey[] previous = {null};
+    byte[][] previousKey = {new byte[0]};
     kv.scan(
         Family.TOTAL,
-        from,
+        new byte[] {(byte) scope.code},
         new byte[] {(byte) (scope.code + 1)},
         (k, v) -> {
-          RollupKey key = Keys.decodeSeries(k);
-          out.put(key, new Rollup(key, 0, Keys.sum(key.resource(), v)));
+          RollupKey last = previous[0];
+          byte[] lastKey = previousKey[0];
+          RollupKey key =
+              last != null
+                      && k.length == lastKey.length
+                      && Arrays.equals(k, 0, k.length - 1, lastKey, 0, k.length - 1)
+                  ? new RollupKey(
+                      scope, last.owner(), last.workload(), Resource.ofCode(k[k.length - 1]))
+                  : Keys.decodeSeries(k);
+          previous[0] = key;
+          previousKey[0] = k;
+          each.accept(new Rollup(key, 0, Keys.sum(key.resource(), v)));
           return true;
         });
-    return out;
   }
 
   /**

@@ -3,6 +3,8 @@ package dev.chargeback.exporter.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.chargeback.exporter.metrics.Exposition.Family;
+import dev.chargeback.exporter.metrics.Exposition.Point;
 import dev.chargeback.meter.bill.Biller;
 import dev.chargeback.meter.price.PriceBookLoader;
 import dev.chargeback.meter.rollup.Ingest;
@@ -11,9 +13,6 @@ import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.store.MemoryKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
@@ -23,14 +22,13 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-class BillingCollectorTest {
+class BillingMetricsTest {
   private final RollupStore store =
       new RollupStore(new MemoryKeyValueStore(), new BillingCalendar(ZoneId.of("UTC")));
   private final AtomicLong now =
       new AtomicLong(Instant.parse("2026-11-20T12:00:00Z").toEpochMilli());
-  private final BillingCollector collector =
-      new BillingCollector(
-          store, PriceBookLoader.defaults(), () -> Instant.ofEpochMilli(now.get()));
+  private final BillingMetrics collector =
+      new BillingMetrics(store, PriceBookLoader.defaults(), () -> Instant.ofEpochMilli(now.get()));
 
   private void cost(String ns, String at, double amount) {
     long t = Instant.parse(at).toEpochMilli();
@@ -47,13 +45,11 @@ class BillingCollectorTest {
   }
 
   private double gauge(String name, String ns) {
-    for (MetricSnapshot s : collector.collect()) {
-      if (s.getMetadata().getName().equals(name)) {
-        for (var p : s.getDataPoints()) {
-          if (ns.equals(p.getLabels().get("namespace"))) {
-            return p instanceof GaugeSnapshot.GaugeDataPointSnapshot g
-                ? g.getValue()
-                : ((CounterSnapshot.CounterDataPointSnapshot) p).getValue();
+    for (Family f : collector.collect()) {
+      if (f.name().equals(name)) {
+        for (Point p : f.points()) {
+          if (ns.equals(p.labels().get("namespace"))) {
+            return p.value();
           }
         }
       }
@@ -92,8 +88,8 @@ class BillingCollectorTest {
               kube-system: proportional
               monitoring: {weights: {a: 1, b: 2}}
         """;
-    BillingCollector shared =
-        new BillingCollector(
+    BillingMetrics shared =
+        new BillingMetrics(
             store, PriceBookLoader.parse(book, "test"), () -> Instant.ofEpochMilli(now.get()));
     cost("a", "2026-11-02T00:00:00Z", 30);
     cost("b", "2026-11-02T00:00:00Z", 10);
@@ -101,12 +97,10 @@ class BillingCollectorTest {
     cost("kube-system", "2026-11-02T00:00:00Z", 10.01);
     cost("monitoring", "2026-11-02T00:00:00Z", 1);
     Map<String, Double> points = new java.util.TreeMap<>();
-    for (MetricSnapshot s : shared.collect()) {
-      if (s.getMetadata().getName().equals("chargeback_cost_per_namespace")) {
-        for (var p : s.getDataPoints()) {
-          points.put(
-              p.getLabels().get("namespace") + " " + p.getLabels().get("resource"),
-              ((GaugeSnapshot.GaugeDataPointSnapshot) p).getValue());
+    for (Family f : shared.collect()) {
+      if (f.name().equals("chargeback_cost_per_namespace")) {
+        for (Point p : f.points()) {
+          points.put(p.labels().get("namespace") + " " + p.labels().get("resource"), p.value());
         }
       }
     }
@@ -139,8 +133,8 @@ class BillingCollectorTest {
           - {selector: "team=payments", amount: 250}
           - {selector: "team", amount: 99}
         """;
-    BillingCollector withBudgets =
-        new BillingCollector(
+    BillingMetrics withBudgets =
+        new BillingMetrics(
             store, PriceBookLoader.parse(book, "test"), () -> Instant.ofEpochMilli(now.get()));
     // 10 a day on November 1 to 19, 5 so far on the 20th (noon): 195 to date.
     for (String ns : List.of("a", "b", "c", "d", "e")) {
@@ -174,15 +168,12 @@ class BillingCollectorTest {
         .contains("10.5 days left");
   }
 
-  private static Map<String, Double> series(BillingCollector collector, String name) {
+  private static Map<String, Double> series(BillingMetrics collector, String name) {
     Map<String, Double> out = new java.util.TreeMap<>();
-    for (MetricSnapshot s : collector.collect()) {
-      if (s.getMetadata().getName().equals(name)) {
-        for (var p : s.getDataPoints()) {
-          out.merge(
-              p.getLabels().get("namespace"),
-              ((GaugeSnapshot.GaugeDataPointSnapshot) p).getValue(),
-              Double::sum);
+    for (Family f : collector.collect()) {
+      if (f.name().equals(name)) {
+        for (Point p : f.points()) {
+          out.merge(p.labels().get("namespace"), p.value(), Double::sum);
         }
       }
     }

@@ -1,0 +1,183 @@
+package dev.chargeback.exporter.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chargeback.exporter.metrics.Exposition.Family;
+import dev.chargeback.exporter.metrics.Exposition.LabelSet;
+import dev.chargeback.exporter.metrics.Exposition.Point;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ExpositionTest {
+  /** Label values a namespace or a price book could carry, and values of every kind. */
+  private static final String[] VALUES = {
+    "default", "a\"b", "back\\slash", "new\nline", "결제-팀", "shared:kube-system", "", "x=\"}{,"
+  };
+
+  private static final double[] NUMBERS = {
+    0,
+    -0.0,
+    1,
+    3944845.067,
+    1.2345678905e9,
+    1e-7,
+    -10.01,
+    1e22,
+    Double.NaN,
+    Double.POSITIVE_INFINITY,
+    Double.NEGATIVE_INFINITY
+  };
+
+  private static final String HELP = "Cost in \"USD\" \\ after\ndiscounts, zone Europe/Paris.";
+
+  /** The same families for the client library, label sets sorted as its snapshots sort them. */
+  private static MetricSnapshots snapshots() {
+    CounterSnapshot.Builder counter = CounterSnapshot.builder().name("chargeback_cost").help(HELP);
+    GaugeSnapshot.Builder gauge =
+        GaugeSnapshot.builder().name("chargeback_coverage_ratio").help("g");
+    for (int i = 0; i < VALUES.length; i++) {
+      counter.dataPoint(
+          CounterSnapshot.CounterDataPointSnapshot.builder()
+              .labels(Labels.of("currency", "USD", "namespace", "n" + i, "resource", VALUES[i]))
+              .value(Math.abs(NUMBERS[i]))
+              .build());
+    }
+    for (int i = 0; i < NUMBERS.length; i++) {
+      gauge.dataPoint(
+          GaugeSnapshot.GaugeDataPointSnapshot.builder()
+              .labels(Labels.of("namespace", "n" + (char) ('a' + i)))
+              .value(NUMBERS[i])
+              .build());
+    }
+    return MetricSnapshots.of(
+        counter.build(), gauge.build(), GaugeSnapshot.builder().name("chargeback_budget").build());
+  }
+
+  private static List<Family> families() {
+    List<Point> counter = new java.util.ArrayList<>();
+    for (int i = 0; i < VALUES.length; i++) {
+      counter.add(
+          new Point(
+              LabelSet.of("currency", "USD", "namespace", "n" + i, "resource", VALUES[i]),
+              Math.abs(NUMBERS[i])));
+    }
+    List<Point> gauge = new java.util.ArrayList<>();
+    for (int i = 0; i < NUMBERS.length; i++) {
+      gauge.add(new Point(LabelSet.of("namespace", "n" + (char) ('a' + i)), NUMBERS[i]));
+    }
+    return List.of(
+        new Family("chargeback_cost", HELP, true, counter),
+        new Family("chargeback_coverage_ratio", "g", false, gauge),
+        new Family("chargeback_budget", "", false, List.of()));
+  }
+
+  private static String client(ExpositionFormatWriter writer) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    writer.write(out, snapshots());
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private static String ours(boolean openMetrics) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Exposition.write(out, families(), openMetrics);
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void writesWhatTheClientLibraryWritesInBothFormats() throws Exception {
+    ExpositionFormats formats = ExpositionFormats.init();
+    assertThat(ours(false)).isEqualTo(client(formats.getPrometheusTextFormatWriter()));
+    // OpenMetrics: the same, but for the # EOF that the page's last writer adds.
+    assertThat(ours(true) + "# EOF\n").isEqualTo(client(formats.getOpenMetricsTextFormatWriter()));
+    assertThat(ours(false))
+        .contains(
+            "chargeback_cost_total{currency=\"USD\",namespace=\"n1\",resource=\"a\\\"b\"} 0.0")
+        .contains("resource=\"new\\nline\"");
+  }
+
+  @Test
+  void aPageIsTheBillingFamiliesThenTheRegistrysInTheFormatAsked() throws Exception {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    registry.register(
+        () ->
+            snapshots().stream()
+                .filter(m -> m.getMetadata().getName().equals("chargeback_coverage_ratio"))
+                .findFirst()
+                .orElseThrow());
+    MetricsPage page = new MetricsPage(null, registry);
+    ByteArrayOutputStream om = new ByteArrayOutputStream();
+    ExpositionFormatWriter openMetrics =
+        page.writer("application/openmetrics-text; version=1.0.0; charset=utf-8");
+    page.write(om, openMetrics);
+    assertThat(openMetrics.getContentType()).startsWith("application/openmetrics-text");
+    assertThat(om.toString(StandardCharsets.UTF_8)).endsWith("# EOF\n").containsOnlyOnce("# EOF");
+    // Prometheus with native histograms asks for protobuf first, which this build cannot write
+    // (the client's writer throws): it gets the text format.
+    ExpositionFormatWriter proto =
+        page.writer(
+            "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+                + "encoding=delimited;q=0.8,application/openmetrics-text;version=1.0.0;q=0.7,"
+                + "text/plain;version=0.0.4;q=0.6");
+    ByteArrayOutputStream text = new ByteArrayOutputStream();
+    page.write(text, proto);
+    assertThat(proto.getContentType()).startsWith("text/plain");
+    assertThat(text.toString(StandardCharsets.UTF_8))
+        .startsWith("# HELP chargeback_coverage_ratio g\n# TYPE chargeback_coverage_ratio gauge\n");
+  }
+
+  private static String fixed(double value, int decimals) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Exposition.write(
+        out,
+        List.of(new Family("x", "h", false, decimals, List.of(new Point(LabelSet.of(), value)))),
+        false);
+    String text = out.toString(StandardCharsets.UTF_8);
+    return text.substring(text.lastIndexOf("x ") + 2, text.length() - 1);
+  }
+
+  @Test
+  void amountsOfWholeQuantaAreWrittenAsTheirExactDecimalsAndReadBackAsTheSameDouble()
+      throws Exception {
+    java.util.Random random = new java.util.Random(19);
+    for (int decimals : new int[] {0, 3, 6}) {
+      for (int i = 0; i < 20_000; i++) {
+        // Quanta up to 2^53, as the store's amounts are converted: units / 10^decimals.
+        long quanta = random.nextLong(1L << (1 + random.nextInt(53)));
+        if (random.nextBoolean()) {
+          quanta = -quanta;
+        }
+        double amount = (double) quanta / Math.pow(10, decimals);
+        String text = fixed(amount, decimals);
+        assertThat(Double.parseDouble(text)).as(text).isEqualTo(amount);
+        if (decimals == 0 || Math.abs(quanta) < 1L << 50) {
+          assertThat(new java.math.BigDecimal(text))
+              .as("exact")
+              .isEqualByComparingTo(java.math.BigDecimal.valueOf(quanta, decimals));
+        }
+      }
+    }
+    assertThat(fixed(3944845.067, 3)).isEqualTo("3944845.067");
+    assertThat(fixed(1.5, 6)).isEqualTo("1.5");
+    assertThat(fixed(-10.01, 6)).isEqualTo("-10.01");
+    assertThat(fixed(0.000001, 6)).isEqualTo("0.000001");
+    assertThat(fixed(123456789.5, 6)).isEqualTo("123456789.5");
+    assertThat(fixed(7, 3)).isEqualTo("7");
+    // A gauge computed in doubles is rounded to the quantum (no 6.999999999999 of a currency).
+    assertThat(fixed(7 - 1e-12, 6)).isEqualTo("7");
+    // Beyond what the long holds, or 2^50 quanta of a fraction, and what is not a number, as any
+    // double.
+    assertThat(fixed(3.5e19, 0)).isEqualTo("3.5E19");
+    assertThat(fixed(2e9 + 0.25, 6)).isEqualTo("2.00000000025E9");
+    assertThat(fixed(Double.NaN, 6)).isEqualTo("NaN");
+    assertThat(fixed(Double.NEGATIVE_INFINITY, 3)).isEqualTo("-Inf");
+  }
+}

@@ -228,21 +228,55 @@ public final class Exposition {
       }
     }
 
-    /** {@code value} ≥ 0 in at least {@code width} digits, zero-padded. */
+    /** "00" to "99". */
+    private static final byte[] PAIRS = new byte[200];
+
+    static {
+      for (int i = 0; i < 100; i++) {
+        PAIRS[2 * i] = (byte) ('0' + i / 10);
+        PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+      }
+    }
+
+    /**
+     * {@code value} ≥ 0 in at least {@code width} digits, zero-padded: written from its last digit
+     * back, two at a time, in int arithmetic once it fits.
+     */
     private void digits(long value, int width) {
-      int start = n;
-      do {
-        buf[n++] = (byte) ('0' + value % 10);
-        value /= 10;
-      } while (value != 0);
-      while (n - start < width) {
-        buf[n++] = '0';
+      int length = Math.max(width, length(value));
+      int end = n + length;
+      int at = end;
+      while (value >= Integer.MAX_VALUE) {
+        int pair = (int) (value % 100);
+        value /= 100;
+        buf[--at] = PAIRS[2 * pair + 1];
+        buf[--at] = PAIRS[2 * pair];
       }
-      for (int i = start, j = n - 1; i < j; i++, j--) {
-        byte t = buf[i];
-        buf[i] = buf[j];
-        buf[j] = t;
+      int v = (int) value;
+      while (v >= 100) {
+        int pair = v % 100;
+        v /= 100;
+        buf[--at] = PAIRS[2 * pair + 1];
+        buf[--at] = PAIRS[2 * pair];
       }
+      if (v >= 10) {
+        buf[--at] = PAIRS[2 * v + 1];
+        buf[--at] = PAIRS[2 * v];
+      } else {
+        buf[--at] = (byte) ('0' + v);
+      }
+      while (at > n) {
+        buf[--at] = '0';
+      }
+      n = end;
+    }
+
+    private static int length(long value) {
+      int length = 1;
+      for (long bound = 10; length < 19 && value >= bound; bound *= 10) {
+        length++;
+      }
+      return length;
     }
 
     void newline() throws IOException {

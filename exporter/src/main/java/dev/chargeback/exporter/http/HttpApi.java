@@ -32,7 +32,8 @@ public final class HttpApi {
   /**
    * Starts a server on {@code listen} ({@code HOST:PORT}; port 0 picks a free one).
    *
-   * @param store the store to catch up before answering, or null (the meter's own port)
+   * @param store the store answers are read from: caught up before answering, its sequence keys the
+   *     reused answers; null for a port without metrics (the meter's own)
    * @param metrics what /metrics serves, or null for no /metrics
    * @param ready what /readyz reports
    * @param extra more routes

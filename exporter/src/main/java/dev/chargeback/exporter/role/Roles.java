@@ -316,7 +316,7 @@ public final class Roles {
           Served served = served(w);
           return HttpApi.start(
               c.listenOr(EXPORTER_LISTEN),
-              null,
+              w.store(),
               metrics(served, c),
               () -> Readiness.ready(notes(w.store(), c)),
               billing(served, c));
@@ -415,7 +415,7 @@ public final class Roles {
     Javalin http =
         HttpApi.start(
             c.listenOr(EXPORTER_LISTEN),
-            null,
+            writer.store(),
             metrics(served, c),
             () -> Readiness.ready(notes(writer.store(), c)),
             billing(served, c).andThen(cfg -> SimEndpoints.register(cfg, "/sim", sim, clock)));

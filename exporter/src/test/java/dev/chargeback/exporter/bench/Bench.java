@@ -480,7 +480,7 @@ public final class Bench {
         usages.add(
             new Usage(ns, "Deployment/app", "", Resource.NETWORK_TRANSMIT, from, to, load * 1e8));
       }
-      store.apply(new Ingest("bench", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+      store.apply(new Ingest("bench", 0, Long.MIN_VALUE, 0, usages, Map.of(), 0));
     }
   }
 
@@ -587,7 +587,7 @@ public final class Bench {
             usages.add(new Usage(ns, "Deployment/app", "", r, noon, noon, 1000 + n));
           }
         }
-        store.apply(new Ingest("bench", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+        store.apply(new Ingest("bench", 0, Long.MIN_VALUE, 0, usages, Map.of(), 0));
       }
       PrometheusRegistry registry = new PrometheusRegistry();
       JvmMetrics.builder().register(registry);

@@ -150,6 +150,11 @@ final class IngestBench {
       List<String> command = new ArrayList<>();
       command.add(ProcessHandle.current().info().command().orElse("java"));
       command.addAll(ClassesBench.JVM);
+      String options = System.getenv("CHARGEBACK_BENCH_METER_OPTS");
+      if (options != null) {
+        // More JVM options for the meter, to compare settings.
+        command.addAll(List.of(options.strip().split("\\s+")));
+      }
       String profile = System.getenv("CHARGEBACK_BENCH_JFR");
       if (profile != null) {
         // A flight recording of the meter, for what bounds the figure (jfr print).

@@ -48,7 +48,6 @@ class AnswersTest {
             0,
             List.of(new Usage("a", "Deployment/x", "", Resource.CPU, t - 60_000, t, 1.0)),
             Map.of(),
-            List.of(),
             0));
   }
 

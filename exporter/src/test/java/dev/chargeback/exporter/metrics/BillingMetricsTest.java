@@ -40,7 +40,6 @@ class BillingMetricsTest {
             0,
             List.of(new Usage(ns, "", "", Resource.COST_CPU, t, t, amount)),
             Map.of(),
-            List.of(),
             0));
   }
 
@@ -196,7 +195,6 @@ class BillingMetricsTest {
             6 * 3_600_000L,
             List.of(new Usage("a", "", "", Resource.CPU, scraped - 1000, scraped, 1)),
             Map.of(),
-            List.of(),
             1));
     long imported = Instant.parse("2026-11-05T00:00:00Z").toEpochMilli();
     for (int h = 0; h < 24; h++) {

@@ -254,7 +254,6 @@ class HistoryImportIT {
                     liveHour + 3_600_000,
                     1000)),
             Map.of(),
-            List.of(),
             1));
     assertThat(resumed.hours().of(liveHour)).isEqualTo(HourSources.LIVE);
     ImportReport firstDay = importFrom(resumed, api(prometheusUrl), START, START + DAY);

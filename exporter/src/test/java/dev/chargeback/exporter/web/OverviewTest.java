@@ -59,7 +59,7 @@ class OverviewTest {
           new Usage(
               "team-b", "Deployment/web", "", Resource.CPU, start, start + 86_400_000L, 86400.0));
     }
-    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), 0));
     store.labels().record("team-a", YearMonth.of(2026, 10), Map.of("team", "payments"));
     store.labels().record("team-b", YearMonth.of(2026, 10), Map.of("team", "search"));
   }

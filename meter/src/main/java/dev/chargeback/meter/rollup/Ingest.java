@@ -6,10 +6,11 @@ import java.util.Map;
 
 /**
  * Everything one scrape changes, written by the store in one atomic batch: the usage it adds, the
- * series' new last samples, and the target's new watermark. Nothing is counted twice after a crash
- * because the usage and the points it was computed from are stored together.
+ * target's series' last samples, and the target's new watermark. Nothing is counted twice after a
+ * crash because the usage and the points it was computed from are stored together.
  *
- * @param seriesPuts the series' new last samples, by identity ({@code Reading.series})
+ * @param series the last sample of every series the target keeps after this scrape, by identity
+ *     ({@code Reading.series}): its whole state, which replaces what was stored
  * @param previousScrapeMillis the target's previous successful scrape, or {@link Long#MIN_VALUE}
  * @param coveredMillis how much time since the previous scrape counts as covered (0 when the gap
  *     exceeded maxGap or there was no previous scrape)
@@ -20,8 +21,7 @@ public record Ingest(
     long previousScrapeMillis,
     long coveredMillis,
     List<Usage> usages,
-    Map<Long, Point> seriesPuts,
-    List<Long> seriesDeletes,
+    Map<Long, Point> series,
     int samples) {
 
   /** This ingest with more usage (e.g. the cost it accrues), written in the same batch. */
@@ -33,13 +33,6 @@ public record Ingest(
     all.addAll(usages);
     all.addAll(more);
     return new Ingest(
-        target,
-        scrapeMillis,
-        previousScrapeMillis,
-        coveredMillis,
-        all,
-        seriesPuts,
-        seriesDeletes,
-        samples);
+        target, scrapeMillis, previousScrapeMillis, coveredMillis, all, series, samples);
   }
 }

@@ -10,6 +10,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.YearMonth;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Key and value layouts. Rollup keys are {@code scope | owner | workload | resource | bucket}:
@@ -150,7 +152,43 @@ public final class Keys {
   /** Whether a {@link #seriesState} key has the text form of before. */
   static boolean isTextSeriesKey(byte[] key) {
     int len = Short.toUnsignedInt(ByteBuffer.wrap(key).getShort());
-    return !(key.length == 2 + len + 9 && key[2 + len] == 0);
+    return !isIdentitySeriesKey(key) && !(key.length == 2 + len + 1 && key[2 + len] == 1);
+  }
+
+  /** Whether a key of the series family is a {@link #seriesState} key by identity. */
+  static boolean isIdentitySeriesKey(byte[] key) {
+    int len = Short.toUnsignedInt(ByteBuffer.wrap(key).getShort());
+    return key.length == 2 + len + 9 && key[2 + len] == 0;
+  }
+
+  /**
+   * All of a target's last samples in one value: {@code target | 1}, after the target's {@link
+   * #seriesState} keys (whose first byte after the target is 0, or a letter in their text form).
+   */
+  public static byte[] seriesSnapshot(String target) {
+    byte[] prefix = targetPrefix(target);
+    return ByteBuffer.allocate(prefix.length + 1).put(prefix).put((byte) 1).array();
+  }
+
+  /**
+   * A {@link #seriesSnapshot}'s value: per series its identity, value, timestamp and carry, 32
+   * bytes each.
+   */
+  public static byte[] snapshotValue(Map<Long, Point> series) {
+    ByteBuffer b = ByteBuffer.allocate(32 * series.size());
+    series.forEach(
+        (id, p) ->
+            b.putLong(id).putDouble(p.value()).putLong(p.timestampMillis()).putDouble(p.carry()));
+    return b.array();
+  }
+
+  public static Map<Long, Point> decodeSnapshot(byte[] v) {
+    ByteBuffer b = ByteBuffer.wrap(v);
+    Map<Long, Point> out = new HashMap<>(v.length / 16);
+    while (b.remaining() >= 32) {
+      out.put(b.getLong(), new Point(b.getDouble(), b.getLong(), b.getDouble()));
+    }
+    return out;
   }
 
   /** The target of a {@link #seriesState} key. */

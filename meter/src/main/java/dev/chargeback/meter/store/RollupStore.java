@@ -72,6 +72,7 @@ public final class RollupStore implements AutoCloseable {
     if (kv.writable()) {
       RollupFormat.ensure(kv, meta, this::write);
       SeriesState.ensureIdentities(kv, meta, this::write);
+      SeriesState.ensureSnapshots(kv, meta, this::write);
       boolean[] hasData = {false};
       kv.scan(
           Family.TOTAL,
@@ -176,7 +177,6 @@ public final class RollupStore implements AutoCloseable {
   public synchronized void apply(List<Ingest> ingests) {
     Increments increments = new Increments(calendar, cutoffs());
     List<Usage> usages = new ArrayList<>();
-    int puts = 0;
     for (Ingest ingest : ingests) {
       List<Usage> kept = hours.withoutImported(ingest.usages());
       count(increments, kept);
@@ -187,9 +187,8 @@ public final class RollupStore implements AutoCloseable {
         long units = Resource.COVERED.units(ingest.coveredMillis() / 1000.0);
         increments.count(covered, increments.split(from, ingest.scrapeMillis(), units));
       }
-      puts += ingest.seriesPuts().size();
     }
-    List<Write> writes = increments.writes(puts + 4 * ingests.size());
+    List<Write> writes = increments.writes(6 * ingests.size());
     Set<String> activeIds = new HashSet<>();
     writes.addAll(active.entries(usages, activeIds));
     List<Long> newHours = new ArrayList<>();

@@ -32,7 +32,7 @@ public final class Accountant {
   private final String target;
   private final long maxGapMillis;
   private final long seriesTtlMillis;
-  private final Map<Long, Point> series;
+  private Map<Long, Point> series;
   private long lastScrapeMillis;
 
   /**
@@ -99,20 +99,20 @@ public final class Accountant {
         usages.add(u);
       }
     }
-    List<Long> deletes = new ArrayList<>();
+    // Series not in this scrape are kept until they are older than the TTL.
+    Map<Long, Point> next = new HashMap<>((series.size() + puts.size()) * 2);
     for (Map.Entry<Long, Point> e : series.entrySet()) {
-      if (!puts.containsKey(e.getKey())
-          && e.getValue().timestampMillis() < scrapeTime - seriesTtlMillis) {
-        deletes.add(e.getKey());
+      if (e.getValue().timestampMillis() >= scrapeTime - seriesTtlMillis) {
+        next.put(e.getKey(), e.getValue());
       }
     }
+    next.putAll(puts);
     long covered = 0;
     if (lastScrapeMillis != Long.MIN_VALUE) {
       long gap = scrapeTime - lastScrapeMillis;
       covered = gap > 0 && gap <= maxGapMillis ? gap : 0;
     }
-    return new Ingest(
-        target, scrapeTime, lastScrapeMillis, covered, usages, puts, deletes, readings.size());
+    return new Ingest(target, scrapeTime, lastScrapeMillis, covered, usages, next, readings.size());
   }
 
   private Usage first(Reading r) {
@@ -200,8 +200,7 @@ public final class Accountant {
 
   /** Makes a stored {@link Ingest} the new state. */
   public void commit(Ingest ingest) {
-    series.putAll(ingest.seriesPuts());
-    ingest.seriesDeletes().forEach(series::remove);
+    series = ingest.series();
     lastScrapeMillis = Math.max(lastScrapeMillis, ingest.scrapeMillis());
   }
 }

@@ -50,7 +50,7 @@ class BillCostTest {
               november + 3_600_000,
               3600));
     }
-    store.apply(new Ingest("t", november, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+    store.apply(new Ingest("t", november, Long.MIN_VALUE, 0, usages, Map.of(), 0));
     Biller biller =
         new Biller(
             store,

@@ -66,7 +66,7 @@ class BillerTest {
               "team-a", "Deployment/api", "", Resource.NETWORK_TRANSMIT, start, end, 10 * GIB));
       usages.add(new Usage("team-b", "Deployment/web", "", Resource.CPU, start, end, 0.5 * 86400));
     }
-    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), 0));
   }
 
   private Biller biller(PriceBook book, String now) {
@@ -243,7 +243,7 @@ class BillerTest {
       usages.add(
           new Usage("", "", "node-1", Resource.CAPACITY_MEMORY, start, end, 16 * GIB * 86400));
     }
-    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), 0));
   }
 
   private static PriceBook idle(String policy) {
@@ -321,7 +321,7 @@ class BillerTest {
           new Usage(
               "team-a", "Deployment/api", "", Resource.NETWORK_TRANSMIT, start, end, 10 * GIB));
     }
-    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), 0));
     Bill bill =
         biller(PriceBookLoader.parse(BOOK, "test"), "2026-11-05T00:00:00Z")
             .bill("team-a", YearMonth.of(2026, 11));

@@ -97,7 +97,7 @@ class FocusCsvTest {
               end,
               20 * GIB * 86400));
     }
-    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), 0));
     store
         .labels()
         .record(

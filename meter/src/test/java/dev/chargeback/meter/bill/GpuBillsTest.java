@@ -82,7 +82,7 @@ class GpuBillsTest {
   }
 
   private void apply(Usage... usages) {
-    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, List.of(usages), Map.of(), List.of(), 0));
+    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, List.of(usages), Map.of(), 0));
   }
 
   private Bill bill(String idle, String basis, String namespace) {

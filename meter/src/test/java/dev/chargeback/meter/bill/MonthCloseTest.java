@@ -58,7 +58,7 @@ class MonthCloseTest {
               start + 86_400_000L,
               cores * 86400));
     }
-    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), 0));
   }
 
   private MonthClose close(String now) {

@@ -78,7 +78,7 @@ class NodeClassesTest {
               (h + 3600) * 1000,
               cores * 3600));
     }
-    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), 0));
   }
 
   /** A node's capacity of {@code cores} over a span. */
@@ -93,7 +93,6 @@ class NodeClassesTest {
             0,
             List.of(new Usage("", "", node, Resource.CAPACITY_CPU, a, b, cores * (b - a) / 1000)),
             Map.of(),
-            List.of(),
             0));
   }
 

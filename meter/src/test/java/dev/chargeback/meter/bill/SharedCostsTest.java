@@ -68,7 +68,7 @@ class SharedCostsTest {
       usages.add(
           new Usage(ns, "Deployment/app", "", Resource.MEMORY, start, end, cores * GIB * 86400));
     }
-    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), 0));
   }
 
   private void meterOctober() {
@@ -87,7 +87,7 @@ class SharedCostsTest {
       capacity.add(
           new Usage("", "", "node-1", Resource.CAPACITY_MEMORY, start, end, 16 * GIB * 86400));
     }
-    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, capacity, Map.of(), List.of(), 0));
+    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, capacity, Map.of(), 0));
   }
 
   private Biller biller(String book, String now) {

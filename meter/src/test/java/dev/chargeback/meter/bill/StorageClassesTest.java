@@ -55,7 +55,6 @@ class StorageClassesTest {
                 claim("team-a", "logs", "standard", from, to),
                 claim("team-b", "data", "premium-rwo", from, to)),
             Map.of(),
-            List.of(),
             0));
     PriceBook book = PriceBookLoader.parse(BOOK, "test");
     Biller biller =

@@ -74,7 +74,7 @@ class DeliveriesTest {
             new Usage(ns, "Deployment/app", "", Resource.CPU, start, start + 86_400_000L, 86400));
       }
     }
-    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), 0));
+    store.apply(new Ingest("t", 0, Long.MIN_VALUE, 0, usages, Map.of(), 0));
     assertThat(new MonthClose(store, book, Duration.ofHours(72), clock).run())
         .containsExactly(OCTOBER);
     store

@@ -90,7 +90,6 @@ class GroupCommitTest {
         30_000,
         List.of(new Usage("team-a", "Deployment/web", "n" + node, Resource.CPU, T, to, 1.5)),
         Map.of((long) node, new Point(node, to)),
-        List.of(),
         1);
   }
 

@@ -26,8 +26,7 @@ class CoverageTest {
                 && t > start + 86_400_000L + 6 * 3_600_000L
                 && t <= start + 86_400_000L + 12 * 3_600_000L;
         if (!down) {
-          store.apply(
-              new Ingest(kubelet, t, t - 60_000, 60_000, List.of(), Map.of(), List.of(), 0));
+          store.apply(new Ingest(kubelet, t, t - 60_000, 60_000, List.of(), Map.of(), 0));
         }
       }
     }

@@ -29,14 +29,7 @@ class HourSourcesTest {
   private void live(long from, long to, double amount) {
     store.apply(
         new Ingest(
-            "cadvisor:node/n1",
-            to,
-            from,
-            to - from,
-            List.of(cpu(from, to, amount)),
-            Map.of(),
-            List.of(),
-            1));
+            "cadvisor:node/n1", to, from, to - from, List.of(cpu(from, to, amount)), Map.of(), 1));
   }
 
   @Test

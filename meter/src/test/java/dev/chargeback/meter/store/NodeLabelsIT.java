@@ -40,7 +40,6 @@ class NodeLabelsIT {
                     new Usage("ns", "", "n1", Resource.CPU, from, from + DAY * 1000, DAY),
                     new Usage("ns", "", "n2", Resource.CPU, from, from + DAY * 1000, DAY)),
                 Map.of(),
-                List.of(),
                 0));
       }
     }

@@ -36,7 +36,7 @@ class RetentionTest {
         usages.add(
             new Usage("ci", "Pod/step-" + hour + "-" + w, "", Resource.CPU, from, from + HOUR, 1));
       }
-      store.apply(new Ingest("t", from + HOUR, from, 0, usages, Map.of(), List.of(), 0));
+      store.apply(new Ingest("t", from + HOUR, from, 0, usages, Map.of(), 0));
     }
     kv.batches.clear();
     // Keep the last two hours of 5-minute buckets.
@@ -74,7 +74,7 @@ class RetentionTest {
     for (int w = 0; w < workloads; w++) {
       usages.add(new Usage("ci", "Pod/step-" + w, "", Resource.CPU, start, start + HOUR, 1));
     }
-    store.apply(new Ingest("t", start + HOUR, start, 0, usages, Map.of(), List.of(), 0));
+    store.apply(new Ingest("t", start + HOUR, start, 0, usages, Map.of(), 0));
     long cutoff = (start + 2 * HOUR) / 1000; // everything is old
     int runs = 0;
     boolean done = false;

@@ -183,8 +183,7 @@ abstract class StoreContract {
   }
 
   private static Ingest ingest(String target, long scrape, List<Usage> usages) {
-    return new Ingest(
-        target, scrape, Long.MIN_VALUE, 0, usages, Map.of(), List.of(), usages.size());
+    return new Ingest(target, scrape, Long.MIN_VALUE, 0, usages, Map.of(), usages.size());
   }
 
   @Test
@@ -223,8 +222,11 @@ abstract class StoreContract {
   void incrementsAccumulateAndSurviveARestart() throws Exception {
     long t = at("2026-11-10T00:00:00Z");
     RollupKey ns = RollupKey.namespace("team-a", Resource.NETWORK_RECEIVE);
+    // Each scrape's state is every series so far (a scrape replaces the target's state).
+    Map<Long, Point> series = new java.util.HashMap<>();
     for (int i = 0; i < 10; i++) {
       long to = t + (i + 1) * 30_000L;
+      series.put((long) i, new Point(i, to));
       store.apply(
           new Ingest(
               "t",
@@ -232,8 +234,7 @@ abstract class StoreContract {
               to - 30_000,
               30_000,
               List.of(new Usage("team-a", "", "", Resource.NETWORK_RECEIVE, to - 30_000, to, 1000)),
-              Map.of((long) i, new Point(i, to)),
-              List.of(),
+              Map.copyOf(series),
               1));
     }
     kv = reopen();
@@ -326,13 +327,9 @@ abstract class StoreContract {
 
   @Test
   void seriesOfOneTargetAreSeparateFromAnother() {
-    store.apply(
-        new Ingest(
-            "a", 1, Long.MIN_VALUE, 0, List.of(), Map.of(1L, new Point(1, 1)), List.of(), 1));
-    store.apply(
-        new Ingest(
-            "ab", 1, Long.MIN_VALUE, 0, List.of(), Map.of(2L, new Point(2, 1)), List.of(), 1));
-    store.apply(new Ingest("a", 2, 1, 1, List.of(), Map.of(), List.of(1L), 0));
+    store.apply(new Ingest("a", 1, Long.MIN_VALUE, 0, List.of(), Map.of(1L, new Point(1, 1)), 1));
+    store.apply(new Ingest("ab", 1, Long.MIN_VALUE, 0, List.of(), Map.of(2L, new Point(2, 1)), 1));
+    store.apply(new Ingest("a", 2, 1, 1, List.of(), Map.of(), 0));
     assertThat(store.series().of("a")).isEmpty();
     assertThat(store.series().of("ab")).containsOnlyKeys(2L);
   }

@@ -79,7 +79,6 @@ class WriteHealthTest {
         30_000,
         List.of(new Usage("team-a", "Deployment/web", "n1", Resource.CPU, at - 30_000, at, cpu)),
         Map.of(1L, new Point(cpu, at)),
-        List.of(),
         1);
   }
 

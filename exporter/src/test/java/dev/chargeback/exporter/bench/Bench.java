@@ -92,7 +92,8 @@ public final class Bench {
   /** The figures, by the names {@code --figures} takes. */
   static final List<String> FIGURES =
       List.of(
-          "parse", "month", "ingest", "bills", "pages", "metrics", "growth", "churn", "classes");
+          "parse", "month", "ingest", "bills", "pages", "metrics", "growth", "months", "churn",
+          "classes");
 
   /**
    * Runs {@code figures} (all when empty) and prints the table.
@@ -128,6 +129,7 @@ public final class Bench {
             }
           }
           case "growth" -> b.growth(work);
+          case "months" -> b.months(work);
           case "classes" -> b.classes(work);
           default -> b.churn(work);
         }
@@ -460,6 +462,56 @@ public final class Bench {
             dev.chargeback.meter.time.Granularity.FIVE_MINUTES, Duration.ZERO,
             dev.chargeback.meter.time.Granularity.HOUR, Duration.ZERO),
         InstantSource.offset(InstantSource.system(), Duration.ofDays(2)));
+  }
+
+  /**
+   * Figure 7: growth in months of history: 1,000 namespaces metered for 1, 2, 4 and 8 months; last
+   * month's bill (JSON and PDF) of a namespace, and the store's size after compaction, against the
+   * one-month store in the same run.
+   */
+  private void months(Path work) throws Exception {
+    BillingCalendar utc = new BillingCalendar(ZoneId.of("UTC"));
+    PriceBook book = PriceBookLoader.defaults();
+    BillPdf pdf = new BillPdf(BillPdf.Style.DEFAULT);
+    YearMonth last = YearMonth.now(ZoneId.of("UTC")).minusMonths(1);
+    double[] reference = null;
+    for (int months : new int[] {1, 2, 4, 8}) {
+      RocksKeyValueStore kv =
+          RocksKeyValueStore.openPrimary(work.resolve("months-" + months), false);
+      try (RollupStore store = new RollupStore(kv, utc)) {
+        dayBucketsOnly(store);
+        for (int m = months - 1; m >= 0; m--) {
+          fill(store, last.minusMonths(m), 1000);
+        }
+        kv.compact();
+        Biller biller = new Biller(store, book, InstantSource.system());
+        for (int i = 0; i < 50; i++) {
+          pdf.render(biller.bill(String.format(Locale.ROOT, "ns-%04d", i * 17 % 1000), last));
+        }
+        double[] json = new double[300];
+        double[] pdfs = new double[300];
+        for (int i = 0; i < json.length; i++) {
+          String ns = String.format(Locale.ROOT, "ns-%04d", i * 37 % 1000);
+          long t0 = System.nanoTime();
+          BillJson.render(biller.bill(ns, last));
+          long t1 = System.nanoTime();
+          pdf.render(biller.bill(ns, last));
+          json[i] = (t1 - t0) / 1e6;
+          pdfs[i] = (System.nanoTime() - t1) / 1e6;
+        }
+        double[] figures = {median(json), median(pdfs), kv.sstBytes() / 1e6};
+        if (reference == null) {
+          reference = figures;
+        }
+        row(
+            f("%d month(s) of 1,000 namespaces: last month's bill", months),
+            f("JSON %.1f ms, PDF %.1f ms; disk %.1f MB", figures[0], figures[1], figures[2]),
+            months == 1 ? "(the reference)" : "1 month, same run",
+            f(
+                "%.2fx / %.2fx / %.2fx",
+                figures[0] / reference[0], figures[1] / reference[1], figures[2] / reference[2]));
+      }
+    }
   }
 
   /**

@@ -92,8 +92,8 @@ public final class Bench {
   /** The figures, by the names {@code --figures} takes. */
   static final List<String> FIGURES =
       List.of(
-          "parse", "month", "ingest", "bills", "pages", "metrics", "growth", "months", "churn",
-          "classes");
+          "parse", "month", "ingest", "bills", "pages", "metrics", "growth", "months", "year",
+          "churn", "classes");
 
   /**
    * Runs {@code figures} (all when empty) and prints the table.
@@ -130,6 +130,7 @@ public final class Bench {
           }
           case "growth" -> b.growth(work);
           case "months" -> b.months(work);
+          case "year" -> b.year(work);
           case "classes" -> b.classes(work);
           default -> b.churn(work);
         }
@@ -515,22 +516,96 @@ public final class Bench {
   }
 
   /**
+   * Figure 8: a year of history of 1,000 namespaces in 30 workloads each (30,000), stored month by
+   * month by day: the store's size after compaction, RocksDB's flush and compaction CPU per day
+   * stored, and the bills of its first, middle and last months against the last's.
+   */
+  private void year(Path work) throws Exception {
+    BillingCalendar utc = new BillingCalendar(ZoneId.of("UTC"));
+    PriceBook book = PriceBookLoader.defaults();
+    BillPdf pdf = new BillPdf(BillPdf.Style.DEFAULT);
+    YearMonth last = YearMonth.now(ZoneId.of("UTC")).minusMonths(1);
+    RocksKeyValueStore kv = RocksKeyValueStore.openPrimary(work.resolve("year"), false);
+    try (RollupStore store = new RollupStore(kv, utc)) {
+      dayBucketsOnly(store);
+      long pid = ProcessHandle.current().pid();
+      double rocksBefore = rocksSeconds(pid);
+      long t0 = System.nanoTime();
+      int days = 0;
+      for (int m = 11; m >= 0; m--) {
+        fill(store, last.minusMonths(m), 1000, 30);
+        days += last.minusMonths(m).lengthOfMonth();
+      }
+      kv.compact();
+      double stored = (System.nanoTime() - t0) / 1e9;
+      double rocks = rocksSeconds(pid) - rocksBefore;
+      row(
+          "a year of 1,000 namespaces, 30,000 workloads (by day)",
+          f("disk %.1f MB after compaction", kv.sstBytes() / 1e6),
+          f("stored in %.0f s", stored),
+          f("RocksDB flushes and compactions %.2f CPU s a day stored", rocks / days));
+      Biller biller = new Biller(store, book, InstantSource.system());
+      double[] reference = null;
+      for (YearMonth month : List.of(last, last.minusMonths(6), last.minusMonths(11))) {
+        for (int i = 0; i < 20; i++) {
+          pdf.render(biller.bill(String.format(Locale.ROOT, "ns-%04d", i * 17 % 1000), month));
+        }
+        double[] json = new double[100];
+        double[] pdfs = new double[100];
+        for (int i = 0; i < json.length; i++) {
+          String ns = String.format(Locale.ROOT, "ns-%04d", i * 37 % 1000);
+          long b0 = System.nanoTime();
+          BillJson.render(biller.bill(ns, month));
+          long b1 = System.nanoTime();
+          pdf.render(biller.bill(ns, month));
+          json[i] = (b1 - b0) / 1e6;
+          pdfs[i] = (System.nanoTime() - b1) / 1e6;
+        }
+        double[] figures = {median(json), median(pdfs)};
+        if (reference == null) {
+          reference = figures;
+        }
+        row(
+            f("  bill of %s (30 workloads)", month),
+            f("JSON %.1f ms, PDF %.1f ms", figures[0], figures[1]),
+            month.equals(last) ? "(the reference)" : f("%s, same run", last),
+            f("%.2fx / %.2fx", figures[0] / reference[0], figures[1] / reference[1]));
+      }
+    }
+  }
+
+  /** CPU seconds of RocksDB's background threads (flushes, compactions) in process {@code pid}. */
+  private static double rocksSeconds(long pid) throws IOException {
+    return IngestBench.threadSeconds(pid).entrySet().stream()
+        .filter(e -> e.getKey().startsWith("rocksdb:"))
+        .mapToDouble(Map.Entry::getValue)
+        .sum();
+  }
+
+  /**
    * {@code namespaces} namespaces' daily usage over {@code month} (day buckets only: the caller's
-   * store keeps no finer ones), each with its own load that varies by day.
+   * store keeps no finer ones), each with its own load that varies by day, in one workload.
    */
   private static void fill(RollupStore store, YearMonth month, int namespaces) {
+    fill(store, month, namespaces, 1);
+  }
+
+  /** The same, in {@code workloads} workloads per namespace, each with the namespace's load. */
+  private static void fill(RollupStore store, YearMonth month, int namespaces, int workloads) {
     BillingCalendar calendar = store.calendar();
     for (int n = 0; n < namespaces; n++) {
       List<Usage> usages = new ArrayList<>();
       String ns = String.format(java.util.Locale.ROOT, "ns-%04d", n);
-      for (LocalDate d = month.atDay(1); !d.isAfter(month.atEndOfMonth()); d = d.plusDays(1)) {
-        long from = calendar.startOf(d) * 1000;
-        long to = from + 86_400_000L;
-        double load = 1 + n % 7 + d.getDayOfMonth() % 5;
-        usages.add(new Usage(ns, "Deployment/app", "", Resource.CPU, from, to, load * 8640));
-        usages.add(new Usage(ns, "Deployment/app", "", Resource.MEMORY, from, to, load * 1e13));
-        usages.add(
-            new Usage(ns, "Deployment/app", "", Resource.NETWORK_TRANSMIT, from, to, load * 1e8));
+      for (int w = 0; w < workloads; w++) {
+        String workload = workloads == 1 ? "Deployment/app" : "Deployment/app-" + w;
+        for (LocalDate d = month.atDay(1); !d.isAfter(month.atEndOfMonth()); d = d.plusDays(1)) {
+          long from = calendar.startOf(d) * 1000;
+          long to = from + 86_400_000L;
+          double load = 1 + n % 7 + d.getDayOfMonth() % 5;
+          usages.add(new Usage(ns, workload, "", Resource.CPU, from, to, load * 8640));
+          usages.add(new Usage(ns, workload, "", Resource.MEMORY, from, to, load * 1e13));
+          usages.add(new Usage(ns, workload, "", Resource.NETWORK_TRANSMIT, from, to, load * 1e8));
+        }
       }
       store.apply(new Ingest("bench", 0, Long.MIN_VALUE, 0, usages, Map.of(), 0));
     }

@@ -485,22 +485,8 @@ public final class Bench {
           fill(store, last.minusMonths(m), 1000);
         }
         kv.compact();
-        Biller biller = new Biller(store, book, InstantSource.system());
-        for (int i = 0; i < 50; i++) {
-          pdf.render(biller.bill(String.format(Locale.ROOT, "ns-%04d", i * 17 % 1000), last));
-        }
-        double[] json = new double[300];
-        double[] pdfs = new double[300];
-        for (int i = 0; i < json.length; i++) {
-          String ns = String.format(Locale.ROOT, "ns-%04d", i * 37 % 1000);
-          long t0 = System.nanoTime();
-          BillJson.render(biller.bill(ns, last));
-          long t1 = System.nanoTime();
-          pdf.render(biller.bill(ns, last));
-          json[i] = (t1 - t0) / 1e6;
-          pdfs[i] = (System.nanoTime() - t1) / 1e6;
-        }
-        double[] figures = {median(json), median(pdfs), kv.sstBytes() / 1e6};
+        double[] bill = billMillis(new Biller(store, book, InstantSource.system()), pdf, last, 300);
+        double[] figures = {bill[0], bill[1], kv.sstBytes() / 1e6};
         if (reference == null) {
           reference = figures;
         }
@@ -547,21 +533,7 @@ public final class Bench {
       Biller biller = new Biller(store, book, InstantSource.system());
       double[] reference = null;
       for (YearMonth month : List.of(last, last.minusMonths(6), last.minusMonths(11))) {
-        for (int i = 0; i < 20; i++) {
-          pdf.render(biller.bill(String.format(Locale.ROOT, "ns-%04d", i * 17 % 1000), month));
-        }
-        double[] json = new double[100];
-        double[] pdfs = new double[100];
-        for (int i = 0; i < json.length; i++) {
-          String ns = String.format(Locale.ROOT, "ns-%04d", i * 37 % 1000);
-          long b0 = System.nanoTime();
-          BillJson.render(biller.bill(ns, month));
-          long b1 = System.nanoTime();
-          pdf.render(biller.bill(ns, month));
-          json[i] = (b1 - b0) / 1e6;
-          pdfs[i] = (System.nanoTime() - b1) / 1e6;
-        }
-        double[] figures = {median(json), median(pdfs)};
+        double[] figures = billMillis(biller, pdf, month, 100);
         if (reference == null) {
           reference = figures;
         }
@@ -572,6 +544,28 @@ public final class Bench {
             f("%.2fx / %.2fx", figures[0] / reference[0], figures[1] / reference[1]));
       }
     }
+  }
+
+  /**
+   * Median milliseconds of {@code count} bills of {@code month} of namespaces ns-0000…ns-0999 (a
+   * spread of them), priced and rendered: {JSON, PDF}, after a warm-up.
+   */
+  private static double[] billMillis(Biller biller, BillPdf pdf, YearMonth month, int count) {
+    for (int i = 0; i < count / 5; i++) {
+      pdf.render(biller.bill(String.format(Locale.ROOT, "ns-%04d", i * 17 % 1000), month));
+    }
+    double[] json = new double[count];
+    double[] pdfs = new double[count];
+    for (int i = 0; i < count; i++) {
+      String ns = String.format(Locale.ROOT, "ns-%04d", i * 37 % 1000);
+      long t0 = System.nanoTime();
+      BillJson.render(biller.bill(ns, month));
+      long t1 = System.nanoTime();
+      pdf.render(biller.bill(ns, month));
+      json[i] = (t1 - t0) / 1e6;
+      pdfs[i] = (System.nanoTime() - t1) / 1e6;
+    }
+    return new double[] {median(json), median(pdfs)};
   }
 
   /** CPU seconds of RocksDB's background threads (flushes, compactions) in process {@code pid}. */

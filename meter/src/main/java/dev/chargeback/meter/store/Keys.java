@@ -149,16 +149,10 @@ public final class Keys {
         new String(key, prefixLength, key.length - prefixLength, StandardCharsets.UTF_8));
   }
 
-  /** Whether a {@link #seriesState} key has the text form of before. */
-  static boolean isTextSeriesKey(byte[] key) {
+  /** Whether a key of the series family is a {@link #seriesSnapshot}. */
+  static boolean isSeriesSnapshot(byte[] key) {
     int len = Short.toUnsignedInt(ByteBuffer.wrap(key).getShort());
-    return !isIdentitySeriesKey(key) && !(key.length == 2 + len + 1 && key[2 + len] == 1);
-  }
-
-  /** Whether a key of the series family is a {@link #seriesState} key by identity. */
-  static boolean isIdentitySeriesKey(byte[] key) {
-    int len = Short.toUnsignedInt(ByteBuffer.wrap(key).getShort());
-    return key.length == 2 + len + 9 && key[2 + len] == 0;
+    return key.length == 2 + len + 1 && key[2 + len] == 1;
   }
 
   /**

@@ -71,7 +71,6 @@ public final class RollupStore implements AutoCloseable {
     this.active = new ActiveWorkloads(kv, calendar);
     if (kv.writable()) {
       RollupFormat.ensure(kv, meta, this::write);
-      SeriesState.ensureIdentities(kv, meta, this::write);
       SeriesState.ensureSnapshots(kv, meta, this::write);
       boolean[] hasData = {false};
       kv.scan(
@@ -188,7 +187,8 @@ public final class RollupStore implements AutoCloseable {
         increments.count(covered, increments.split(from, ingest.scrapeMillis(), units));
       }
     }
-    List<Write> writes = increments.writes(6 * ingests.size());
+    // Room for each scrape's last samples and watermark, and the health marks.
+    List<Write> writes = increments.writes(2 * ingests.size() + 4);
     Set<String> activeIds = new HashSet<>();
     writes.addAll(active.entries(usages, activeIds));
     List<Long> newHours = new ArrayList<>();

@@ -21,9 +21,6 @@ public final class SeriesState {
 
   static final String FORMAT_KEY = "store/series_format";
 
-  /** Series keyed by their 64-bit identity ({@link Keys#seriesState}). */
-  static final String IDENTITIES = "identity-1";
-
   /** A target's series in one value ({@link Keys#seriesSnapshot}). */
   static final String SNAPSHOTS = "snapshot-1";
 
@@ -36,40 +33,9 @@ public final class SeriesState {
   }
 
   /**
-   * Re-keys last samples stored under their series' text (before identities were numbers) by
-   * identity, once, on the writer's first start; each batch moves whole entries, so a crash leaves
-   * a store the next start finishes, and readers take both forms meanwhile.
-   *
-   * @return how many entries were moved
-   */
-  static long ensureIdentities(KeyValueStore kv, Meta meta, Consumer<List<Write>> writer) {
-    String format = meta.text(FORMAT_KEY);
-    if (IDENTITIES.equals(format) || SNAPSHOTS.equals(format)) {
-      return 0;
-    }
-    long moved =
-        RollupFormat.rewrite(
-            kv,
-            Family.SERIES,
-            (k, v) -> {
-              if (!Keys.isTextSeriesKey(k)) {
-                return List.of();
-              }
-              String target = Keys.decodeSeriesTarget(k);
-              long id = Keys.decodeSeries(k, Keys.targetPrefix(target).length);
-              return List.of(
-                  new Write.Delete(Family.SERIES, k),
-                  new Write.Put(Family.SERIES, Keys.seriesState(target, id), v));
-            },
-            writer);
-    meta.put(FORMAT_KEY, IDENTITIES);
-    return moved;
-  }
-
-  /**
-   * Gathers each target's last samples, kept a key per series before, into its one value, once, on
-   * the writer's first start (after {@link #ensureIdentities}); a target at a time in one batch, so
-   * a crash leaves a store the next start finishes.
+   * Gathers each target's last samples, kept a key per series before (keyed by identity, or by the
+   * series' text before identities were numbers), into its one value, once, on the writer's first
+   * start; a target at a time in one batch, so a crash leaves a store the next start finishes.
    *
    * @return how many targets were gathered
    */
@@ -77,7 +43,7 @@ public final class SeriesState {
     if (SNAPSHOTS.equals(meta.text(FORMAT_KEY))) {
       return 0;
     }
-    // Keys are in target order: a target's identity keys (target | 0 | id) are neighbours.
+    // Keys are in target order: a target's keys (target | 0 | id, or target | text) are neighbours.
     var gathering =
         new Object() {
           String target;
@@ -91,7 +57,8 @@ public final class SeriesState {
               flush();
               target = of;
             }
-            series.put(Keys.decodeSeries(key, key.length - 9), Keys.decodePoint(value));
+            series.put(
+                Keys.decodeSeries(key, Keys.targetPrefix(of).length), Keys.decodePoint(value));
             writes.add(new Write.Delete(Family.SERIES, key));
           }
 
@@ -112,7 +79,7 @@ public final class SeriesState {
         new byte[0],
         null,
         (k, v) -> {
-          if (Keys.isIdentitySeriesKey(k)) {
+          if (!Keys.isSeriesSnapshot(k)) {
             gathering.add(k, v);
           }
           return true;

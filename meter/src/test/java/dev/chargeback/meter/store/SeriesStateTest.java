@@ -53,10 +53,7 @@ class SeriesStateTest {
                 Family.SERIES, Keys.seriesState("a", -5), Keys.pointValue(new Point(2, 900, 0.5))),
             new Write.Put(
                 Family.SERIES, Keys.seriesState("ab", 7), Keys.pointValue(new Point(3, 950))),
-            new Write.Put(
-                Family.META,
-                Keys.meta(SeriesState.FORMAT_KEY),
-                SeriesState.IDENTITIES.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+            new Write.Delete(Family.META, Keys.meta(SeriesState.FORMAT_KEY))));
     RollupStore store = store();
     assertThat(store.series().of("a"))
         .containsOnly(Map.entry(7L, new Point(1, 900)), Map.entry(-5L, new Point(2, 900, 0.5)));

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -33,7 +34,7 @@ public final class HttpApi {
    * Starts a server on {@code listen} ({@code HOST:PORT}; port 0 picks a free one).
    *
    * @param store the store answers are read from: caught up before answering, its sequence keys the
-   *     reused answers; null for a port without metrics (the meter's own)
+   *     reused answers; needed with {@code metrics}, else may be null (the meter's own port)
    * @param metrics what /metrics serves, or null for no /metrics
    * @param ready what /readyz reports
    * @param extra more routes
@@ -60,22 +61,22 @@ public final class HttpApi {
             // Scrapes in the same second of a store that has not moved on get the same bytes:
             // Prometheus replicas, dashboards and load alike.
             Answers answers =
-                store == null
-                    ? null
-                    : new Answers(store, InstantSource.system(), Duration.ofSeconds(1), 16L << 20);
+                new Answers(
+                    Objects.requireNonNull(store, "/metrics is answered from a store"),
+                    InstantSource.system(),
+                    Duration.ofSeconds(1),
+                    16L << 20);
             cfg.routes.get(
                 "/metrics",
                 ctx -> {
                   ExpositionFormatWriter writer = metrics.writer(ctx.header("Accept"));
-                  Supplier<Answers.Answer> scrape =
-                      () -> new Answers.Answer(metrics.render(writer), writer.getContentType());
-                  Answers.Answer answer;
-                  if (store != null) {
-                    store.catchUp();
-                    answer = answers.get("metrics\n" + writer.getContentType(), false, scrape);
-                  } else {
-                    answer = scrape.get();
-                  }
+                  store.catchUp();
+                  Answers.Answer answer =
+                      answers.get(
+                          "metrics\n" + writer.getContentType(),
+                          false,
+                          () ->
+                              new Answers.Answer(metrics.render(writer), writer.getContentType()));
                   ctx.contentType(answer.contentType()).result(answer.body());
                 });
           }

@@ -11,6 +11,7 @@ import dev.chargeback.meter.price.SharedCost;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.RollupKey;
 import dev.chargeback.meter.rollup.Scope;
+import dev.chargeback.meter.rollup.UsageCounters;
 import dev.chargeback.meter.store.Coverage;
 import dev.chargeback.meter.store.Rollup;
 import dev.chargeback.meter.store.RollupStore;
@@ -36,75 +37,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * health is {@link HealthCollector}'s.
  */
 public final class BillingMetrics {
-  /** The usage counters: metric name (without {@code _total}) and HELP per resource. */
-  private static final Map<Resource, String[]> USAGE = new EnumMap<>(Resource.class);
-
-  static {
-    USAGE.put(
-        Resource.CPU,
-        new String[] {
-          "chargeback_usage_cpu_seconds",
-          "CPU used by the namespace's application containers, in core-seconds, since metering began."
-        });
-    USAGE.put(
-        Resource.MEMORY,
-        new String[] {
-          "chargeback_usage_memory_byte_seconds",
-          "Working-set memory held by the namespace's containers, integrated over time, in byte-seconds."
-        });
-    USAGE.put(
-        Resource.NETWORK_RECEIVE,
-        new String[] {
-          "chargeback_usage_network_receive_bytes",
-          "Bytes received by the namespace's pods (host-network pods excluded)."
-        });
-    USAGE.put(
-        Resource.NETWORK_TRANSMIT,
-        new String[] {
-          "chargeback_usage_network_transmit_bytes",
-          "Bytes transmitted by the namespace's pods (host-network pods excluded)."
-        });
-    USAGE.put(
-        Resource.STORAGE,
-        new String[] {
-          "chargeback_usage_storage_byte_seconds",
-          "Storage requested by the namespace's persistent volume claims, in byte-seconds."
-        });
-    USAGE.put(
-        Resource.REQUEST_CPU,
-        new String[] {
-          "chargeback_request_cpu_seconds",
-          "CPU requested by the namespace's containers, in core-seconds."
-        });
-    USAGE.put(
-        Resource.REQUEST_MEMORY,
-        new String[] {
-          "chargeback_request_memory_byte_seconds",
-          "Memory requested by the namespace's containers, in byte-seconds."
-        });
-    USAGE.put(
-        Resource.REQUEST_GPU,
-        new String[] {
-          "chargeback_request_gpu_seconds",
-          "NVIDIA GPU devices requested by the namespace's containers, in device-seconds (a whole"
-              + " GPU, a MIG slice or a time-sliced replica each count one)."
-        });
-    USAGE.put(
-        Resource.GPU,
-        new String[] {
-          "chargeback_usage_gpu_seconds",
-          "GPU time of the namespace's pods weighted by utilisation (dcgm-exporter), in"
-              + " GPU-seconds."
-        });
-    USAGE.put(
-        Resource.GPU_MEMORY,
-        new String[] {
-          "chargeback_usage_gpu_memory_byte_seconds",
-          "GPU framebuffer memory held by the namespace's pods (dcgm-exporter), integrated over"
-              + " time, in byte-seconds."
-        });
-  }
-
   /** Cost is written in whole millionths of the currency, as the store keeps it. */
   private static final int CURRENCY = Resource.COST_CPU.decimals();
 
@@ -136,7 +68,7 @@ public final class BillingMetrics {
         r -> {
           if (r.key().resource().isCost()) {
             costs.add(r);
-          } else if (USAGE.containsKey(r.key().resource())) {
+          } else if (UsageCounters.of(r.key().resource()) != null) {
             if (!r.key().owner().equals(owner[0])) {
               owner[0] = r.key().owner();
               namespace[0] = labels.of(owner[0]).namespace();
@@ -149,15 +81,16 @@ public final class BillingMetrics {
     List<Family> out = new ArrayList<>();
     costs(out, costs, labels, currency);
     price(out, currency);
-    USAGE.forEach(
-        (resource, meta) ->
-            out.add(
-                new Family(
-                    meta[0],
-                    meta[1],
-                    true,
-                    resource.decimals(),
-                    usage.getOrDefault(resource, List.of()))));
+    UsageCounters.all()
+        .forEach(
+            (resource, counter) ->
+                out.add(
+                    new Family(
+                        counter.name(),
+                        counter.help(),
+                        true,
+                        resource.decimals(),
+                        usage.getOrDefault(resource, List.of()))));
     labels.keepOnly(costs.size() + usage.values().stream().mapToInt(List::size).sum());
     return out;
   }

@@ -125,6 +125,13 @@ public final class HealthCollector implements MultiCollector {
               volume.capacityBytes()));
     }
     out.metricSnapshot(
+        gauge(
+            "chargeback_store_created_timestamp_seconds",
+            "Unix time the store was made; a backup restored keeps it. A central chargeback tells"
+                + " by it whether counters that went down started over (a new store) or went back"
+                + " to a backup's values.",
+            store.health().createdSeconds()));
+    out.metricSnapshot(
         GaugeSnapshot.builder()
             .name("chargeback_build_info")
             .help("chargeback's version; the value is always 1.")

@@ -3,6 +3,8 @@ package dev.chargeback.meter.history;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** What an import did, hour by hour. */
 public final class ImportReport {
@@ -11,6 +13,7 @@ public final class ImportReport {
   final List<Long> empty = new ArrayList<>();
   final List<String> failed = new ArrayList<>();
   long samples;
+  final Map<String, Integer> clusters = new TreeMap<>();
 
   /** Hours written by this import. */
   public List<Long> written() {
@@ -36,6 +39,17 @@ public final class ImportReport {
     return samples;
   }
 
+  /** Hours written per other cluster (a central import's), by name. */
+  public Map<String, Integer> clusters() {
+    return Map.copyOf(clusters);
+  }
+
+  void written(String cluster, long hourMillis) {
+    if (!cluster.isEmpty()) {
+      clusters.merge(cluster, 1, Integer::sum);
+    }
+  }
+
   void fail(long hourMillis, String reason) {
     failed.add(Instant.ofEpochMilli(hourMillis) + ": " + reason);
   }
@@ -58,6 +72,14 @@ public final class ImportReport {
           .append(Instant.ofEpochMilli(written.getLast()))
           .append(System.lineSeparator());
     }
+    clusters.forEach(
+        (c, n) ->
+            out.append("  cluster ")
+                .append(c)
+                .append(": ")
+                .append(n)
+                .append(" hour(s) written")
+                .append(System.lineSeparator()));
     for (String f : failed) {
       out.append("  missing ").append(f).append(System.lineSeparator());
     }

@@ -134,18 +134,28 @@ public final class PrometheusApi implements AutoCloseable {
   public void queryRange(
       String query, long startSeconds, long endSeconds, long stepSeconds, SeriesVisitor visitor)
       throws QueryException, InterruptedException {
+    post(
+        "/api/v1/query_range",
+        query,
+        "&start=" + startSeconds + "&end=" + endSeconds + "&step=" + stepSeconds,
+        visitor);
+  }
+
+  /**
+   * Streams the raw samples a range selector ({@code name{labels}[1h]}) holds at {@code
+   * timeSeconds}: an instant query whose answer is a matrix.
+   */
+  public void querySamples(String rangeSelector, long timeSeconds, SeriesVisitor visitor)
+      throws QueryException, InterruptedException {
+    post("/api/v1/query", rangeSelector, "&time=" + timeSeconds, visitor);
+  }
+
+  private void post(String path, String query, String parameters, SeriesVisitor visitor)
+      throws QueryException, InterruptedException {
     String base = endpoint.url().toString().replaceAll("/+$", "");
-    String form =
-        "query="
-            + URLEncoder.encode(query, StandardCharsets.UTF_8)
-            + "&start="
-            + startSeconds
-            + "&end="
-            + endSeconds
-            + "&step="
-            + stepSeconds;
+    String form = "query=" + URLEncoder.encode(query, StandardCharsets.UTF_8) + parameters;
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(base + "/api/v1/query_range"))
+        HttpRequest.newBuilder(URI.create(base + path))
             .timeout(endpoint.timeout())
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("User-Agent", "chargeback-import")

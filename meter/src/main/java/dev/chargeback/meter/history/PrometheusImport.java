@@ -6,14 +6,11 @@ import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.usage.Workloads;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads usage hour by hour from a Prometheus-compatible query API: step-aligned hourly range
@@ -24,9 +21,7 @@ import org.slf4j.LoggerFactory;
  * written whole or not at all; failed hours are listed and left for the next run.
  */
 public final class PrometheusImport {
-  private static final Logger LOG = LoggerFactory.getLogger(PrometheusImport.class);
   private static final long HOUR = HourlyUsage.HOUR;
-  private static final long DAY = 24 * HOUR;
   private static final String APP = "container!=\"\",container!=\"POD\",pod!=\"\",namespace!=\"\"";
   private static final String NOT_HOST_NETWORK =
       " unless on (namespace, pod) kube_pod_info{host_network=\"true\"}";
@@ -89,85 +84,37 @@ public final class PrometheusImport {
   private static final String OWNERS =
       "max by (namespace, pod, owner_kind, owner_name) (max_over_time(kube_pod_owner[1h]))";
 
-  private final RollupStore store;
+  private final HourlyImport hourly;
   private final PrometheusApi api;
-  private final CostAccrual accrual;
-  private final int attempts;
 
   /**
    * @param accrual prices the usage into accrued cost as live metering does; null for none
    * @param attempts tries per day of queries before its hours are reported missing
    */
   public PrometheusImport(RollupStore store, PrometheusApi api, CostAccrual accrual, int attempts) {
-    this.store = store;
     this.api = api;
-    this.accrual = accrual;
-    this.attempts = attempts;
+    this.hourly =
+        new HourlyImport(
+            store,
+            new HourlyImport.Source() {
+              @Override
+              public List<String> clusters(long from, long to) {
+                return List.of("");
+              }
+
+              @Override
+              public Map<String, Map<Long, List<Usage>>> fetch(long from, long to)
+                  throws PrometheusApi.QueryException, InterruptedException {
+                return Map.of("", PrometheusImport.this.fetch(from, to));
+              }
+            },
+            cluster -> accrual,
+            attempts);
   }
 
   /** Imports the whole UTC hours in [from, to) (epoch millis; to is rounded down to an hour). */
   public ImportReport run(long fromMillis, long toMillis) throws InterruptedException {
-    ImportReport report = new ImportReport();
-    long first = Math.floorDiv(fromMillis, HOUR) * HOUR;
-    long end = Math.floorDiv(toMillis, HOUR) * HOUR;
-    for (long chunk = first;
-        chunk < end;
-        chunk = Math.min(end, Math.floorDiv(chunk, DAY) * DAY + DAY)) {
-      long chunkEnd = Math.min(end, Math.floorDiv(chunk, DAY) * DAY + DAY);
-      List<Long> open = new ArrayList<>();
-      for (long h = chunk; h < chunkEnd; h += HOUR) {
-        if (store.hours().of(h) != null) {
-          report.alreadyOwned.add(h);
-        } else {
-          open.add(h);
-        }
-      }
-      if (open.isEmpty()) {
-        continue;
-      }
-      Map<Long, List<Usage>> hours = null;
-      String failure = null;
-      for (int attempt = 1; attempt <= attempts && hours == null; attempt++) {
-        try {
-          hours = fetch(open.getFirst(), open.getLast() + HOUR);
-        } catch (PrometheusApi.QueryException e) {
-          failure = e.getMessage();
-          LOG.warn(
-              "import of {} … failed (attempt {}/{}): {}",
-              Instant.ofEpochMilli(open.getFirst()),
-              attempt,
-              attempts,
-              failure);
-          if (attempt < attempts) {
-            Thread.sleep(1000L << (attempt - 1));
-          }
-        }
-      }
-      for (long h : open) {
-        if (hours == null) {
-          report.fail(h, failure);
-          continue;
-        }
-        List<Usage> usages = hours.getOrDefault(h, List.of());
-        if (usages.isEmpty()) {
-          report.empty.add(h);
-        } else if (store.applyImported(h, priced(usages))) {
-          report.written.add(h);
-        } else {
-          report.alreadyOwned.add(h);
-        }
-      }
-    }
-    return report;
-  }
-
-  private List<Usage> priced(List<Usage> usages) {
-    if (accrual == null) {
-      return usages;
-    }
-    List<Usage> all = new ArrayList<>(usages);
-    all.addAll(accrual.costs(usages));
-    return all;
+    return hourly.run(fromMillis, toMillis);
   }
 
   /**

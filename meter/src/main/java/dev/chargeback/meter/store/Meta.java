@@ -48,6 +48,10 @@ public final class Meta {
             new Write.Put(Family.META, Keys.meta(key), value.getBytes(StandardCharsets.UTF_8))));
   }
 
+  public void putNumber(String key, long value) {
+    writer.accept(List.of(new Write.Put(Family.META, Keys.meta(key), Keys.longValue(value))));
+  }
+
   public void delete(String key) {
     writer.accept(List.of(new Write.Delete(Family.META, Keys.meta(key))));
   }

@@ -7,6 +7,7 @@ import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.time.BillingCalendar;
 import dev.chargeback.meter.time.Granularity;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.time.YearMonth;
@@ -50,6 +51,9 @@ public final class RollupStore implements AutoCloseable {
   private final StoreHealth health;
   private final ActiveWorkloads active;
 
+  /** Other clusters' parts of this store (a central chargeback's), opened as asked for. */
+  private final Map<String, RollupStore> clusters = new ConcurrentHashMap<>();
+
   public RollupStore(KeyValueStore kv, BillingCalendar calendar) {
     this(kv, calendar, InstantSource.system());
   }
@@ -70,6 +74,9 @@ public final class RollupStore implements AutoCloseable {
     this.health = new StoreHealth(meta);
     this.active = new ActiveWorkloads(kv, calendar);
     if (kv.writable()) {
+      if (!(kv instanceof ClusterKeyValueStore)) {
+        health.created(clock.millis() / 1000);
+      }
       RollupFormat.ensure(kv, meta, this::write);
       SeriesState.ensureSnapshots(kv, meta, this::write);
       boolean[] hasData = {false};
@@ -92,6 +99,7 @@ public final class RollupStore implements AutoCloseable {
   public void retain(Map<Granularity, Duration> retention, InstantSource clock) {
     this.retention = Map.copyOf(retention);
     this.clock = clock;
+    clusters.values().forEach(part -> part.retain(retention, clock));
   }
 
   private long[] cutoffs() {
@@ -103,6 +111,40 @@ public final class RollupStore implements AutoCloseable {
       cut[g.ordinal()] = keep == null ? Long.MIN_VALUE : now - keep.toSeconds();
     }
     return cut;
+  }
+
+  /**
+   * Another cluster's part of this store (a central chargeback imports each cluster's usage into
+   * its own part): the same families and layouts, its own hour sources, in this store's batches.
+   */
+  public RollupStore cluster(String name) {
+    return clusters.computeIfAbsent(
+        name,
+        n -> {
+          RollupStore part = new RollupStore(new ClusterKeyValueStore(kv, n), calendar, clock);
+          if (retention != null) {
+            part.retain(retention, clock);
+          }
+          return part;
+        });
+  }
+
+  /** The other clusters with usage in this store, by name. */
+  public List<String> clusters() {
+    List<String> names = new ArrayList<>();
+    kv.seekEach(
+        Family.TOTAL,
+        new byte[] {ClusterKeyValueStore.MARK},
+        (k, v) -> {
+          if (k.length < 3 || k[0] != ClusterKeyValueStore.MARK) {
+            return null;
+          }
+          int len = ((k[1] & 0xFF) << 8) | (k[2] & 0xFF);
+          names.add(new String(k, 3, len, StandardCharsets.UTF_8));
+          return Keys.prefixEnd(Arrays.copyOf(k, 3 + len));
+        });
+    names.sort(null);
+    return names;
   }
 
   /** Named values: health counters, settings, price versions. */

@@ -16,6 +16,13 @@ public final class StoreHealth {
   static final String SCRAPE_ERRORS = "health/scrape_errors/";
   static final String WRITE_ERRORS = "health/write_errors";
 
+  /**
+   * When the store was made (epoch seconds): a backup restored keeps it, a new store has another. A
+   * central chargeback tells by it whether a cluster's counters that went down started over from
+   * zero (a new store) or went back to a backup's values.
+   */
+  static final String CREATED = "store/created_s";
+
   private final Meta meta;
   private final WriteHealth writes = new WriteHealth();
 
@@ -26,6 +33,21 @@ public final class StoreHealth {
   /** The last stored scrape's time (epoch ms), 0 before any. */
   public long lastIngestMillis() {
     return meta.number(LAST_INGEST);
+  }
+
+  /**
+   * When the store was made (epoch seconds; for a store from before this was kept, its first start
+   * since).
+   */
+  public long createdSeconds() {
+    return meta.number(CREATED);
+  }
+
+  /** Records when the store was made, on the writer's first start. */
+  void created(long nowSeconds) {
+    if (meta.number(CREATED) == 0) {
+      meta.putNumber(CREATED, nowSeconds);
+    }
   }
 
   /** Samples ingested since metering began. */

@@ -2,6 +2,7 @@ package dev.chargeback.exporter.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chargeback.exporter.harness.Engine;
 import dev.chargeback.exporter.http.BillRoutes;
 import dev.chargeback.exporter.http.HttpApi;
 import dev.chargeback.meter.bill.BillPdf;
@@ -77,9 +78,9 @@ final class HistoryBench {
       history.write(out);
     }
     Path tsdb = dir.resolve("tsdb");
-    LocalPrometheus.createBlocks(file, tsdb);
+    Engine.createBlocks(file, tsdb);
     long prometheusBytes = bytes(tsdb);
-    try (LocalPrometheus prometheus = new LocalPrometheus(tsdb, "global: {}\n", dir);
+    try (Engine prometheus = Engine.prometheus(tsdb, "global: {}\n", dir);
         RocksKeyValueStore kv = RocksKeyValueStore.openPrimary(dir.resolve("chargeback"), false);
         RollupStore store = new RollupStore(kv, new BillingCalendar(ZoneOffset.UTC))) {
       // As the import role does: the defaults' retention (5-minute buckets for 8 days).

@@ -1,6 +1,7 @@
 package dev.chargeback.exporter.bench;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.chargeback.exporter.harness.Engine;
 import dev.chargeback.meter.sim.SimFleet;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -210,8 +211,7 @@ final class IngestBench {
             .append("']}]\n");
       }
       double[] theirs;
-      try (LocalPrometheus prometheus =
-          new LocalPrometheus(dir.resolve("prometheus"), prom.toString(), dir)) {
+      try (Engine prometheus = Engine.prometheus(dir.resolve("prometheus"), prom.toString(), dir)) {
         theirs = measure(prometheus.pid, intervalSeconds, warmup(intervalSeconds), 4);
       }
       return new Result(nodes, ours[0], (long) ours[1], theirs[0], (long) theirs[1]);

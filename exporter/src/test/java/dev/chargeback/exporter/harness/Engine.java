@@ -1,9 +1,8 @@
-package dev.chargeback.exporter.bench;
+package dev.chargeback.exporter.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -13,18 +12,23 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The Debian {@code prometheus} and {@code promtool} binaries, as the bench's reference. */
-final class LocalPrometheus implements AutoCloseable {
+/**
+ * A real Prometheus-compatible engine as a local process: Debian's {@code prometheus} (with {@code
+ * promtool} to load history) or {@code victoria-metrics}, on a free loopback port.
+ */
+public final class Engine implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Process process;
   private final HttpClient http = HttpClient.newHttpClient();
-  final String url;
-  final int pid;
+  public final String url;
+  public final int pid;
 
   /** Loads an OpenMetrics file into TSDB blocks (one block per month, as the docs advise). */
-  static void createBlocks(Path file, Path tsdb) throws IOException, InterruptedException {
+  public static void createBlocks(Path file, Path tsdb) throws IOException, InterruptedException {
     Process p =
         new ProcessBuilder(
                 "promtool",
@@ -44,23 +48,49 @@ final class LocalPrometheus implements AutoCloseable {
   }
 
   /** Starts Prometheus on {@code tsdb} with {@code config} (YAML) and waits until it is ready. */
-  LocalPrometheus(Path tsdb, String config, Path work) throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+  public static Engine prometheus(Path tsdb, String config, Path work, String... flags)
+      throws Exception {
+    int port = ChargebackProcess.freePort();
     Path file = work.resolve("prometheus-" + port + ".yml");
     Files.writeString(file, config);
-    process =
-        new ProcessBuilder(
+    List<String> command =
+        new ArrayList<>(
+            List.of(
                 "prometheus",
                 "--config.file=" + file,
                 "--storage.tsdb.path=" + tsdb,
                 "--storage.tsdb.retention.time=10y",
                 "--web.listen-address=127.0.0.1:" + port,
-                "--log.level=error")
+                "--log.level=error"));
+    command.addAll(List.of(flags));
+    return new Engine(command, port, "/-/ready", work.resolve("prometheus-" + port + ".log"));
+  }
+
+  /**
+   * Starts VictoriaMetrics (single node) with its data in {@code data}, accepting Prometheus remote
+   * write at {@code URL/api/v1/write} and serving the Prometheus query API at {@code URL}.
+   */
+  public static Engine victoriaMetrics(Path data, Path work) throws Exception {
+    int port = ChargebackProcess.freePort();
+    return new Engine(
+        List.of(
+            "victoria-metrics",
+            "-storageDataPath=" + data,
+            "-retentionPeriod=100y",
+            "-httpListenAddr=127.0.0.1:" + port,
+            // Queries see samples up to now, not 30 s behind (the default hides recent ones).
+            "-search.latencyOffset=0s",
+            "-loggerLevel=ERROR"),
+        port,
+        "/health",
+        work.resolve("victoria-metrics-" + port + ".log"));
+  }
+
+  private Engine(List<String> command, int port, String ready, Path log) throws Exception {
+    process =
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();
     pid = (int) process.pid();
     url = "http://127.0.0.1:" + port;
@@ -68,7 +98,7 @@ final class LocalPrometheus implements AutoCloseable {
     while (true) {
       try {
         if (http.send(
-                    HttpRequest.newBuilder(URI.create(url + "/-/ready")).build(),
+                    HttpRequest.newBuilder(URI.create(url + ready)).build(),
                     HttpResponse.BodyHandlers.discarding())
                 .statusCode()
             == 200) {
@@ -79,14 +109,27 @@ final class LocalPrometheus implements AutoCloseable {
       }
       if (!process.isAlive() || System.currentTimeMillis() > deadline) {
         close();
-        throw new IOException("prometheus did not become ready");
+        throw new IOException(
+            command.getFirst() + " did not become ready: " + Files.readString(log));
       }
       Thread.sleep(200);
     }
   }
 
+  /** Posts {@code body} to {@code path}; returns the status. */
+  public int post(String path, String contentType, byte[] body) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create(url + path))
+                .timeout(Duration.ofMinutes(2))
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
   /** An instant query's result vector. */
-  JsonNode query(String promql, long timeSeconds) throws Exception {
+  public JsonNode query(String promql, long timeSeconds) throws Exception {
     HttpResponse<byte[]> r =
         http.send(
             HttpRequest.newBuilder(URI.create(url + "/api/v1/query"))
@@ -102,7 +145,7 @@ final class LocalPrometheus implements AutoCloseable {
             HttpResponse.BodyHandlers.ofByteArray());
     JsonNode body = JSON.readTree(r.body());
     if (r.statusCode() != 200) {
-      throw new IOException("prometheus: " + body.path("error").asText());
+      throw new IOException("engine: " + body.path("error").asText());
     }
     return body.path("data").path("result");
   }

@@ -155,7 +155,9 @@ public final class AdminServer {
             file(f, "basicAuthFile", paths),
             file(f, "caFile", paths),
             f.bool("insecureSkipVerify", false),
-            timeout == null ? "2m" : timeout);
+            timeout == null ? "2m" : timeout,
+            f.optionalString("source"),
+            f.optionalString("clusterLabel"));
     return request.validate();
   }
 

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,6 +18,10 @@ import java.util.Map;
  *
  * @param openmetrics a file path, or null
  * @param prometheusUrl a query API, or null
+ * @param source with a query API: {@code cadvisor} (this cluster's series) or {@code chargeback}
+ *     (other clusters' chargeback counters); null for {@code cadvisor}
+ * @param clusterLabel the label that tells clusters apart (source {@code chargeback}); null for the
+ *     config's {@code prometheus.clusterLabel}
  */
 public record ImportRequest(
     String openmetrics,
@@ -27,7 +32,9 @@ public record ImportRequest(
     String basicAuthFile,
     String caFile,
     boolean insecureSkipVerify,
-    String timeout) {
+    String timeout,
+    String source,
+    String clusterLabel) {
 
   public static ImportRequest of(Map<String, String> flags) {
     String file = flags.get("openmetrics");
@@ -40,7 +47,9 @@ public record ImportRequest(
         absolute(flags.getOrDefault("basic-auth-file", "")),
         absolute(flags.getOrDefault("ca-file", "")),
         Boolean.parseBoolean(flags.getOrDefault("insecure-skip-verify", "false")),
-        flags.getOrDefault("timeout", "2m"));
+        flags.getOrDefault("timeout", "2m"),
+        flags.get("source"),
+        flags.get("cluster-label"));
   }
 
   private static String absolute(String path) {
@@ -63,6 +72,17 @@ public record ImportRequest(
         throw new ConfigException("flag --start: must be before --end");
       }
       endpoint();
+    }
+    if (source != null && !List.of("cadvisor", "chargeback").contains(source)) {
+      throw new ConfigException(
+          "flag --source: '" + source + "' is not one of cadvisor, chargeback");
+    }
+    if (source != null && prometheusUrl == null) {
+      throw new ConfigException("flag --source: only with --prometheus-url");
+    }
+    if (clusterLabel != null && !clusterLabel.matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
+      throw new ConfigException(
+          "flag --cluster-label: '" + clusterLabel + "' is not a Prometheus label name");
     }
     return this;
   }

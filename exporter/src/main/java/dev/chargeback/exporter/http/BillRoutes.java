@@ -10,6 +10,7 @@ import dev.chargeback.meter.bill.BillException;
 import dev.chargeback.meter.bill.BillJson;
 import dev.chargeback.meter.bill.BillPdf;
 import dev.chargeback.meter.bill.Biller;
+import dev.chargeback.meter.bill.ClusterBills;
 import dev.chargeback.meter.bill.FocusCsv;
 import dev.chargeback.meter.bill.MonthClose;
 import dev.chargeback.meter.rollup.Resource;
@@ -27,8 +28,10 @@ import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -49,20 +52,48 @@ public final class BillRoutes {
 
   private final AccessControl access;
 
-  /** Routes open to every caller (access control off). */
+  private final ClusterBills clusters;
+
+  /** Routes open to every caller (access control off), the own cluster named "local". */
   public BillRoutes(RollupStore store, Biller biller, BillPdf pdf) {
-    this(store, biller, pdf, null);
+    this(store, biller, pdf, null, "local");
   }
 
   /**
    * @param access who may see which namespace; null lets every caller see all
+   * @param clusterName the own cluster's name beside other clusters the store holds
    */
-  public BillRoutes(RollupStore store, Biller biller, BillPdf pdf, AccessControl access) {
+  public BillRoutes(
+      RollupStore store, Biller biller, BillPdf pdf, AccessControl access, String clusterName) {
     this.store = store;
     this.biller = biller;
     this.pdf = pdf;
     this.access = access;
     this.answers = new Answers(store, biller.clock(), ANSWER_WINDOW, ANSWER_BYTES);
+    this.clusters = new ClusterBills(store, biller.priceBook(), biller.clock(), clusterName);
+  }
+
+  /**
+   * The cluster asked for ({@code cluster}), or null for all; one the store does not hold is not
+   * found.
+   */
+  private String cluster(Context ctx) {
+    String cluster = ctx.queryParam("cluster");
+    if (cluster == null) {
+      return null;
+    }
+    if (cluster.isEmpty() || cluster.length() > 255) {
+      throw new BadParameter("parameter cluster must be a cluster's name");
+    }
+    if (!clusters.clusters().contains(cluster)) {
+      throw new BillException(BillException.Kind.NOT_FOUND, "no cluster named " + cluster);
+    }
+    return cluster;
+  }
+
+  /** The billers of the clusters asked for: one, or each the store holds. */
+  private List<String> clustersAsked(String cluster) {
+    return cluster != null ? List.of(cluster) : clusters.clusters();
   }
 
   /**
@@ -87,7 +118,7 @@ public final class BillRoutes {
 
   /** The namespaces the caller may see, of those metered. */
   private List<String> visibleNamespaces(Context ctx) {
-    return AccessControl.visible(access, ctx, biller.namespaces());
+    return AccessControl.visible(access, ctx, clusters.namespaces());
   }
 
   public void register(JavalinConfig cfg) {
@@ -171,13 +202,15 @@ public final class BillRoutes {
       throw new BadParameter("parameter format must be pdf, json or csv");
     }
     store.catchUp();
+    String cluster = cluster(ctx);
     // A closed month's bill is final: rendered once, served as long as it is kept.
     Answers.Answer answer =
         answers.get(
-            "bill\n" + ns + "\n" + month + "\n" + format,
+            "bill\n" + ns + "\n" + month + "\n" + format + "\n" + cluster,
             MonthClose.isClosed(store, month),
             () -> {
-              Bill bill = biller.bill(ns, month);
+              Bill bill =
+                  cluster == null ? clusters.bill(ns, month) : clusters.bill(ns, month, cluster);
               return switch (format) {
                 case "json" -> new Answers.Answer(BillJson.render(bill), "application/json");
                 case "csv" -> new Answers.Answer(BillCsv.render(bill), "text/csv; charset=utf-8");
@@ -217,10 +250,23 @@ public final class BillRoutes {
     List<String> namespaces =
         ctx.queryParam("ns") == null ? visibleNamespaces(ctx) : List.of(allowedNamespace(ctx));
     store.catchUp();
-    List<Bill> bills = biller.bills(month, namespaces);
+    String cluster = cluster(ctx);
+    List<Bill> bills = new ArrayList<>();
+    List<String> of = new ArrayList<>();
+    if (cluster == null && !clusters.central()) {
+      bills.addAll(biller.bills(month, namespaces));
+    } else {
+      // Each cluster's bills as they are: a namespace's invoice is the sum of its clusters' rows.
+      for (String c : clustersAsked(cluster)) {
+        for (Bill b : clusters.biller(c).bills(month, namespaces)) {
+          bills.add(b);
+          of.add(c);
+        }
+      }
+    }
     ctx.contentType("text/csv; charset=utf-8")
         .header("Content-Disposition", "attachment; filename=\"focus-" + month + ".csv\"")
-        .result(FocusCsv.render(bills, store.calendar(), pdf.issuer()));
+        .result(FocusCsv.render(bills, of, store.calendar(), pdf.issuer()));
   }
 
   private void namespaces(Context ctx) throws Exception {
@@ -230,21 +276,51 @@ public final class BillRoutes {
     root.put("month", month.toString());
     root.put("currency", biller.priceBook().currency().getCurrencyCode());
     ArrayNode list = root.putArray("namespaces");
+    String cluster = cluster(ctx);
     List<Bill> bills;
     try {
       // Namespaces not metered in that month have no bill and are not listed.
-      bills = biller.bills(month, visibleNamespaces(ctx));
+      bills = bills(month, visibleNamespaces(ctx), cluster);
     } catch (BillException e) {
       bills = List.of(); // a month that has not begun
     }
     for (Bill bill : bills) {
-      list.addObject()
-          .put("namespace", bill.namespace())
-          .put("subtotal", bill.subtotal().toPlainString())
-          .put("total", bill.total().toPlainString())
-          .put("preliminary", bill.preliminary());
+      ObjectNode entry =
+          list.addObject()
+              .put("namespace", bill.namespace())
+              .put("subtotal", bill.subtotal().toPlainString())
+              .put("total", bill.total().toPlainString())
+              .put("preliminary", bill.preliminary());
+      if (!bill.clusters().isEmpty()) {
+        ObjectNode byCluster = entry.putObject("clusters");
+        bill.clusters().forEach((c, subtotal) -> byCluster.put(c, subtotal.toPlainString()));
+      }
     }
     ctx.contentType("application/json").result(JSON.writeValueAsBytes(root));
+  }
+
+  /**
+   * The month's bills of {@code namespaces}: of one cluster, of the own cluster alone when the
+   * store holds no other, else summed over the clusters each namespace ran in.
+   */
+  private List<Bill> bills(YearMonth month, List<String> namespaces, String cluster) {
+    if (cluster != null) {
+      return clusters.biller(cluster).bills(month, namespaces);
+    }
+    if (!clusters.central()) {
+      return biller.bills(month, namespaces);
+    }
+    List<Bill> out = new ArrayList<>();
+    for (String ns : namespaces) {
+      try {
+        out.add(clusters.bill(ns, month));
+      } catch (BillException e) {
+        if (e.kind() != BillException.Kind.NOT_FOUND) {
+          throw e;
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -261,7 +337,13 @@ public final class BillRoutes {
         keys.add(new RollupKey(Scope.NAMESPACE, ns, "", r));
       }
     }
-    Map<RollupKey, Double> sums = store.sums(Granularity.DAY, keys, range[0], range[1]);
+    Map<RollupKey, Double> sums = new HashMap<>();
+    for (String c : clustersAsked(cluster(ctx))) {
+      clusters
+          .store(c)
+          .sums(Granularity.DAY, keys, range[0], range[1])
+          .forEach((k, v) -> sums.merge(k, v, Double::sum));
+    }
     ObjectNode root = JSON.createObjectNode();
     root.put("month", month.toString());
     ObjectNode byNamespace = root.putObject("namespaces");
@@ -305,17 +387,24 @@ public final class BillRoutes {
     root.put("from", Instant.ofEpochSecond(from).toString());
     root.put("to", Instant.ofEpochSecond(to).toString());
     ObjectNode series = root.putObject("series");
+    List<String> asked = clustersAsked(cluster(ctx));
     for (Resource r : Resource.METERED) {
-      List<Rollup> points = store.rollups(g, RollupKey.namespace(ns, r), from, to);
+      // Each bucket summed over the clusters asked for.
+      TreeMap<Long, Double> points = new TreeMap<>();
+      for (String c : asked) {
+        for (Rollup p : clusters.store(c).rollups(g, RollupKey.namespace(ns, r), from, to)) {
+          points.merge(p.bucketStart(), p.sum(), Double::sum);
+        }
+      }
       if (points.isEmpty()) {
         continue;
       }
       ObjectNode s = series.putObject(r.label);
       s.put("unit", r.unit);
       ArrayNode values = s.putArray("values");
-      for (Rollup p : points) {
-        values.addArray().add(Instant.ofEpochSecond(p.bucketStart()).toString()).add(p.sum());
-      }
+      points.forEach(
+          (bucket, sum) ->
+              values.addArray().add(Instant.ofEpochSecond(bucket).toString()).add(sum));
     }
     ctx.contentType("application/json").result(JSON.writeValueAsBytes(root));
   }

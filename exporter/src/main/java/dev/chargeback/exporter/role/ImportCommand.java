@@ -4,6 +4,7 @@ import dev.chargeback.exporter.admin.ImportRequest;
 import dev.chargeback.meter.config.ChargebackConfig;
 import dev.chargeback.meter.config.ConfigException;
 import dev.chargeback.meter.exposition.ExpositionException;
+import dev.chargeback.meter.history.ChargebackImport;
 import dev.chargeback.meter.history.ImportReport;
 import dev.chargeback.meter.history.OpenMetricsImport;
 import dev.chargeback.meter.history.PrometheusApi;
@@ -40,12 +41,15 @@ public final class ImportCommand {
           "ca-file",
           "insecure-skip-verify",
           "timeout",
+          "source",
+          "cluster-label",
           "meter-url");
 
   public static final String HELP =
       """
       usage: chargeback import --openmetrics FILE
              chargeback import --prometheus-url URL --start T --end T
+                 [--source cadvisor|chargeback] [--cluster-label cluster]
                  [--bearer-token-file F | --basic-auth-file F] [--ca-file F]
                  [--insecure-skip-verify true] [--timeout 2m]
              [--data DIR] [--meter-url http://127.0.0.1:9468]
@@ -62,6 +66,12 @@ public final class ImportCommand {
                              VictoriaMetrics): hourly aggregated queries, at most a day each, for
                              [--start, --end) (RFC 3339 like 2026-10-01T00:00:00Z, or a date);
                              failed hours are listed and retried by the next run, never filled
+        --source cadvisor    (default) the cluster's cAdvisor, kube-state-metrics and node-exporter
+                             series, into this store
+        --source chargeback  a central chargeback: other clusters' chargeback counters
+                             (chargeback_usage_*_total …), told apart by --cluster-label (default
+                             the config's prometheus.clusterLabel, "cluster"); each cluster's
+                             namespaces hour by hour into its own part of the store, exactly
 
       modes:
         the meter is stopped   the import opens --data and writes it directly
@@ -108,12 +118,17 @@ public final class ImportCommand {
         throw new ConfigException("flag --openmetrics: cannot read: " + e.getMessage());
       }
     }
+    long from = ImportRequest.instant("start", request.start()).toEpochMilli();
+    long to = ImportRequest.instant("end", request.end()).toEpochMilli();
     try (PrometheusApi api =
         new PrometheusApi(request.endpoint(), c.prometheus().maxAnswerBytes())) {
-      return new PrometheusImport(store, api, accrual, 3)
-          .run(
-              ImportRequest.instant("start", request.start()).toEpochMilli(),
-              ImportRequest.instant("end", request.end()).toEpochMilli());
+      if (ChargebackConfig.Prometheus.CHARGEBACK.equals(request.source())) {
+        String label =
+            request.clusterLabel() == null ? c.prometheus().clusterLabel() : request.clusterLabel();
+        return new ChargebackImport(store, api, label, MeterRuntime.clusterAccruals(c), 3)
+            .run(from, to);
+      }
+      return new PrometheusImport(store, api, accrual, 3).run(from, to);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ConfigException("import interrupted");

@@ -118,7 +118,7 @@ public final class Roles {
   private static Consumer<JavalinConfig> billing(Served s, ChargebackConfig c) {
     AccessControl access = access(c);
     Biller biller = new Biller(s.store(), s.book(), s.clock());
-    BillRoutes routes = new BillRoutes(s.store(), biller, pdf(c), access);
+    BillRoutes routes = new BillRoutes(s.store(), biller, pdf(c), access, c.clusterName());
     WebRoutes pages = new WebRoutes(s.store(), biller, access, c.access().signIn());
     Consumer<JavalinConfig> tls =
         c.tls().certFile().isBlank()

@@ -2,17 +2,28 @@ package dev.chargeback.exporter.clusters;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chargeback.exporter.harness.Engine;
+import dev.chargeback.exporter.role.Roles;
+import dev.chargeback.meter.config.ConfigLoader;
 import dev.chargeback.meter.history.ChargebackImport;
 import dev.chargeback.meter.history.ImportReport;
 import dev.chargeback.meter.history.PrometheusApi;
+import dev.chargeback.meter.price.PriceBookLoader;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.Scope;
+import dev.chargeback.meter.runtime.MeterRuntime;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
 import java.io.StringWriter;
 import java.io.Writer;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +32,7 @@ import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -131,6 +143,157 @@ class CentralImportIT {
   @Test
   void fromVictoriaMetricsTheSame() throws Exception {
     importsExactly(victoria);
+  }
+
+  /** The default prices, and east priced at twice the CPU and memory. */
+  private static final String PRICES =
+      """
+      currency: KRW
+      versions:
+        - effectiveFrom: "2026-01-01"
+          prices: {cpuCoreHour: 45, memoryGibHour: 6, networkReceiveGib: 10, networkTransmitGib: 150, storageGibHour: 0.2}
+          taxRate: 0.10
+      clusters:
+        east:
+          versions:
+            - effectiveFrom: "2026-01-01"
+              prices: {cpuCoreHour: 90, memoryGibHour: 12, networkReceiveGib: 10, networkTransmitGib: 150, storageGibHour: 0.2}
+              taxRate: 0.10
+      """;
+
+  private HttpResponse<byte[]> get(HttpClient http, int port, String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  @Test
+  void oneBillSumsANamespacesClustersEachAtItsOwnPrices() throws Exception {
+    Path data = dir.resolve("central");
+    Path prices = dir.resolve("prices.yaml");
+    Files.writeString(prices, PRICES);
+    try (RollupStore store =
+            new RollupStore(
+                RocksKeyValueStore.openPrimary(data, false),
+                new BillingCalendar(ZoneId.of("UTC")));
+        PrometheusApi api = api(prometheus)) {
+      ImportReport report =
+          new ChargebackImport(
+                  store,
+                  api,
+                  "cluster",
+                  MeterRuntime.clusterAccruals(
+                      PriceBookLoader.parse(PRICES, "prices"), store.calendar()),
+                  1)
+              .run(START * 1000, (START + 6 * 3600) * 1000);
+      assertThat(report.failed()).isEmpty();
+    }
+    ObjectMapper json = new ObjectMapper();
+    try (Roles.Running exporter =
+            Roles.exporter(
+                ConfigLoader.load(
+                        List.of(
+                            "--data",
+                            data.toString(),
+                            "--listen",
+                            "127.0.0.1:0",
+                            "--prices",
+                            prices.toString()),
+                        Set.of(),
+                        Map.of())
+                    .config());
+        HttpClient http = HttpClient.newHttpClient()) {
+      int port = exporter.port();
+      JsonNode all =
+          json.readTree(get(http, port, "/bill?ns=default&month=2026-11&format=json").body());
+      assertThat(all.get("clusters").properties().stream().map(Map.Entry::getKey).toList())
+          .containsExactlyInAnyOrder("east", "north", "west");
+      BigDecimal lines = BigDecimal.ZERO;
+      for (JsonNode l : all.get("lines")) {
+        lines = lines.add(new BigDecimal(l.get("amount").asText()));
+        assertThat(l.get("cluster").asText()).isIn("east", "north", "west");
+      }
+      assertThat(lines).isEqualByComparingTo(new BigDecimal(all.get("subtotal").asText()));
+      assertThat(
+              new BigDecimal(all.get("subtotal").asText())
+                  .subtract(new BigDecimal(all.get("discount").asText()))
+                  .add(new BigDecimal(all.get("tax").asText())))
+          .isEqualByComparingTo(new BigDecimal(all.get("total").asText()));
+      BigDecimal parts = BigDecimal.ZERO;
+      BigDecimal totals = BigDecimal.ZERO;
+      Map<String, JsonNode> byCluster = new HashMap<>();
+      for (String c : List.of("east", "north", "west")) {
+        JsonNode one =
+            json.readTree(
+                get(http, port, "/bill?ns=default&month=2026-11&format=json&cluster=" + c).body());
+        byCluster.put(c, one);
+        assertThat(one.has("clusters")).isFalse();
+        assertThat(new BigDecimal(all.get("clusters").get(c).asText()))
+            .isEqualByComparingTo(new BigDecimal(one.get("subtotal").asText()));
+        parts = parts.add(new BigDecimal(one.get("subtotal").asText()));
+        totals = totals.add(new BigDecimal(one.get("total").asText()));
+      }
+      assertThat(parts).isEqualByComparingTo(new BigDecimal(all.get("subtotal").asText()));
+      assertThat(totals).isEqualByComparingTo(new BigDecimal(all.get("total").asText()));
+      // east's own prices: twice the CPU price of the others, for its exact core-hours.
+      JsonNode eastCpu = line(byCluster.get("east"), "cpu");
+      JsonNode westCpu = line(byCluster.get("west"), "cpu");
+      assertThat(new BigDecimal(eastCpu.get("unitPrice").asText()))
+          .isEqualByComparingTo(
+              new BigDecimal(westCpu.get("unitPrice").asText()).multiply(BigDecimal.TWO));
+      assertThat(new BigDecimal(eastCpu.get("quantity").asText()))
+          .isEqualByComparingTo(
+              BigDecimal.valueOf(HISTORY.expected.get(List.of("east", "default", "CPU")))
+                  .movePointLeft(3)
+                  .divide(BigDecimal.valueOf(3600), 4, java.math.RoundingMode.HALF_UP));
+
+      // The PDF prints the clusters' subtotals.
+      HttpResponse<byte[]> pdf = get(http, port, "/bill?ns=default&month=2026-11");
+      assertThat(pdf.statusCode()).isEqualTo(200);
+      Path file = dir.resolve("bill.pdf");
+      Files.write(file, pdf.body());
+      Process text = new ProcessBuilder("pdftotext", "-layout", file.toString(), "-").start();
+      String printed = new String(text.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(text.waitFor()).isZero();
+      assertThat(printed)
+          .contains("By cluster")
+          .contains("east")
+          .contains("north")
+          .contains("west");
+
+      // Namespaces list their clusters; usage of one cluster is that cluster's.
+      JsonNode namespaces =
+          json.readTree(get(http, port, "/api/v1/namespaces?month=2026-11").body());
+      assertThat(namespaces.get("namespaces").findValuesAsText("namespace"))
+          .containsExactlyInAnyOrder("default", "team-a");
+      assertThat(namespaces.get("namespaces").get(0).get("clusters").size()).isEqualTo(3);
+      JsonNode usage =
+          json.readTree(
+              get(
+                      http,
+                      port,
+                      "/api/v1/usage?ns=team-a&cluster=north&step=1h&from=2026-11-10T00:00:00Z&to=2026-11-10T06:00:00Z")
+                  .body());
+      double cpu = 0;
+      for (JsonNode v : usage.get("series").get("cpu").get("values")) {
+        cpu += v.get(1).asDouble();
+      }
+      assertThat(Resource.CPU.units(cpu))
+          .isEqualTo(HISTORY.expected.get(List.of("north", "team-a", "CPU")));
+      assertThat(get(http, port, "/bill?ns=default&month=2026-11&cluster=nowhere").statusCode())
+          .isEqualTo(404);
+      assertThat(get(http, port, "/bill?ns=default&month=2026-11&cluster=").statusCode())
+          .isEqualTo(400);
+    }
+  }
+
+  private static JsonNode line(JsonNode bill, String resource) {
+    for (JsonNode l : bill.get("lines")) {
+      if (l.get("resource").asText().equals(resource)) {
+        return l;
+      }
+    }
+    throw new AssertionError("no " + resource + " line in " + bill);
   }
 
   @Test

@@ -150,7 +150,8 @@ class AccessControlIT {
         new AccessControl(
             client, "get", "pods", Duration.ofSeconds(30), "X-Forwarded-Access-Token");
     Biller biller = new Biller(store, PriceBookLoader.defaults(), InstantSource.system());
-    BillRoutes routes = new BillRoutes(store, biller, new BillPdf(BillPdf.Style.DEFAULT), access);
+    BillRoutes routes =
+        new BillRoutes(store, biller, new BillPdf(BillPdf.Style.DEFAULT), access, "local");
     WebRoutes pages = new WebRoutes(store, biller, access, true);
     http =
         HttpApi.start(

@@ -32,6 +32,8 @@ import java.util.Map;
  *     on a shared namespace's bill where its cost went (negative); the total includes them
  * @param forecast a preliminary bill's month-end forecast; null on a final bill
  * @param closing when the month closed and the final bill's content hash; null until then
+ * @param clusters on a bill of several clusters (a central chargeback's), each cluster's subtotal
+ *     by name; empty otherwise
  */
 public record Bill(
     String namespace,
@@ -58,12 +60,14 @@ public record Bill(
     List<Correction> corrections,
     List<Share> shares,
     Forecast forecast,
-    Closing closing) {
+    Closing closing,
+    Map<String, BigDecimal> clusters) {
 
   public Bill {
-    // A final bill stored before corrections existed has none.
+    // A final bill stored before corrections (or clusters) existed has none.
     corrections = corrections == null ? List.of() : corrections;
     shares = shares == null ? List.of() : shares;
+    clusters = clusters == null ? Map.of() : clusters;
   }
 
   /**
@@ -145,7 +149,8 @@ public record Bill(
         corrections,
         shares,
         null,
-        seal);
+        seal,
+        clusters);
   }
 
   /**

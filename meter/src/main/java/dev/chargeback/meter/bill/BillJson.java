@@ -44,6 +44,9 @@ public final class BillJson {
       line.put("unitPrice", l.unitPrice().toPlainString());
       line.put("amount", l.amount().toPlainString());
       line.put("note", l.note());
+      if (!bill.clusters().isEmpty()) {
+        line.put("cluster", l.cluster());
+      }
     }
     root.put("subtotal", bill.subtotal().toPlainString());
     root.put("discount", bill.discount().toPlainString());
@@ -69,6 +72,10 @@ public final class BillJson {
           .put("label", bill.shareLabel(sh));
     }
     root.put("total", bill.total().toPlainString());
+    if (!bill.clusters().isEmpty()) {
+      ObjectNode clusters = root.putObject("clusters");
+      bill.clusters().forEach((c, subtotal) -> clusters.put(c, subtotal.toPlainString()));
+    }
     if (bill.previousTotal() != null) {
       root.put("previousTotal", bill.previousTotal().toPlainString());
       root.put("change", bill.change().toPlainString());

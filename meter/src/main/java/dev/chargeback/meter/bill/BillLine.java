@@ -10,6 +10,7 @@ import java.math.BigDecimal;
  * @param nodeClass the price book's node class the usage ran on, "" for nodes of no class
  * @param device a GPU line's device ("" for whole GPUs, a MIG profile), a storage line's
  *     StorageClass when the price book prices it apart; else ""
+ * @param cluster the cluster the usage ran in, on a bill of several clusters; else ""
  */
 public record BillLine(
     BillResource resource,
@@ -18,12 +19,30 @@ public record BillLine(
     BigDecimal unitPrice,
     BigDecimal amount,
     String nodeClass,
-    String device) {
+    String device,
+    String cluster) {
 
   public BillLine {
-    // A final bill stored before node classes (or GPUs) existed has none.
+    // A final bill stored before node classes (or GPUs, or clusters) existed has none.
     nodeClass = nodeClass == null ? "" : nodeClass;
     device = device == null ? "" : device;
+    cluster = cluster == null ? "" : cluster;
+  }
+
+  public BillLine(
+      BillResource resource,
+      String note,
+      BigDecimal quantity,
+      BigDecimal unitPrice,
+      BigDecimal amount,
+      String nodeClass,
+      String device) {
+    this(resource, note, quantity, unitPrice, amount, nodeClass, device, "");
+  }
+
+  /** This line, of usage in {@code name}. */
+  BillLine inCluster(String name) {
+    return new BillLine(resource, note, quantity, unitPrice, amount, nodeClass, device, name);
   }
 
   /** A line on nodes of no class. */
@@ -36,10 +55,14 @@ public record BillLine(
     this(resource, note, quantity, unitPrice, amount, "", "");
   }
 
-  /** The line's name as bills print it: the resource's title and device, then its node class. */
+  /**
+   * The line's name as bills print it: its cluster (on a bill of several), the resource's title and
+   * device, then its node class.
+   */
   public String title() {
     String name = device.isEmpty() ? resource.title : resource.title + " " + device;
-    return nodeClass.isEmpty() ? name : name + " · " + nodeClass;
+    name = nodeClass.isEmpty() ? name : name + " · " + nodeClass;
+    return cluster.isEmpty() ? name : cluster + " · " + name;
   }
 
   /** This line's group ({@link #group(String, String)}, {@link #storageGroup(String)}). */

@@ -141,6 +141,7 @@ public final class BillPdf {
       }
       header(doc, bill);
       lineItems(doc, bill);
+      clusters(doc, bill);
       charts(doc, writer, bill);
       weekly(doc, bill);
       workloads(doc, bill);
@@ -437,6 +438,33 @@ public final class BillPdf {
       }
     }
     doc.add(t);
+  }
+
+  /** On a bill of several clusters, each cluster's subtotal. */
+  private void clusters(Document doc, Bill bill) throws DocumentException {
+    if (bill.clusters().isEmpty()) {
+      return;
+    }
+    section(doc, "By cluster");
+    PdfPTable t = new PdfPTable(new float[] {4, 1.4f});
+    t.setWidthPercentage(100);
+    bill.clusters()
+        .forEach(
+            (cluster, subtotal) -> {
+              t.addCell(cell(cluster, false, INK, false));
+              t.addCell(
+                  cell(
+                      bill.currency().getCurrencyCode() + " " + number(subtotal),
+                      false,
+                      INK,
+                      true));
+            });
+    doc.add(t);
+    doc.add(
+        new Paragraph(
+            "Cluster subtotals are before discount and tax; each cluster is priced with its own"
+                + " prices.",
+            f(7.5f, false, MUTED)));
   }
 
   private void workloads(Document doc, Bill bill) throws DocumentException {

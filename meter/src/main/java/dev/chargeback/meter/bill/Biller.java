@@ -371,7 +371,8 @@ public final class Biller {
         corrections,
         shares,
         preliminary ? forecast(namespace, month, own.quantities().daily(), total, minor) : null,
-        null);
+        null,
+        Map.of());
   }
 
   /**

@@ -65,7 +65,8 @@ public final class FocusCsv {
           "Tags",
           "x_Namespace",
           "x_Resource",
-          "x_NodeClass");
+          "x_NodeClass",
+          "x_Cluster");
 
   private static final int QUANTITY_SCALE = 6;
   private static final String SERVICE = "Kubernetes namespace";
@@ -79,10 +80,20 @@ public final class FocusCsv {
    * @param account who bills: the billing account, invoice issuer, provider and publisher
    */
   public static byte[] render(List<Bill> bills, BillingCalendar calendar, String account) {
+    return render(bills, List.of(), calendar, account);
+  }
+
+  /**
+   * @param clusters the cluster of each bill ({@code x_Cluster}), in the same order; empty when
+   *     they are the own cluster's alone (then {@code x_Cluster} is empty)
+   */
+  public static byte[] render(
+      List<Bill> bills, List<String> clusters, BillingCalendar calendar, String account) {
     StringBuilder out = new StringBuilder();
     BillCsv.row(out, COLUMNS.toArray(String[]::new));
-    for (Bill bill : bills) {
-      new Rows(bill, calendar, account, out).write();
+    for (int i = 0; i < bills.size(); i++) {
+      new Rows(bills.get(i), clusters.isEmpty() ? "" : clusters.get(i), calendar, account, out)
+          .write();
     }
     return out.toString().getBytes(StandardCharsets.UTF_8);
   }
@@ -95,9 +106,11 @@ public final class FocusCsv {
     private final StringBuilder out;
     private final int minor;
     private final String tags;
+    private final String cluster;
 
-    Rows(Bill bill, BillingCalendar calendar, String account, StringBuilder out) {
+    Rows(Bill bill, String cluster, BillingCalendar calendar, String account, StringBuilder out) {
       this.bill = bill;
+      this.cluster = cluster;
       this.calendar = calendar;
       this.account = account;
       this.out = out;
@@ -312,7 +325,8 @@ public final class FocusCsv {
           tags,
           ns,
           resource,
-          nodeClass);
+          nodeClass,
+          cluster);
     }
 
     /** The last day of the bill's period priced by the version from {@code effectiveFrom}. */

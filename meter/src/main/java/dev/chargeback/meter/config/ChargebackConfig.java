@@ -2,6 +2,7 @@ package dev.chargeback.meter.config;
 
 import dev.chargeback.meter.exposition.LabelSelector;
 import dev.chargeback.meter.history.PrometheusApi;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.DateTimeException;
@@ -27,6 +28,8 @@ import java.util.Map;
  * @param dcgm how NVIDIA dcgm-exporter pods are found
  * @param kubeStateMetrics where kube-state-metrics is
  * @param delivery where final bills go when a month closes
+ * @param clusterName the name this chargeback's own cluster goes by on bills of several clusters (a
+ *     central chargeback's, beside the clusters it imports)
  */
 public record ChargebackConfig(
     String data,
@@ -49,7 +52,8 @@ public record ChargebackConfig(
     Access access,
     Admin admin,
     Tls tls,
-    Delivery delivery) {
+    Delivery delivery,
+    String clusterName) {
 
   /**
    * Final bills delivered once per namespace, month and channel when a month closes.
@@ -124,6 +128,10 @@ public record ChargebackConfig(
    * @param lookback how far back missing hours are filled
    * @param delay how long after an hour closes it is read (late samples)
    * @param maxAnswerBytes a longer answer fails its hours (answers are streamed, not held)
+   * @param source what is read: {@code cadvisor} (the cluster's cAdvisor, kube-state-metrics and
+   *     node-exporter series) or {@code chargeback} (other clusters' chargeback counters, per
+   *     cluster, for a central chargeback)
+   * @param clusterLabel the label the engine tells clusters apart by (source {@code chargeback})
    */
   public record Prometheus(
       String url,
@@ -134,7 +142,14 @@ public record ChargebackConfig(
       Duration timeout,
       Duration lookback,
       Duration delay,
-      long maxAnswerBytes) {}
+      long maxAnswerBytes,
+      String source,
+      String clusterLabel) {
+    /** The source that reads other clusters' chargeback counters. */
+    public static final String CHARGEBACK = "chargeback";
+
+    public static final String CADVISOR = "cadvisor";
+  }
 
   /**
    * @param discovery {@code auto} (on in a cluster or with a kubeconfig), {@code on} or {@code off}
@@ -232,7 +247,8 @@ public record ChargebackConfig(
         access,
         admin,
         tls,
-        d);
+        d,
+        clusterName);
   }
 
   /** maxGap, defaulting to five scrape intervals. */
@@ -384,6 +400,21 @@ public record ChargebackConfig(
       requirePositive("prometheus.timeout", prometheus.timeout());
       requirePositive("prometheus.lookback", prometheus.lookback());
       requirePositive("prometheus.delay", prometheus.delay());
+    }
+    if (!List.of(Prometheus.CADVISOR, Prometheus.CHARGEBACK).contains(prometheus.source())) {
+      throw new ConfigException(
+          "config key 'prometheus.source': '"
+              + prometheus.source()
+              + "' is not one of cadvisor, chargeback");
+    }
+    if (!prometheus.clusterLabel().matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
+      throw new ConfigException(
+          "config key 'prometheus.clusterLabel': '"
+              + prometheus.clusterLabel()
+              + "' is not a Prometheus label name");
+    }
+    if (clusterName.isBlank() || clusterName.getBytes(StandardCharsets.UTF_8).length > 255) {
+      throw new ConfigException("config key 'clusterName': give a name of 1 to 255 bytes");
     }
     if (prometheus.maxAnswerBytes() < 1024) {
       throw new ConfigException("config key 'prometheus.maxAnswerBytes': must be at least 1024");

@@ -16,20 +16,33 @@ import java.util.TreeSet;
  *     matching selector over later ones
  * @param billTo e-mail recipients of each namespace's final bills, comma-separated (a namespace's
  *     {@code chargeback.dev/bill-to} annotation wins)
+ * @param clusters other clusters' own price versions (a central chargeback's), by cluster name; a
+ *     cluster not named here is priced with {@code versions}
  */
 public record PriceBook(
     Currency currency,
     List<PriceVersion> versions,
     List<Budget> budgets,
-    Map<String, String> billTo) {
+    Map<String, String> billTo,
+    Map<String, List<PriceVersion>> clusters) {
   public PriceBook {
     versions = List.copyOf(versions);
     budgets = budgets == null ? List.of() : List.copyOf(budgets);
     billTo = billTo == null ? Map.of() : Map.copyOf(billTo);
+    clusters = clusters == null ? Map.of() : Map.copyOf(clusters);
   }
 
   public PriceBook(Currency currency, List<PriceVersion> versions) {
-    this(currency, versions, List.of(), Map.of());
+    this(currency, versions, List.of(), Map.of(), Map.of());
+  }
+
+  /**
+   * The book another cluster's usage is priced with: its own versions when the book has a section
+   * for it, else this book's; the currency, budgets and recipients are this book's.
+   */
+  public PriceBook forCluster(String cluster) {
+    List<PriceVersion> own = clusters.get(cluster);
+    return own == null ? this : new PriceBook(currency, own, budgets, billTo, Map.of());
   }
 
   /** GPU feature discovery's node label: how many replicas a time-sliced GPU is shared as. */

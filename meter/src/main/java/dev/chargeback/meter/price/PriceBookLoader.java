@@ -64,7 +64,11 @@ public final class PriceBookLoader {
       String currency,
       List<RawVersion> versions,
       List<RawBudget> budgets,
-      Map<String, String> billTo) {}
+      Map<String, String> billTo,
+      Map<String, RawClusterBook> clusters) {}
+
+  /** A cluster's own price versions, in a central chargeback's book. */
+  record RawClusterBook(List<RawVersion> versions) {}
 
   record RawBudget(String namespace, String selector, BigDecimal amount) {}
 
@@ -134,20 +138,17 @@ public final class PriceBookLoader {
       throw new PriceBookException(
           source + ": key 'currency': '" + raw.currency() + "' is not an ISO 4217 currency");
     }
-    if (raw.versions() == null || raw.versions().isEmpty()) {
-      throw new PriceBookException(source + ": key 'versions': at least one version is needed");
-    }
-    List<PriceVersion> versions = new ArrayList<>();
-    for (int i = 0; i < raw.versions().size(); i++) {
-      PriceVersion v = version(raw.versions().get(i), source, "versions[" + i + "].");
-      if (!versions.isEmpty() && !v.effectiveFrom().isAfter(versions.getLast().effectiveFrom())) {
-        throw new PriceBookException(
-            source
-                + ": key 'versions["
-                + i
-                + "].effectiveFrom': versions must be in increasing date order");
+    List<PriceVersion> versions = versions(raw.versions(), source, "");
+    Map<String, List<PriceVersion>> clusters = new TreeMap<>();
+    if (raw.clusters() != null) {
+      for (Map.Entry<String, RawClusterBook> c : raw.clusters().entrySet()) {
+        String at = "clusters." + c.getKey() + ".";
+        if (c.getValue() == null) {
+          throw new PriceBookException(
+              source + ": key '" + at + "versions': at least one version is needed");
+        }
+        clusters.put(c.getKey(), versions(c.getValue().versions(), source, at));
       }
-      versions.add(v);
     }
     List<Budget> budgets = new ArrayList<>();
     if (raw.budgets() != null) {
@@ -156,7 +157,29 @@ public final class PriceBookLoader {
       }
     }
     return new PriceBook(
-        currency, versions, budgets, raw.billTo() == null ? Map.of() : raw.billTo());
+        currency, versions, budgets, raw.billTo() == null ? Map.of() : raw.billTo(), clusters);
+  }
+
+  /** Price versions in increasing date order, each checked (keys named after {@code at}). */
+  private static List<PriceVersion> versions(List<RawVersion> raw, String source, String at) {
+    if (raw == null || raw.isEmpty()) {
+      throw new PriceBookException(
+          source + ": key '" + at + "versions': at least one version is needed");
+    }
+    List<PriceVersion> versions = new ArrayList<>();
+    for (int i = 0; i < raw.size(); i++) {
+      String key = at + "versions[" + i + "]";
+      PriceVersion v = version(raw.get(i), source, key + ".");
+      if (!versions.isEmpty() && !v.effectiveFrom().isAfter(versions.getLast().effectiveFrom())) {
+        throw new PriceBookException(
+            source
+                + ": key '"
+                + key
+                + ".effectiveFrom': versions must be in increasing date order");
+      }
+      versions.add(v);
+    }
+    return versions;
   }
 
   private static Budget budget(RawBudget raw, String source, String at) {

@@ -15,6 +15,7 @@ import dev.chargeback.meter.discovery.KubernetesConnection;
 import dev.chargeback.meter.discovery.KubernetesDiscovery;
 import dev.chargeback.meter.exposition.LabelSelector;
 import dev.chargeback.meter.exposition.ParserLimits;
+import dev.chargeback.meter.history.ChargebackImport;
 import dev.chargeback.meter.history.ImportReport;
 import dev.chargeback.meter.history.PrometheusApi;
 import dev.chargeback.meter.history.PrometheusImport;
@@ -50,6 +51,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -159,6 +161,23 @@ public final class MeterRuntime implements AutoCloseable {
 
   public CostAccrual accrual() {
     return accrual;
+  }
+
+  /**
+   * Prices other clusters' usage (a central chargeback's), each with its own section of the price
+   * book when it has one.
+   */
+  public static Function<String, CostAccrual> clusterAccruals(
+      PriceBook book, BillingCalendar calendar) {
+    Map<String, CostAccrual> byCluster = new ConcurrentHashMap<>();
+    return cluster ->
+        byCluster.computeIfAbsent(cluster, c -> new CostAccrual(book.forCluster(c), calendar));
+  }
+
+  /** {@link #clusterAccruals(PriceBook, BillingCalendar)} with the config's book and zone. */
+  public static Function<String, CostAccrual> clusterAccruals(ChargebackConfig c) {
+    return clusterAccruals(
+        PriceBookLoader.loadOrDefaults(c.prices()), new BillingCalendar(c.billing().zone()));
   }
 
   /** The clock the meter reads the present from. */
@@ -332,7 +351,13 @@ public final class MeterRuntime implements AutoCloseable {
                 p.insecureSkipVerify(),
                 p.timeout()),
             p.maxAnswerBytes());
-    PrometheusImport source = new PrometheusImport(store, api, accrual, 1);
+    boolean central = ChargebackConfig.Prometheus.CHARGEBACK.equals(p.source());
+    Importer source =
+        central
+            ? new ChargebackImport(
+                    store, api, p.clusterLabel(), clusterAccruals(priceBook, store.calendar()), 1)
+                ::run
+            : new PrometheusImport(store, api, accrual, 1)::run;
     tasks.add(
         new PeriodicTask(
             PROMETHEUS_SOURCE,
@@ -351,7 +376,19 @@ public final class MeterRuntime implements AutoCloseable {
               }
             },
             this::countFailure));
-    LOG.info("metering from the Prometheus-compatible API at {} hour by hour", p.url());
+    LOG.info(
+        central
+            ? "metering other clusters' chargeback counters from the Prometheus-compatible API at"
+                + " {} hour by hour, by label {}"
+            : "metering from the Prometheus-compatible API at {} hour by hour",
+        p.url(),
+        p.clusterLabel());
+  }
+
+  /** Imports whole hours in [from, to) (epoch millis). */
+  @FunctionalInterface
+  private interface Importer {
+    ImportReport run(long fromMillis, long toMillis) throws InterruptedException;
   }
 
   private Map<Target.Access, Transport> transports(KubernetesClient client) {

@@ -106,7 +106,7 @@ class GpuBillsTest {
         .contains("team-ml,2026-10,gpu,h100,1g.10gb,,24.0000,GPU-hours,600,14400,KRW");
     // FOCUS: a usage row per line and day, its day's share of the line, in GPU-Hours.
     String focus = new String(FocusCsv.render(List.of(ml), utc, "acme"), StandardCharsets.UTF_8);
-    assertThat(focus.lines().filter(l -> l.contains("GPU-Hours") && l.endsWith(",gpu,h100")))
+    assertThat(focus.lines().filter(l -> l.contains("GPU-Hours") && l.endsWith(",gpu,h100,")))
         .hasSize(2)
         .anyMatch(l -> l.startsWith("14400,"))
         .anyMatch(l -> l.startsWith("40000,"));

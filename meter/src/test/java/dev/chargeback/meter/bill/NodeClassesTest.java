@@ -190,8 +190,8 @@ class NodeClassesTest {
     assertThat(new String(BillCsv.render(bill), StandardCharsets.UTF_8))
         .contains("team-a,2026-10,cpu,spot,,from 2026-01-01,28.0000,core-hours,10,280,KRW");
     String focus = new String(FocusCsv.render(List.of(bill), utc, "acme"), StandardCharsets.UTF_8);
-    assertThat(focus.lines().filter(l -> l.endsWith(",cpu,spot"))).hasSize(1);
-    assertThat(focus.lines().filter(l -> l.endsWith(",cpu,"))).hasSize(1);
+    assertThat(focus.lines().filter(l -> l.endsWith(",cpu,spot,"))).hasSize(1);
+    assertThat(focus.lines().filter(l -> l.endsWith(",cpu,,"))).hasSize(1);
     Path pdf = dir.resolve("bill.pdf");
     Files.write(pdf, new BillPdf(BillPdf.Style.DEFAULT).render(bill));
     Process text = new ProcessBuilder("pdftotext", pdf.toString(), "-").start();

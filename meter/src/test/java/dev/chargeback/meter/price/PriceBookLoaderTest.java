@@ -28,6 +28,36 @@ class PriceBookLoaderTest {
   }
 
   @Test
+  void aClusterSectionPricesThatClusterAndTheRestKeepTheBooksVersions() {
+    String yaml =
+        """
+        currency: USD
+        versions:
+          - effectiveFrom: "2026-01-01"
+            prices: {cpuCoreHour: 0.04, memoryGibHour: 0.005, networkReceiveGib: 0, networkTransmitGib: 0.09, storageGibHour: 0.0001}
+        clusters:
+          gpu-east:
+            versions:
+              - effectiveFrom: "2026-01-01"
+                prices: {cpuCoreHour: 0.08, memoryGibHour: 0.005, networkReceiveGib: 0, networkTransmitGib: 0.09, storageGibHour: 0.0001}
+        """;
+    PriceBook book = PriceBookLoader.parse(yaml, "book.yaml");
+    LocalDate day = LocalDate.parse("2026-11-02");
+    assertThat(book.forCluster("gpu-east").at(day).prices().cpuCoreHour())
+        .isEqualByComparingTo("0.08");
+    assertThat(book.forCluster("west").at(day).prices().cpuCoreHour()).isEqualByComparingTo("0.04");
+    assertThat(book.forCluster("gpu-east").currency()).isEqualTo(book.currency());
+    assertThatThrownBy(
+            () ->
+                PriceBookLoader.parse(
+                    yaml.replace(
+                        "2026-01-01\"\n        prices: {cpuCoreHour: 0.08",
+                        "soon\"\n        prices: {cpuCoreHour: 0.08"),
+                    "book.yaml"))
+        .hasMessageContaining("clusters.gpu-east.versions[0].effectiveFrom");
+  }
+
+  @Test
   void namespaceTermsOverrideSomePrices() {
     PriceBook book =
         PriceBookLoader.parse(

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code POST /admin/import} {@code {"openmetrics": FILE}} or {@code {"prometheusUrl": URL,
  *       "start": T, "end": T, ["bearerTokenFile" | "basicAuthFile"], ["caFile"],
- *       ["insecureSkipVerify"], ["timeout"]}}: 200 with the report, 207 when some hours failed.
+ *       ["insecureSkipVerify"], ["timeout"], ["source"], ["clusterLabel"]}}: 200 with the report,
+ *       207 when some hours failed.
  *   <li>{@code POST /admin/backup} {@code {"to": DIR}}: a checkpoint into a new directory.
  * </ul>
  *
@@ -41,7 +42,9 @@ public final class AdminServer {
           "basicAuthFile",
           "caFile",
           "insecureSkipVerify",
-          "timeout");
+          "timeout",
+          "source",
+          "clusterLabel");
 
   /** Runs a validated import on the writer's store. */
   @FunctionalInterface

@@ -92,8 +92,18 @@ public final class Bench {
   /** The figures, by the names {@code --figures} takes. */
   static final List<String> FIGURES =
       List.of(
-          "parse", "month", "ingest", "bills", "pages", "metrics", "growth", "months", "year",
-          "churn", "classes");
+          "parse",
+          "month",
+          "ingest",
+          "bills",
+          "pages",
+          "metrics",
+          "growth",
+          "months",
+          "year",
+          "churn",
+          "classes",
+          "clusters");
 
   /**
    * Runs {@code figures} (all when empty) and prints the table.
@@ -132,6 +142,7 @@ public final class Bench {
           case "months" -> b.months(work);
           case "year" -> b.year(work);
           case "classes" -> b.classes(work);
+          case "clusters" -> b.clusters(work);
           default -> b.churn(work);
         }
       }
@@ -275,6 +286,35 @@ public final class Bench {
           f(
               "%.2fx Prometheus' CPU (target <= 1.0x, 256 MiB); %.1f%% of a core at 30 s",
               r.oursCpuPerRound() / r.theirsCpuPerRound(), 100 * r.oursCpuPerRound() / 30));
+    }
+  }
+
+  /**
+   * A central chargeback importing 10, 50 and 200 clusters of 200 namespaces from a real
+   * VictoriaMetrics ({@code -Dbench.clusters=10,50} picks sizes): per hour imported, the time and
+   * both sides' CPU, as ratios against 10 clusters in the same run.
+   */
+  private void clusters(Path work) throws Exception {
+    ClustersBench.Result reference = null;
+    for (String size : System.getProperty("bench.clusters", "10,50,200").split(",")) {
+      ClustersBench.Result r = ClustersBench.run(Integer.parseInt(size.strip()), 200, work);
+      if (r.hoursWritten() != 2 || r.clustersFound() != r.clusters()) {
+        throw new IllegalStateException("the import missed hours or clusters: " + r);
+      }
+      if (reference == null) {
+        reference = r;
+      }
+      row(
+          f("central import, %d clusters × 200 ns, an hour", r.clusters()),
+          f("%.1f s, %.1f CPU s", r.importSeconds(), r.importCpu()),
+          f(
+              "VictoriaMetrics %.1f CPU s (%,d series, %.0fM samples loaded in %.0f s)",
+              r.engineCpu(), r.series(), r.samples() / 1e6, r.loadSeconds()),
+          f(
+              "%.1fx time, %.1fx CPU vs %d clusters",
+              r.importSeconds() / reference.importSeconds(),
+              r.importCpu() / reference.importCpu(),
+              reference.clusters()));
     }
   }
 

@@ -206,6 +206,19 @@ class HistoryImportIT {
           .isCloseTo(viaFile.get(ns + " MEMORY"), withPercentage(0.5));
     }
 
+    // Node capacity (node-exporter), for idle cost as live: each node's cores and memory for the
+    // 72 hours.
+    var nodes = imported.totals(Scope.NODE);
+    double hours = 72 * 3600.0;
+    for (String node : SimHistory.nodes()) {
+      assertThat(nodes.get(new RollupKey(Scope.NODE, node, "", Resource.CAPACITY_CPU)).sum())
+          .as(node)
+          .isCloseTo(SimHistory.cores(node) * hours, withPercentage(0.5));
+      assertThat(nodes.get(new RollupKey(Scope.NODE, node, "", Resource.CAPACITY_MEMORY)).sum())
+          .as(node)
+          .isCloseTo(SimHistory.nodeMemory() * hours, withPercentage(0.5));
+    }
+
     double worst = 0;
     for (String k : viaFile.keySet()) {
       worst = Math.max(worst, Math.abs(viaPrometheus.get(k) / viaFile.get(k) - 1));

@@ -26,6 +26,9 @@ public final class PrometheusImport {
   private static final String NOT_HOST_NETWORK =
       " unless on (namespace, pod) kube_pod_info{host_network=\"true\"}";
 
+  private static final String NODE_NAME =
+      " * on (instance) group_left (nodename) max by (instance, nodename) (node_uname_info)";
+
   /** How a query's values become usage: a counter's increase, or a gauge's samples × interval. */
   private enum Kind {
     INCREASE,
@@ -68,6 +71,18 @@ public final class PrometheusImport {
               Resource.REQUEST_CPU,
               Kind.GAUGE,
               "sum by (namespace, pod, container) (sum_over_time(kube_pod_container_resource_requests{resource=\"cpu\"}[1h]))"),
+          // Node capacity (node-exporter), for idle cost as live: cores are the CPUs' idle-mode
+          // series, named by the node's name from node_uname_info.
+          new Query(
+              Resource.CAPACITY_CPU,
+              Kind.GAUGE,
+              "sum by (nodename) (count_over_time(node_cpu_seconds_total{mode=\"idle\"}[1h])"
+                  + NODE_NAME
+                  + ")"),
+          new Query(
+              Resource.CAPACITY_MEMORY,
+              Kind.GAUGE,
+              "sum by (nodename) (sum_over_time(node_memory_MemTotal_bytes[1h])" + NODE_NAME + ")"),
           new Query(
               Resource.REQUEST_MEMORY,
               Kind.GAUGE,
@@ -131,6 +146,7 @@ public final class PrometheusImport {
     JsonNode m = series.path("metric");
     String ns = m.path("namespace").asText();
     String pod = m.path("pod").asText();
+    String node = m.path("nodename").asText();
     String workload =
         pod.isEmpty() ? "" : owners.getOrDefault(ns + '/' + pod, Workloads.fromPodName(pod));
     for (JsonNode v : series.path("values")) {
@@ -145,8 +161,8 @@ public final class PrometheusImport {
       }
       if (Double.isFinite(value) && value > 0) {
         sums.computeIfAbsent(hour, h -> new HashMap<>())
-                .computeIfAbsent(List.of(ns, workload, q.resource().name()), k -> new double[1])[
-                0] +=
+                .computeIfAbsent(
+                    List.of(ns, workload, q.resource().name(), node), k -> new double[1])[0] +=
             value;
         int slot = CONTAINER_SLOTS.indexOf(q.resource());
         if (slot >= 0) {
@@ -188,7 +204,8 @@ public final class PrometheusImport {
                       String billable = CONTAINER_SLOTS.get(slot).billable().name();
                       sums.computeIfAbsent(hour, h -> new HashMap<>())
                               .computeIfAbsent(
-                                  List.of(k.get(0), k.get(1), billable), x -> new double[1])[0] +=
+                                  List.of(k.get(0), k.get(1), billable, ""), x -> new double[1])[
+                              0] +=
                           quantity;
                     }
                   }
@@ -260,7 +277,7 @@ public final class PrometheusImport {
                       new Usage(
                           k.get(0),
                           k.get(1),
-                          "",
+                          k.get(3),
                           Resource.valueOf(k.get(2)),
                           hour,
                           hour + HOUR,

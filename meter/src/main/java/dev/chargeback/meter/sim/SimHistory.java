@@ -3,7 +3,10 @@ package dev.chargeback.meter.sim;
 import java.io.IOException;
 import java.io.Writer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A generated history as OpenMetrics with timestamps (what {@code promtool tsdb create-blocks-from
@@ -49,9 +52,33 @@ public record SimHistory(
     return memory(n, c) * (1 + 0.25 * Math.sin(2 * Math.PI * t / DAY + phase(n, c)));
   }
 
+  /** The nodes' names and cores: node-exporter's series for idle capacity. */
+  private static final Map<String, Integer> NODES = new TreeMap<>(Map.of("node-a", 4, "node-b", 8));
+
+  private static final double NODE_MEMORY = 32.0 * 1024 * MIB;
+
+  /** A node's cores. */
+  public static int cores(String node) {
+    return NODES.get(node);
+  }
+
+  /** The nodes node-exporter reports. */
+  public static List<String> nodes() {
+    return List.copyOf(NODES.keySet());
+  }
+
+  /** Each node's memory in bytes. */
+  public static double nodeMemory() {
+    return NODE_MEMORY;
+  }
+
   /** Samples in the file. */
   public long samples() {
-    return 2L * namespaces * containers * (length.toMillis() / step.toMillis() + 1);
+    long rows = 2L * namespaces * containers;
+    for (int cores : NODES.values()) {
+      rows += cores + 2; // idle CPU per core, MemTotal, uname
+    }
+    return rows * (length.toMillis() / step.toMillis() + 1);
   }
 
   /** Writes the file. */
@@ -72,7 +99,55 @@ public record SimHistory(
         "container_memory_working_set_bytes",
         "%.0f",
         this::memoryBytes);
+    nodeExporter(out);
     out.write("# EOF\n");
+  }
+
+  /** node-exporter's series of each node: idle CPU seconds per core, MemTotal, uname. */
+  private void nodeExporter(Writer out) throws IOException {
+    long steps = length.toMillis() / step.toMillis();
+    out.write("# TYPE node_cpu_seconds counter\n");
+    for (Map.Entry<String, Integer> n : NODES.entrySet()) {
+      for (int cpu = 0; cpu < n.getValue(); cpu++) {
+        for (long i = 0; i <= steps; i++) {
+          long ms = startMillis + i * step.toMillis();
+          out.write(
+              String.format(
+                  Locale.ROOT,
+                  "node_cpu_seconds_total{cpu=\"%d\",instance=\"%s:9100\",mode=\"idle\"} %.3f %d%n",
+                  cpu,
+                  n.getKey(),
+                  ms / 2000.0,
+                  ms / 1000));
+        }
+      }
+    }
+    out.write("# TYPE node_memory_MemTotal_bytes gauge\n");
+    for (String node : NODES.keySet()) {
+      for (long i = 0; i <= steps; i++) {
+        long ms = startMillis + i * step.toMillis();
+        out.write(
+            String.format(
+                Locale.ROOT,
+                "node_memory_MemTotal_bytes{instance=\"%s:9100\"} %.0f %d%n",
+                node,
+                NODE_MEMORY,
+                ms / 1000));
+      }
+    }
+    out.write("# TYPE node_uname_info gauge\n");
+    for (String node : NODES.keySet()) {
+      for (long i = 0; i <= steps; i++) {
+        long ms = startMillis + i * step.toMillis();
+        out.write(
+            String.format(
+                Locale.ROOT,
+                "node_uname_info{instance=\"%s:9100\",nodename=\"%s\",sysname=\"Linux\"} 1 %d%n",
+                node,
+                node,
+                ms / 1000));
+      }
+    }
   }
 
   /** A value of container {@code c} of namespace {@code n} at {@code t} seconds. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chargeback.exporter.harness.ChargebackProcess;
 import dev.chargeback.exporter.harness.Engine;
 import dev.chargeback.exporter.role.Roles;
 import dev.chargeback.meter.config.ConfigLoader;
@@ -33,6 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -143,6 +145,60 @@ class CentralImportIT {
   @Test
   void fromVictoriaMetricsTheSame() throws Exception {
     importsExactly(victoria);
+  }
+
+  @Test
+  void theMeterReadsOtherClustersContinuously() throws Exception {
+    // The source reads every closed hour of its lookback: the reference is the same range.
+    long now = System.currentTimeMillis();
+    long lookbackDays = (now / 1000 - START) / 86_400 + 2;
+    Map<List<String>, Long> expected;
+    ImportReport wide;
+    try (RollupStore reference =
+            new RollupStore(
+                RocksKeyValueStore.openPrimary(dir.resolve("reference"), false),
+                new BillingCalendar(ZoneId.of("UTC")));
+        PrometheusApi api = api(prometheus)) {
+      wide =
+          new ChargebackImport(reference, api, "cluster", null, 1)
+              .run(now - lookbackDays * 86_400_000L, now - 300_000);
+      expected = totals(reference);
+    }
+    Path data = dir.resolve("meter");
+    Path log = dir.resolve("meter.log");
+    Process meter =
+        ChargebackProcess.start(
+            log,
+            "meter",
+            "--data",
+            data.toString(),
+            "--listen",
+            "127.0.0.1:0",
+            "--kubernetes.discovery",
+            "off",
+            "--prometheus.url",
+            prometheus.url,
+            "--prometheus.source",
+            "chargeback",
+            "--prometheus.lookback",
+            lookbackDays + "d");
+    try {
+      long deadline = System.currentTimeMillis() + 120_000;
+      while (!Files.readString(log).contains("imported " + wide.written().size() + " hour(s)")) {
+        assertThat(meter.isAlive()).as(Files.readString(log)).isTrue();
+        assertThat(System.currentTimeMillis()).as(Files.readString(log)).isLessThan(deadline);
+        Thread.sleep(200);
+      }
+      assertThat(Files.readString(log)).contains("by label cluster");
+    } finally {
+      meter.destroy();
+      assertThat(meter.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    }
+    try (RollupStore store =
+        new RollupStore(
+            RocksKeyValueStore.openPrimary(data, false), new BillingCalendar(ZoneId.of("UTC")))) {
+      assertThat(totals(store)).isEqualTo(expected);
+    }
   }
 
   /** The default prices, and east priced at twice the CPU and memory. */

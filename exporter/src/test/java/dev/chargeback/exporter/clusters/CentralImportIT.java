@@ -303,6 +303,26 @@ class CentralImportIT {
                   .movePointLeft(3)
                   .divide(BigDecimal.valueOf(3600), 4, java.math.RoundingMode.HALF_UP));
 
+      // FOCUS: each cluster's rows name it, and the namespace's invoice adds up to its bill.
+      String focus =
+          new String(
+              get(http, port, "/api/v1/focus?month=2026-11&ns=default").body(),
+              StandardCharsets.UTF_8);
+      List<String> rows = focus.lines().toList();
+      List<String> columns = List.of(rows.getFirst().split(","));
+      int cluster = columns.indexOf("x_Cluster");
+      int billed = columns.indexOf("BilledCost");
+      assertThat(cluster).isPositive();
+      BigDecimal invoiced = BigDecimal.ZERO;
+      java.util.Set<String> named = new java.util.TreeSet<>();
+      for (String row : rows.subList(1, rows.size())) {
+        String[] cells = row.split(",", -1);
+        named.add(cells[cluster]);
+        invoiced = invoiced.add(new BigDecimal(cells[billed]));
+      }
+      assertThat(named).containsExactly("east", "north", "west");
+      assertThat(invoiced).isEqualByComparingTo(new BigDecimal(all.get("total").asText()));
+
       // The PDF prints the clusters' subtotals.
       HttpResponse<byte[]> pdf = get(http, port, "/bill?ns=default&month=2026-11");
       assertThat(pdf.statusCode()).isEqualTo(200);

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chargeback.exporter.harness.ChargebackProcess;
 import dev.chargeback.exporter.harness.Engine;
+import dev.chargeback.exporter.harness.SimulatedExporter;
 import dev.chargeback.exporter.role.Roles;
-import dev.chargeback.meter.config.ConfigLoader;
 import dev.chargeback.meter.history.ChargebackImport;
 import dev.chargeback.meter.history.ImportReport;
 import dev.chargeback.meter.history.PrometheusApi;
@@ -33,7 +33,6 @@ import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -183,12 +182,8 @@ class CentralImportIT {
             "--prometheus.lookback",
             lookbackDays + "d");
     try {
-      long deadline = System.currentTimeMillis() + 120_000;
-      while (!Files.readString(log).contains("imported " + wide.written().size() + " hour(s)")) {
-        assertThat(meter.isAlive()).as(Files.readString(log)).isTrue();
-        assertThat(System.currentTimeMillis()).as(Files.readString(log)).isLessThan(deadline);
-        Thread.sleep(200);
-      }
+      ChargebackProcess.awaitLog(
+          meter, log, "imported " + wide.written().size() + " hour(s)", 120_000);
       assertThat(Files.readString(log)).contains("by label cluster");
     } finally {
       meter.destroy();
@@ -245,19 +240,7 @@ class CentralImportIT {
       assertThat(report.failed()).isEmpty();
     }
     ObjectMapper json = new ObjectMapper();
-    try (Roles.Running exporter =
-            Roles.exporter(
-                ConfigLoader.load(
-                        List.of(
-                            "--data",
-                            data.toString(),
-                            "--listen",
-                            "127.0.0.1:0",
-                            "--prices",
-                            prices.toString()),
-                        Set.of(),
-                        Map.of())
-                    .config());
+    try (Roles.Running exporter = SimulatedExporter.serve(data, prices);
         HttpClient http = HttpClient.newHttpClient()) {
       int port = exporter.port();
       JsonNode all =

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chargeback.exporter.harness.Engine;
+import dev.chargeback.exporter.harness.SimulatedExporter;
 import dev.chargeback.exporter.role.Roles;
 import dev.chargeback.meter.bill.Bill;
 import dev.chargeback.meter.bill.ClusterBills;
-import dev.chargeback.meter.config.ConfigLoader;
 import dev.chargeback.meter.exposition.ParserLimits;
 import dev.chargeback.meter.history.ChargebackImport;
 import dev.chargeback.meter.history.ImportReport;
@@ -35,7 +35,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,13 +82,7 @@ class ThroughEnginesIT {
               Duration.ofMinutes(3),
               new CostAccrual(PriceBookLoader.defaults(), store.calendar()));
       this.targets = targets;
-      exporter =
-          Roles.exporter(
-              ConfigLoader.load(
-                      List.of("--data", data.toString(), "--listen", "127.0.0.1:0"),
-                      Set.of(),
-                      Map.of())
-                  .config());
+      exporter = SimulatedExporter.serve(data, null);
     }
 
     String target() {

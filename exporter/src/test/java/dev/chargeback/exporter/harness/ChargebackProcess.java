@@ -150,7 +150,10 @@ public final class ChargebackProcess {
     awaitLog(p, log, text, 60_000);
   }
 
-  private static void awaitLog(Process p, Path log, String text, long millis)
+  /**
+   * Waits (at most {@code millis}) until {@code log} shows {@code text}; fails if {@code p} exits.
+   */
+  public static void awaitLog(Process p, Path log, String text, long millis)
       throws IOException, InterruptedException {
     long deadline = System.currentTimeMillis() + millis;
     while (!Files.readString(log).contains(text)) {

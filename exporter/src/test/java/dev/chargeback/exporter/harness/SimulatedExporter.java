@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -56,17 +57,19 @@ public final class SimulatedExporter {
     }
     Path book = dir.resolve("prices.yaml");
     Files.writeString(book, prices.apply(SimCluster.priceBook()));
-    return Roles.exporter(
-        ConfigLoader.load(
-                List.of(
-                    "--data",
-                    data.toString(),
-                    "--listen",
-                    "127.0.0.1:0",
-                    "--prices",
-                    book.toString()),
-                Set.of(),
-                Map.of())
-            .config());
+    return serve(data, book);
+  }
+
+  /**
+   * The exporter role (in this JVM, port 0) over the store at {@code data}; null prices: the
+   * default book.
+   */
+  public static Roles.Running serve(Path data, Path prices) {
+    List<String> flags =
+        new ArrayList<>(List.of("--data", data.toString(), "--listen", "127.0.0.1:0"));
+    if (prices != null) {
+      flags.addAll(List.of("--prices", prices.toString()));
+    }
+    return Roles.exporter(ConfigLoader.load(flags, Set.of(), Map.of()).config());
   }
 }

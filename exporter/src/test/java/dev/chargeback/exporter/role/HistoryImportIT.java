@@ -485,12 +485,8 @@ class HistoryImportIT {
             "--billing.time-zone",
             ZONE.getId());
     try {
-      long deadline = System.currentTimeMillis() + 120_000;
-      while (!Files.readString(log).contains("imported " + wide.written().size() + " hour(s)")) {
-        assertThat(meter.isAlive()).as(Files.readString(log)).isTrue();
-        assertThat(System.currentTimeMillis()).as(Files.readString(log)).isLessThan(deadline);
-        Thread.sleep(200);
-      }
+      ChargebackProcess.awaitLog(
+          meter, log, "imported " + wide.written().size() + " hour(s)", 120_000);
     } finally {
       meter.destroy();
       assertThat(meter.waitFor(20, TimeUnit.SECONDS)).isTrue();

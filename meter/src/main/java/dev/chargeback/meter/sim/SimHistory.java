@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongToDoubleFunction;
 
 /**
  * A generated history as OpenMetrics with timestamps (what {@code promtool tsdb create-blocks-from
@@ -105,48 +106,48 @@ public record SimHistory(
 
   /** node-exporter's series of each node: idle CPU seconds per core, MemTotal, uname. */
   private void nodeExporter(Writer out) throws IOException {
-    long steps = length.toMillis() / step.toMillis();
     out.write("# TYPE node_cpu_seconds counter\n");
     for (Map.Entry<String, Integer> n : NODES.entrySet()) {
       for (int cpu = 0; cpu < n.getValue(); cpu++) {
-        for (long i = 0; i <= steps; i++) {
-          long ms = startMillis + i * step.toMillis();
-          out.write(
-              String.format(
-                  Locale.ROOT,
-                  "node_cpu_seconds_total{cpu=\"%d\",instance=\"%s:9100\",mode=\"idle\"} %.3f %d%n",
-                  cpu,
-                  n.getKey(),
-                  ms / 2000.0,
-                  ms / 1000));
-        }
+        String labels = "{cpu=\"" + cpu + "\",instance=\"" + n.getKey() + ":9100\",mode=\"idle\"}";
+        nodeSeries(out, "node_cpu_seconds_total" + labels, "%.3f", ms -> ms / 2000.0);
       }
     }
     out.write("# TYPE node_memory_MemTotal_bytes gauge\n");
     for (String node : NODES.keySet()) {
-      for (long i = 0; i <= steps; i++) {
-        long ms = startMillis + i * step.toMillis();
-        out.write(
-            String.format(
-                Locale.ROOT,
-                "node_memory_MemTotal_bytes{instance=\"%s:9100\"} %.0f %d%n",
-                node,
-                NODE_MEMORY,
-                ms / 1000));
-      }
+      nodeSeries(
+          out,
+          "node_memory_MemTotal_bytes{instance=\"" + node + ":9100\"}",
+          "%.0f",
+          ms -> NODE_MEMORY);
     }
     out.write("# TYPE node_uname_info gauge\n");
     for (String node : NODES.keySet()) {
-      for (long i = 0; i <= steps; i++) {
-        long ms = startMillis + i * step.toMillis();
-        out.write(
-            String.format(
-                Locale.ROOT,
-                "node_uname_info{instance=\"%s:9100\",nodename=\"%s\",sysname=\"Linux\"} 1 %d%n",
-                node,
-                node,
-                ms / 1000));
-      }
+      nodeSeries(
+          out,
+          "node_uname_info{instance=\""
+              + node
+              + ":9100\",nodename=\""
+              + node
+              + "\",sysname=\"Linux\"}",
+          "%.0f",
+          ms -> 1);
+    }
+  }
+
+  /** One node series' samples at every step. */
+  private void nodeSeries(Writer out, String series, String format, LongToDoubleFunction value)
+      throws IOException {
+    long steps = length.toMillis() / step.toMillis();
+    for (long i = 0; i <= steps; i++) {
+      long ms = startMillis + i * step.toMillis();
+      out.write(
+          series
+              + " "
+              + String.format(Locale.ROOT, format, value.applyAsDouble(ms))
+              + " "
+              + ms / 1000
+              + "\n");
     }
   }
 

@@ -8,6 +8,10 @@ import dev.chargeback.exporter.harness.ChargebackProcess;
 import dev.chargeback.exporter.harness.Engine;
 import dev.chargeback.exporter.harness.SimulatedExporter;
 import dev.chargeback.exporter.role.Roles;
+import dev.chargeback.meter.bill.Bill;
+import dev.chargeback.meter.bill.BillJson;
+import dev.chargeback.meter.bill.ClusterBills;
+import dev.chargeback.meter.bill.MonthClose;
 import dev.chargeback.meter.history.ChargebackImport;
 import dev.chargeback.meter.history.ImportReport;
 import dev.chargeback.meter.history.PrometheusApi;
@@ -29,6 +33,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
+import java.time.YearMonth;
 import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.List;
@@ -343,6 +349,30 @@ class CentralImportIT {
           .isEqualTo(404);
       assertThat(get(http, port, "/bill?ns=default&month=2026-11&cluster=").statusCode())
           .isEqualTo(400);
+    }
+  }
+
+  @Test
+  void aClosedMonthsCentralBillIsTheClustersFinalBills() throws Exception {
+    try (RollupStore store =
+            new RollupStore(
+                RocksKeyValueStore.openPrimary(dir.resolve("central"), false),
+                new BillingCalendar(ZoneId.of("UTC")));
+        PrometheusApi api = api(prometheus)) {
+      new ChargebackImport(store, api, "cluster", null, 1)
+          .run(START * 1000, (START + 6 * 3600) * 1000);
+      InstantSource later = InstantSource.fixed(java.time.Instant.parse("2026-12-10T00:00:00Z"));
+      MonthClose.runAll(store, PriceBookLoader.defaults(), Duration.ofHours(72), later);
+      for (String c : List.of("east", "north", "west")) {
+        assertThat(MonthClose.isClosed(store.cluster(c), YearMonth.of(2026, 11))).as(c).isTrue();
+      }
+      ClusterBills bills = new ClusterBills(store, PriceBookLoader.defaults(), later, "local");
+      Bill bill = bills.bill("default", YearMonth.of(2026, 11));
+      assertThat(bill.preliminary()).isFalse();
+      assertThat(bill.closing()).isNotNull();
+      assertThat(BillJson.tree(bill).get("status").asText()).isEqualTo("final");
+      // The same seal however often it is asked for.
+      assertThat(bills.bill("default", YearMonth.of(2026, 11)).closing()).isEqualTo(bill.closing());
     }
   }
 

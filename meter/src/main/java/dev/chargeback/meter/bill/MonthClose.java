@@ -83,6 +83,25 @@ public final class MonthClose {
     return closed;
   }
 
+  /**
+   * Closes the months whose time has come in the store's own part and in each other cluster's part
+   * (a central chargeback's), each cluster's bills at its own prices.
+   *
+   * @return the months closed now in the own part
+   */
+  public static List<YearMonth> runAll(
+      RollupStore store, PriceBook book, Duration closeAfter, InstantSource clock) {
+    List<YearMonth> closed = new MonthClose(store, book, closeAfter, clock).run();
+    for (String cluster : store.clusters()) {
+      List<YearMonth> theirs =
+          new MonthClose(store.cluster(cluster), book.forCluster(cluster), closeAfter, clock).run();
+      if (!theirs.isEmpty()) {
+        LOG.info("closed {} of cluster {}", theirs, cluster);
+      }
+    }
+    return closed;
+  }
+
   /** When month {@code m} closes: {@code closeAfter} past the end of its last local day. */
   public Instant closesAt(YearMonth m) {
     return Instant.ofEpochSecond(store.calendar().startOf(m.plusMonths(1).atDay(1)))

@@ -192,7 +192,7 @@ public final class MeterRuntime implements AutoCloseable {
 
   /** Closes the months whose time has come (their bills become final); returns those closed. */
   public List<YearMonth> closeMonths() {
-    return new MonthClose(store, priceBook, config.billing().closeAfter(), clock).run();
+    return MonthClose.runAll(store, priceBook, config.billing().closeAfter(), clock);
   }
 
   /** How PDF bills look, from the configuration ({@code bill.*}). */

@@ -153,6 +153,53 @@ class CentralImportIT {
   }
 
   @Test
+  void theImportCommandReadsTheClustersAndNamesABadSource() throws Exception {
+    Path data = dir.resolve("cli");
+    ChargebackProcess.Run run =
+        ChargebackProcess.run(
+            dir,
+            "import",
+            "--source",
+            "chargeback",
+            "--prometheus-url",
+            victoria.url,
+            "--start",
+            "2026-11-10T00:00:00Z",
+            "--end",
+            "2026-11-10T06:00:00Z",
+            "--data",
+            data.toString());
+    assertThat(run.exit()).as(run.output()).isZero();
+    assertThat(run.output())
+        .contains("imported 6 hour(s)")
+        .contains("cluster east: 6 hour(s) written")
+        .contains("cluster west: 6 hour(s) written");
+    try (RollupStore store =
+        new RollupStore(
+            RocksKeyValueStore.openPrimary(data, false), new BillingCalendar(ZoneId.of("UTC")))) {
+      assertThat(totals(store)).isEqualTo(HISTORY.expected);
+    }
+    ChargebackProcess.Run bad =
+        ChargebackProcess.run(
+            dir,
+            "import",
+            "--source",
+            "kubecost",
+            "--prometheus-url",
+            victoria.url,
+            "--start",
+            "2026-11-10",
+            "--end",
+            "2026-11-11",
+            "--data",
+            dir.resolve("bad").toString());
+    assertThat(bad.exit()).isNotZero();
+    assertThat(bad.output())
+        .contains("flag --source: 'kubecost' is not one of cadvisor, chargeback");
+    assertThat(bad.output()).doesNotContain("Exception");
+  }
+
+  @Test
   void theMeterReadsOtherClustersContinuously() throws Exception {
     // The source reads every closed hour of its lookback: the reference is the same range.
     long now = System.currentTimeMillis();

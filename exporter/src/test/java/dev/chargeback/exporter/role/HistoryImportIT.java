@@ -234,6 +234,34 @@ class HistoryImportIT {
             .bill("ns-003", java.time.YearMonth.of(2026, 10));
     assertThat(bill.coverage()).isCloseTo(72.0 / 744, org.assertj.core.data.Offset.offset(1e-9));
     assertThat(bill.lines()).extracting(l -> l.resource().code).contains("cpu", "memory");
+    // Idle cost of the imported hours, from the imported capacity: 12 cores less what ran.
+    String separate =
+        new String(
+                dev.chargeback.meter.price.PriceBookLoader.class
+                    .getResourceAsStream("default-prices.yaml")
+                    .readAllBytes(),
+                StandardCharsets.UTF_8)
+            .replace("idle: ignore", "idle: separate");
+    var idle =
+        new dev.chargeback.meter.bill.Biller(
+                imported,
+                dev.chargeback.meter.price.PriceBookLoader.parse(separate, "separate"),
+                java.time.InstantSource.fixed(Instant.parse("2026-11-05T00:00:00Z")))
+            .bill(dev.chargeback.meter.bill.Biller.IDLE, java.time.YearMonth.of(2026, 10));
+    assertThat(idle.notes()).noneMatch(n -> n.contains("node capacity"));
+    var idleCpu =
+        idle.lines().stream()
+            .filter(l -> l.resource().code.equals("idle_cpu"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(idle.lines() + " " + idle.notes()));
+    double usedCoreHours = 0;
+    for (String k : viaPrometheus.keySet()) {
+      if (k.endsWith(" CPU")) {
+        usedCoreHours += viaPrometheus.get(k) / 3600;
+      }
+    }
+    assertThat(idleCpu.quantity().doubleValue())
+        .isCloseTo(12 * 72 - usedCoreHours, withPercentage(1));
 
     ImportReport again = importFrom(imported, api(prometheusUrl), START, END);
     assertThat(again.written()).isEmpty();

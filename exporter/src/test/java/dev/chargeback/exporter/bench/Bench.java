@@ -530,6 +530,21 @@ public final class Bench {
         if (reference == null) {
           reference = figures;
         }
+        // Where the disk goes, per family and per day of history.
+        int days = 0;
+        for (int m = 0; m < months; m++) {
+          days += last.minusMonths(m).lengthOfMonth();
+        }
+        StringBuilder families = new StringBuilder();
+        for (dev.chargeback.meter.store.Family family :
+            dev.chargeback.meter.store.Family.values()) {
+          families.append(f(" %s %.0f KB", family.cfName, kv.sstBytes(family) / 1e3));
+        }
+        out.println(
+            f(
+                "%d month(s), %d days: %.1f KB a day;%s",
+                months, days, figures[2] * 1e3 / days, families));
+        out.println("  r1d: " + kv.tableProperties(dev.chargeback.meter.store.Family.R1D));
         row(
             f("%d month(s) of 1,000 namespaces: last month's bill", months),
             f("JSON %.1f ms, PDF %.1f ms; disk %.1f MB", figures[0], figures[1], figures[2]),

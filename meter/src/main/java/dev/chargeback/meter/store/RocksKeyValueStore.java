@@ -435,6 +435,33 @@ public final class RocksKeyValueStore implements KeyValueStore {
         });
   }
 
+  /** Bytes of one family's SST files (RocksDB's {@code total-sst-files-size}). */
+  public long sstBytes(Family family) {
+    return open(
+        () -> {
+          try {
+            return db.getLongProperty(handles.get(family), "rocksdb.total-sst-files-size");
+          } catch (RocksDBException e) {
+            throw wrap("cannot read a property", e);
+          }
+        });
+  }
+
+  /**
+   * RocksDB's aggregated table properties of one family (data, index and filter sizes, raw key and
+   * value bytes, entries), as RocksDB prints them.
+   */
+  public String tableProperties(Family family) {
+    return open(
+        () -> {
+          try {
+            return db.getProperty(handles.get(family), "rocksdb.aggregated-table-properties");
+          } catch (RocksDBException e) {
+            throw wrap("cannot read a property", e);
+          }
+        });
+  }
+
   /** Bytes of the store's SST files. */
   public long sstBytes() {
     try (var files = Files.list(path)) {

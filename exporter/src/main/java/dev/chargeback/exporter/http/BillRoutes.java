@@ -233,7 +233,7 @@ public final class BillRoutes {
       throw new BadParameter("parameter format must be csv or zip");
     }
     store.catchUp();
-    List<Bill> bills = biller.bills(month, visibleNamespaces(ctx));
+    List<Bill> bills = bills(month, visibleNamespaces(ctx), cluster(ctx));
     ctx.header(
         "Content-Disposition", "attachment; filename=\"bills-" + month + "." + format + "\"");
     if (format.equals("csv")) {

@@ -359,6 +359,15 @@ class CentralImportIT {
       assertThat(named).containsExactly("east", "north", "west");
       assertThat(invoiced).isEqualByComparingTo(new BigDecimal(all.get("total").asText()));
 
+      // All namespaces' bills as one sheet: default's lines of its three clusters add up too.
+      String sheet =
+          new String(
+              get(http, port, "/bills?month=2026-11&format=csv").body(), StandardCharsets.UTF_8);
+      List<String> defaultRows =
+          sheet.lines().filter(r -> r.startsWith("default,") && r.contains(",cpu,")).toList();
+      assertThat(defaultRows.stream().map(r -> r.split(",")[11]))
+          .containsExactlyInAnyOrder("east", "north", "west");
+
       // The PDF prints the clusters' subtotals.
       HttpResponse<byte[]> pdf = get(http, port, "/bill?ns=default&month=2026-11");
       assertThat(pdf.statusCode()).isEqualTo(200);

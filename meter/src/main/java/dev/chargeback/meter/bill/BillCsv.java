@@ -21,7 +21,7 @@ public final class BillCsv {
   public static byte[] render(List<Bill> bills) {
     StringBuilder out =
         new StringBuilder(
-            "namespace,month,resource,node_class,device,note,quantity,unit,unit_price,amount,currency,labels\r\n");
+            "namespace,month,resource,node_class,device,note,quantity,unit,unit_price,amount,currency,cluster,labels\r\n");
     for (Bill bill : bills) {
       rows(out, bill);
     }
@@ -47,6 +47,7 @@ public final class BillCsv {
           l.unitPrice().toPlainString(),
           l.amount().toPlainString(),
           bill.currency().getCurrencyCode(),
+          text(l.cluster()),
           text(labels.toString()));
     }
     for (Bill.Share sh : bill.shares()) {
@@ -63,6 +64,7 @@ public final class BillCsv {
           "",
           sh.amount().toPlainString(),
           bill.currency().getCurrencyCode(),
+          "",
           text(labels.toString()));
     }
     for (Bill.Correction c : bill.corrections()) {
@@ -79,6 +81,7 @@ public final class BillCsv {
           "",
           c.amount().toPlainString(),
           bill.currency().getCurrencyCode(),
+          "",
           text(labels.toString()));
     }
   }

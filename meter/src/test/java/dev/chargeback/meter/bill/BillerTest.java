@@ -103,12 +103,12 @@ class BillerTest {
         new String(BillCsv.render(bill), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
     assertThat(rows.get(0))
         .isEqualTo(
-            "namespace,month,resource,node_class,device,note,quantity,unit,unit_price,amount,currency,labels");
+            "namespace,month,resource,node_class,device,note,quantity,unit,unit_price,amount,currency,cluster,labels");
     assertThat(rows).hasSize(1 + bill.lines().size());
     // A cell starting with @ would run as a formula: it gets an apostrophe, then RFC 4180 quoting.
     assertThat(rows.get(1))
         .startsWith("team-a,2026-10,cpu,")
-        .endsWith(",KRW,\"'@owner=x; team=pay,ments \"\"A\"\"\"");
+        .endsWith(",KRW,,\"'@owner=x; team=pay,ments \"\"A\"\"\"");
     assertThat(BillCsv.text("=1+2")).isEqualTo("'=1+2");
     assertThat(BillCsv.text("-3")).isEqualTo("'-3");
     assertThat(BillCsv.text("team-a")).isEqualTo("team-a");

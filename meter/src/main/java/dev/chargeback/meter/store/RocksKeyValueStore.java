@@ -437,14 +437,7 @@ public final class RocksKeyValueStore implements KeyValueStore {
 
   /** Bytes of one family's SST files (RocksDB's {@code total-sst-files-size}). */
   public long sstBytes(Family family) {
-    return open(
-        () -> {
-          try {
-            return db.getLongProperty(handles.get(family), "rocksdb.total-sst-files-size");
-          } catch (RocksDBException e) {
-            throw wrap("cannot read a property", e);
-          }
-        });
+    return Long.parseLong(property(family, "rocksdb.total-sst-files-size").strip());
   }
 
   /**
@@ -452,12 +445,16 @@ public final class RocksKeyValueStore implements KeyValueStore {
    * value bytes, entries), as RocksDB prints them.
    */
   public String tableProperties(Family family) {
+    return property(family, "rocksdb.aggregated-table-properties");
+  }
+
+  private String property(Family family, String name) {
     return open(
         () -> {
           try {
-            return db.getProperty(handles.get(family), "rocksdb.aggregated-table-properties");
+            return db.getProperty(handles.get(family), name);
           } catch (RocksDBException e) {
-            throw wrap("cannot read a property", e);
+            throw wrap("cannot read property " + name, e);
           }
         });
   }

@@ -19,6 +19,7 @@ import dev.chargeback.meter.price.PriceBookLoader;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.runtime.MeterRuntime;
+import dev.chargeback.meter.store.HourSources;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.time.BillingCalendar;
@@ -139,6 +140,14 @@ class CentralImportIT {
       assertThat(again.written()).isEmpty();
       assertThat(again.alreadyOwned()).hasSize(6);
       assertThat(totals(store)).isEqualTo(HISTORY.expected);
+
+      // An hour without samples after the clusters' last is settled, not read again and again.
+      long quiet = (START + 7 * 3600) * 1000;
+      ImportReport tail = source.run((START + 6 * 3600) * 1000, quiet + 3_600_000);
+      assertThat(tail.empty()).containsExactly(quiet);
+      assertThat(store.cluster("east").hours().of(quiet)).isEqualTo(HourSources.IMPORTED);
+      ImportReport settled = source.run((START + 6 * 3600) * 1000, quiet + 3_600_000);
+      assertThat(settled.alreadyOwned()).hasSize(2);
     }
   }
 

@@ -19,7 +19,9 @@ import java.util.regex.Pattern;
  * back from the Prometheus-compatible engine that holds them all, told apart by a cluster label the
  * engine adds. Each cluster's usage goes into its own part of the store ({@link
  * RollupStore#cluster}), per namespace and UTC hour, with the same guarantees as the cAdvisor
- * source: one source per hour and cluster, failed hours listed and retried, idempotent.
+ * source: one source per hour and cluster, failed hours listed and retried, idempotent. A closed
+ * hour without usage is settled too: whatever its samples would have added, arriving late, counts
+ * in a later hour's difference.
  *
  * <p>Exact, not extrapolated: an hour's usage is the counter's last sample at or before the hour's
  * end minus its last sample at or before the hour's start (what {@code increase()} would
@@ -79,6 +81,11 @@ public final class ChargebackImport {
               public Map<String, Map<Long, List<Usage>>> fetch(long from, long to)
                   throws PrometheusApi.QueryException, InterruptedException {
                 return ChargebackImport.this.fetch(from, to);
+              }
+
+              @Override
+              public boolean settlesEmptyHours() {
+                return true;
               }
             },
             accruals,

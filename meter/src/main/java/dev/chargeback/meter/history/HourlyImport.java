@@ -30,6 +30,15 @@ final class HourlyImport {
     /** Usage per cluster and hour (epoch millis) in [from, to). */
     Map<String, Map<Long, List<Usage>>> fetch(long from, long to)
         throws PrometheusApi.QueryException, InterruptedException;
+
+    /**
+     * Whether a cluster's hour without usage is settled (marked, never read again) rather than left
+     * for a later run: true where later samples count in later hours anyway (counters' hourly
+     * differences), so that one quiet hour does not make every run read the whole day again.
+     */
+    default boolean settlesEmptyHours() {
+      return false;
+    }
   }
 
   private final RollupStore store;
@@ -116,6 +125,8 @@ final class HourlyImport {
           } else {
             owned = true;
           }
+        } else if (source.settlesEmptyHours()) {
+          part.applyImported(h, List.of());
         }
       }
       if (written) {

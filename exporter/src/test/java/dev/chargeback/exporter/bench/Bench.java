@@ -777,6 +777,26 @@ public final class Bench {
       JvmMetrics.builder().register(jvm);
       double[][] ours = scrapes(full);
       double[][] reference = scrapes(new MetricsPage(null, jvm));
+      // Where a scrape's time goes: reading the totals alone, and the billing families.
+      BillingMetrics billing =
+          new BillingMetrics(store, PriceBookLoader.defaults(), InstantSource.system());
+      double[] scan = new double[50];
+      double[] collect = new double[50];
+      long[] keys = {0};
+      for (int i = 0; i < scan.length; i++) {
+        long t0 = System.nanoTime();
+        store.eachTotal(dev.chargeback.meter.rollup.Scope.NAMESPACE, r -> keys[0]++);
+        long t1 = System.nanoTime();
+        billing.collect();
+        long t2 = System.nanoTime();
+        scan[i] = (t1 - t0) / 1e6;
+        collect[i] = (t2 - t1) / 1e6;
+      }
+      out.println(
+          f(
+              "/metrics at %,d namespaces: reading %,d totals %.1f ms, the billing families %.1f ms"
+                  + " (medians of 50)",
+              count, keys[0] / scan.length, median(scan), median(collect)));
       row(
           f(
               "/metrics, %,d namespaces (%d KB)",

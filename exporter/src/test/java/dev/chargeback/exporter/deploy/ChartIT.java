@@ -362,6 +362,40 @@ class ChartIT {
   }
 
   @Test
+  void aCentralChargebackReadsTheClustersAndTheMeterAcceptsTheConfig() throws Exception {
+    Path values = dir.resolve("central.yaml");
+    Files.writeString(
+        values,
+        """
+        central:
+          prometheusUrl: http://vmselect.monitoring:8481/select/0/prometheus
+          clusterLabel: k8s_cluster
+          clusterName: seoul-hub
+        """);
+    JsonNode configMap =
+        render(values).stream()
+            .filter(d -> d.at("/data/config.yaml").isTextual())
+            .findFirst()
+            .orElseThrow();
+    Path config = dir.resolve("config.yaml");
+    Files.writeString(
+        config,
+        configMap.at("/data/config.yaml").asText().replace("/var/lib/chargeback", dir.toString()));
+    var loaded =
+        dev.chargeback.meter.config.ConfigLoader.load(
+                List.of("--config", config.toString()), java.util.Set.of(), java.util.Map.of())
+            .config();
+    assertThat(loaded.prometheus().url())
+        .isEqualTo("http://vmselect.monitoring:8481/select/0/prometheus");
+    assertThat(loaded.prometheus().source()).isEqualTo("chargeback");
+    assertThat(loaded.prometheus().clusterLabel()).isEqualTo("k8s_cluster");
+    assertThat(loaded.clusterName()).isEqualTo("seoul-hub");
+    // Off by default: the rendered configuration has no prometheus source.
+    assertThat(kind(render(null), "ConfigMap").at("/data/config.yaml").asText())
+        .doesNotContain("prometheus:");
+  }
+
+  @Test
   void theSchemaRejectsUnknownAndBadValues() throws Exception {
     Path typo = dir.resolve("typo.yaml");
     Files.writeString(typo, "serviceMonitor:\n  enabeld: true\n");

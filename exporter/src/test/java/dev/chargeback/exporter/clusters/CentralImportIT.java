@@ -397,6 +397,13 @@ class CentralImportIT {
       assertThat(namespaces.get("namespaces").findValuesAsText("namespace"))
           .containsExactlyInAnyOrder("default", "team-a");
       assertThat(namespaces.get("namespaces").get(0).get("clusters").size()).isEqualTo(3);
+      JsonNode east =
+          json.readTree(get(http, port, "/api/v1/namespaces?month=2026-11&cluster=east").body());
+      JsonNode eastDefault = east.get("namespaces").get(0);
+      assertThat(eastDefault.get("namespace").asText()).isEqualTo("default");
+      assertThat(eastDefault.has("clusters")).isFalse();
+      assertThat(new BigDecimal(eastDefault.get("subtotal").asText()))
+          .isEqualByComparingTo(new BigDecimal(byCluster.get("east").get("subtotal").asText()));
       JsonNode usage =
           json.readTree(
               get(
@@ -412,6 +419,10 @@ class CentralImportIT {
           .isEqualTo(HISTORY.expected.get(List.of("north", "team-a", "CPU")));
       assertThat(get(http, port, "/bill?ns=default&month=2026-11&cluster=nowhere").statusCode())
           .isEqualTo(404);
+      HttpResponse<byte[]> nowhere =
+          get(http, port, "/api/v1/usage?ns=default&cluster=nowhere&step=1h");
+      assertThat(nowhere.statusCode()).isEqualTo(404);
+      assertThat(json.readTree(nowhere.body()).get("error").asText()).contains("nowhere");
       assertThat(get(http, port, "/bill?ns=default&month=2026-11&cluster=").statusCode())
           .isEqualTo(400);
     }

@@ -1,7 +1,9 @@
 package dev.chargeback.exporter.admin;
 
+import dev.chargeback.meter.config.ChargebackConfig;
 import dev.chargeback.meter.config.ConfigException;
 import dev.chargeback.meter.config.Durations;
+import dev.chargeback.meter.exposition.Labels;
 import dev.chargeback.meter.history.PrometheusApi;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,14 +75,16 @@ public record ImportRequest(
       }
       endpoint();
     }
-    if (source != null && !List.of("cadvisor", "chargeback").contains(source)) {
+    if (source != null
+        && !List.of(ChargebackConfig.Prometheus.CADVISOR, ChargebackConfig.Prometheus.CHARGEBACK)
+            .contains(source)) {
       throw new ConfigException(
           "flag --source: '" + source + "' is not one of cadvisor, chargeback");
     }
     if (source != null && prometheusUrl == null) {
       throw new ConfigException("flag --source: only with --prometheus-url");
     }
-    if (clusterLabel != null && !clusterLabel.matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
+    if (clusterLabel != null && !Labels.isName(clusterLabel)) {
       throw new ConfigException(
           "flag --cluster-label: '" + clusterLabel + "' is not a Prometheus label name");
     }

@@ -70,7 +70,7 @@ public final class BillRoutes {
     this.pdf = pdf;
     this.access = access;
     this.answers = new Answers(store, biller.clock(), ANSWER_WINDOW, ANSWER_BYTES);
-    this.clusters = new ClusterBills(store, biller.priceBook(), biller.clock(), clusterName);
+    this.clusters = new ClusterBills(store, biller, clusterName);
   }
 
   /**

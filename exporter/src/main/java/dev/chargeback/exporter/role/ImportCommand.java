@@ -10,6 +10,7 @@ import dev.chargeback.meter.history.OpenMetricsImport;
 import dev.chargeback.meter.history.PrometheusApi;
 import dev.chargeback.meter.history.PrometheusImport;
 import dev.chargeback.meter.price.CostAccrual;
+import dev.chargeback.meter.price.PriceBook;
 import dev.chargeback.meter.runtime.MeterRuntime;
 import dev.chargeback.meter.store.RocksKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
@@ -104,8 +105,9 @@ public final class ImportCommand {
 
   /** Imports into an open store (the CLI's, or the running meter's). */
   public static ImportReport run(RollupStore store, ChargebackConfig c, ImportRequest request) {
-    CostAccrual accrual =
-        new CostAccrual(Roles.priceBook(c), new BillingCalendar(c.billing().zone()));
+    PriceBook book = Roles.priceBook(c);
+    BillingCalendar calendar = new BillingCalendar(c.billing().zone());
+    CostAccrual accrual = new CostAccrual(book, calendar);
     if (request.openmetrics() != null) {
       try (InputStream in =
           new BufferedInputStream(Files.newInputStream(Path.of(request.openmetrics())), 1 << 16)) {
@@ -125,7 +127,8 @@ public final class ImportCommand {
       if (ChargebackConfig.Prometheus.CHARGEBACK.equals(request.source())) {
         String label =
             request.clusterLabel() == null ? c.prometheus().clusterLabel() : request.clusterLabel();
-        return new ChargebackImport(store, api, label, MeterRuntime.clusterAccruals(c), 3)
+        return new ChargebackImport(
+                store, api, label, MeterRuntime.clusterAccruals(book, calendar), 3)
             .run(from, to);
       }
       return new PrometheusImport(store, api, accrual, 3).run(from, to);

@@ -7,6 +7,7 @@ import dev.chargeback.exporter.harness.Engine;
 import dev.chargeback.exporter.harness.SimulatedExporter;
 import dev.chargeback.exporter.role.Roles;
 import dev.chargeback.meter.bill.Bill;
+import dev.chargeback.meter.bill.Biller;
 import dev.chargeback.meter.bill.ClusterBills;
 import dev.chargeback.meter.exposition.ParserLimits;
 import dev.chargeback.meter.history.ChargebackImport;
@@ -197,27 +198,15 @@ class ThroughEnginesIT {
               new ChargebackImport(store, api, "cluster", null, 1).run(firstHour, lastHour + HOUR);
           assertThat(report.failed()).as(engine.url).isEmpty();
           assertThat(report.clusters()).as(engine.url).containsOnlyKeys("east", "west");
-          Map<List<String>, Long> imported = new HashMap<>();
-          for (String c : store.clusters()) {
-            store
-                .cluster(c)
-                .totals(Scope.NAMESPACE)
-                .forEach(
-                    (k, r) -> {
-                      if (!k.resource().isCost() && r.sum() != 0) {
-                        imported.put(
-                            List.of(c, k.owner(), k.resource().name()),
-                            k.resource().units(r.sum()));
-                      }
-                    });
-          }
-          assertThat(imported).as(engine.url).isEqualTo(expected);
+          assertThat(CentralImportIT.totals(store)).as(engine.url).isEqualTo(expected);
 
           ClusterBills bills =
               new ClusterBills(
                   store,
-                  PriceBookLoader.defaults(),
-                  InstantSource.fixed(Instant.ofEpochMilli(lastHour + HOUR - 1)),
+                  new Biller(
+                      store,
+                      PriceBookLoader.defaults(),
+                      InstantSource.fixed(Instant.ofEpochMilli(lastHour + HOUR - 1))),
                   "central");
           Bill bill =
               bills.bill(

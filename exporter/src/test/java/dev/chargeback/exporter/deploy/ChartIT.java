@@ -43,6 +43,30 @@ class ChartIT {
     return docs;
   }
 
+  /**
+   * The configuration the rendered ConfigMap gives the meter, loaded as the meter loads it: the
+   * data path moved into {@code dir}, and each of {@code paths} (mounted files) replaced.
+   */
+  private static dev.chargeback.meter.config.ChargebackConfig accepted(
+      List<JsonNode> docs, Path dir, Map<String, String> paths) throws Exception {
+    String text =
+        docs.stream()
+            .filter(d -> d.at("/data/config.yaml").isTextual())
+            .findFirst()
+            .orElseThrow()
+            .at("/data/config.yaml")
+            .asText()
+            .replace("/var/lib/chargeback", dir.toString());
+    for (Map.Entry<String, String> p : paths.entrySet()) {
+      text = text.replace(p.getKey(), p.getValue());
+    }
+    Path config = dir.resolve("config.yaml");
+    Files.writeString(config, text);
+    return dev.chargeback.meter.config.ConfigLoader.load(
+            List.of("--config", config.toString()), java.util.Set.of(), Map.of())
+        .config();
+  }
+
   private static JsonNode kind(List<JsonNode> docs, String kind) {
     return docs.stream().filter(d -> d.get("kind").asText().equals(kind)).findFirst().orElseThrow();
   }
@@ -291,16 +315,7 @@ class ChartIT {
         .isTrue();
 
     // The rendered configuration is one the meter accepts, with discovery on.
-    Path config = dir.resolve("config.yaml");
-    JsonNode configMap =
-        docs.stream().filter(d -> d.at("/data/config.yaml").isTextual()).findFirst().orElseThrow();
-    Files.writeString(
-        config,
-        configMap.at("/data/config.yaml").asText().replace("/var/lib/chargeback", dir.toString()));
-    var loaded =
-        dev.chargeback.meter.config.ConfigLoader.load(
-                List.of("--config", config.toString()), java.util.Set.of(), java.util.Map.of())
-            .config();
+    var loaded = accepted(docs, dir, Map.of());
     assertThat(loaded.kubernetes().discovery()).isEqualTo("on");
     assertThat(loaded.adminListen(":9467")).isEqualTo("127.0.0.1:9468");
     assertThat(loaded.kubernetes().namespaceLabels()).containsExactly("team", "cost-center");
@@ -340,20 +355,7 @@ class ChartIT {
     Path mounted = Files.createDirectories(dir.resolve("delivery"));
     Files.writeString(mounted.resolve("smtp-password"), "s3cret\n");
     Files.writeString(mounted.resolve("webhook-secret"), "k3y\n");
-    JsonNode configMap =
-        docs.stream().filter(d -> d.at("/data/config.yaml").isTextual()).findFirst().orElseThrow();
-    Path config = dir.resolve("config.yaml");
-    Files.writeString(
-        config,
-        configMap
-            .at("/data/config.yaml")
-            .asText()
-            .replace("/var/lib/chargeback", dir.toString())
-            .replace("/etc/chargeback/delivery", mounted.toString()));
-    var loaded =
-        dev.chargeback.meter.config.ConfigLoader.load(
-                List.of("--config", config.toString()), java.util.Set.of(), java.util.Map.of())
-            .config();
+    var loaded = accepted(docs, dir, Map.of("/etc/chargeback/delivery", mounted.toString()));
     assertThat(loaded.delivery().channels()).containsExactly("email", "webhook");
     assertThat(loaded.delivery().smtp().passwordFile())
         .isEqualTo(mounted.resolve("smtp-password").toString());
@@ -372,19 +374,7 @@ class ChartIT {
           clusterLabel: k8s_cluster
           clusterName: seoul-hub
         """);
-    JsonNode configMap =
-        render(values).stream()
-            .filter(d -> d.at("/data/config.yaml").isTextual())
-            .findFirst()
-            .orElseThrow();
-    Path config = dir.resolve("config.yaml");
-    Files.writeString(
-        config,
-        configMap.at("/data/config.yaml").asText().replace("/var/lib/chargeback", dir.toString()));
-    var loaded =
-        dev.chargeback.meter.config.ConfigLoader.load(
-                List.of("--config", config.toString()), java.util.Set.of(), java.util.Map.of())
-            .config();
+    var loaded = accepted(render(values), dir, Map.of());
     assertThat(loaded.prometheus().url())
         .isEqualTo("http://vmselect.monitoring:8481/select/0/prometheus");
     assertThat(loaded.prometheus().source()).isEqualTo("chargeback");

@@ -5,7 +5,6 @@ import dev.chargeback.meter.price.PriceVersion;
 import dev.chargeback.meter.store.RollupStore;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
@@ -29,19 +28,19 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ClusterBills {
   private final RollupStore store;
-  private final PriceBook book;
-  private final InstantSource clock;
+  private final Biller ownBiller;
   private final String own;
   private final Map<String, Biller> billers = new ConcurrentHashMap<>();
 
   /**
+   * @param ownBiller the biller of the store's own cluster; other clusters' are made alike, with
+   *     their sections of its price book
    * @param own the name the store's own cluster goes by beside others (config key {@code
    *     clusterName})
    */
-  public ClusterBills(RollupStore store, PriceBook book, InstantSource clock, String own) {
+  public ClusterBills(RollupStore store, Biller ownBiller, String own) {
     this.store = store;
-    this.book = book;
-    this.clock = clock;
+    this.ownBiller = ownBiller;
     this.own = own;
   }
 
@@ -65,12 +64,12 @@ public final class ClusterBills {
 
   /** The biller of one cluster's usage ({@link #own} for the store's own). */
   public Biller biller(String cluster) {
+    if (cluster.equals(own)) {
+      return ownBiller;
+    }
     return billers.computeIfAbsent(
         cluster,
-        c ->
-            c.equals(own)
-                ? new Biller(store, book, clock)
-                : new Biller(store.cluster(c), book.forCluster(c), clock));
+        c -> new Biller(store.cluster(c), ownBiller.priceBook().forCluster(c), ownBiller.clock()));
   }
 
   /** The store of one cluster's usage. */

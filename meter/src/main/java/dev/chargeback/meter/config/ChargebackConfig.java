@@ -1,6 +1,7 @@
 package dev.chargeback.meter.config;
 
 import dev.chargeback.meter.exposition.LabelSelector;
+import dev.chargeback.meter.exposition.Labels;
 import dev.chargeback.meter.history.PrometheusApi;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -407,7 +408,7 @@ public record ChargebackConfig(
               + prometheus.source()
               + "' is not one of cadvisor, chargeback");
     }
-    if (!prometheus.clusterLabel().matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
+    if (!Labels.isName(prometheus.clusterLabel())) {
       throw new ConfigException(
           "config key 'prometheus.clusterLabel': '"
               + prometheus.clusterLabel()

@@ -18,6 +18,21 @@ public final class Labels {
     this.pairs = pairs;
   }
 
+  /** Whether {@code name} is a Prometheus label name ({@code [a-zA-Z_][a-zA-Z0-9_]*}). */
+  public static boolean isName(String name) {
+    if (name.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean letter = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_';
+      if (!letter && !(i > 0 && c >= '0' && c <= '9')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Labels from alternating names and values, in any order; duplicate names are rejected. */
   public static Labels of(String... namesAndValues) {
     if (namesAndValues.length % 2 != 0) {

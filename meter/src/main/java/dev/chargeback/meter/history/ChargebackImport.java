@@ -1,6 +1,7 @@
 package dev.chargeback.meter.history;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.chargeback.meter.exposition.Labels;
 import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.Usage;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /**
  * A central chargeback's source: other clusters' chargeback counters ({@link UsageCounters}) read
@@ -43,8 +43,6 @@ public final class ChargebackImport {
   /** How far back a counter's last value is looked for at the start of an import. */
   static final long LOOKBACK_SECONDS = 7 * 86_400;
 
-  private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
-
   private final HourlyImport hourly;
   private final PrometheusApi api;
   private final String label;
@@ -61,7 +59,7 @@ public final class ChargebackImport {
       String clusterLabel,
       Function<String, CostAccrual> accruals,
       int attempts) {
-    if (!LABEL_NAME.matcher(clusterLabel).matches()) {
+    if (!Labels.isName(clusterLabel)) {
       throw new IllegalArgumentException(
           "prometheus.clusterLabel: not a Prometheus label name: " + clusterLabel);
     }

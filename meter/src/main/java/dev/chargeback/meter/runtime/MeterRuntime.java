@@ -174,12 +174,6 @@ public final class MeterRuntime implements AutoCloseable {
         byCluster.computeIfAbsent(cluster, c -> new CostAccrual(book.forCluster(c), calendar));
   }
 
-  /** {@link #clusterAccruals(PriceBook, BillingCalendar)} with the config's book and zone. */
-  public static Function<String, CostAccrual> clusterAccruals(ChargebackConfig c) {
-    return clusterAccruals(
-        PriceBookLoader.loadOrDefaults(c.prices()), new BillingCalendar(c.billing().zone()));
-  }
-
   /** The clock the meter reads the present from. */
   public InstantSource clock() {
     return clock;

@@ -66,7 +66,9 @@ class ClusterBillsTest {
     PriceBook book = PriceBookLoader.parse(PRICES, "prices");
     ClusterBills bills =
         new ClusterBills(
-            store, book, InstantSource.fixed(Instant.parse("2026-11-20T00:00:00Z")), "home");
+            store,
+            new Biller(store, book, InstantSource.fixed(Instant.parse("2026-11-20T00:00:00Z"))),
+            "home");
     assertThat(bills.clusters()).containsExactly("home", "east", "west");
     assertThat(bills.namespaces()).containsExactly("default", "team-a");
 
@@ -120,7 +122,8 @@ class ClusterBillsTest {
     store.apply(
         new Ingest("t", day + 3_600_000, Long.MIN_VALUE, 0, cpu("default", day, 1), Map.of(), 0));
     InstantSource clock = InstantSource.fixed(Instant.parse("2026-11-20T00:00:00Z"));
-    ClusterBills bills = new ClusterBills(store, PriceBookLoader.defaults(), clock, "local");
+    ClusterBills bills =
+        new ClusterBills(store, new Biller(store, PriceBookLoader.defaults(), clock), "local");
     Bill bill = bills.bill("default", YearMonth.of(2026, 11));
     assertThat(bill.clusters()).isEmpty();
     assertThat(bill.lines()).extracting(BillLine::cluster).containsOnly("");

@@ -9,6 +9,16 @@ import org.junit.jupiter.api.Test;
 
 class LabelsTest {
   @Test
+  void labelNamesAreLettersDigitsAndUnderscoresNotStartingWithADigit() {
+    for (String good : new String[] {"cluster", "_x", "k8s_cluster", "A1"}) {
+      assertThat(Labels.isName(good)).as(good).isTrue();
+    }
+    for (String bad : new String[] {"", "1cluster", "k8s-cluster", "cluster name", "é", "a.b"}) {
+      assertThat(Labels.isName(bad)).as(bad).isFalse();
+    }
+  }
+
+  @Test
   void aSeriesIdentityIsThatOfItsTextWithoutBuildingIt() {
     // Values a hostile pod can set: quotes, backslashes, newlines, non-ASCII.
     Random random = new Random(7);

@@ -3,6 +3,9 @@ package dev.chargeback.meter.exposition;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -17,6 +20,10 @@ import java.util.Arrays;
  * }</pre>
  */
 public final class ExpositionParser {
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
+
   private final ParserLimits limits;
 
   public ExpositionParser(ParserLimits limits) {
@@ -51,6 +58,11 @@ public final class ExpositionParser {
     private byte[] scratch = new byte[256];
     private long line;
     private boolean eof;
+
+    // The metric name of the last sample line read by sampleName(), and whether the sink wants it.
+    private byte[] lastName = new byte[0];
+    private String lastNameText;
+    private boolean lastWanted;
 
     // The line being parsed: buf[pos, end).
     private byte[] buf;
@@ -120,8 +132,21 @@ public final class ExpositionParser {
       return line;
     }
 
+    /**
+     * The first '\n' in {@code data[from, to)}, or -1: eight bytes at a time (a kubelet's body is
+     * half a megabyte, and most of its lines are skipped: finding their ends was most of a parse).
+     */
     private static int indexOfNewline(byte[] data, int from, int to) {
-      for (int i = from; i < to; i++) {
+      int i = from;
+      for (; i + 8 <= to; i += 8) {
+        long word = (long) LONGS.get(data, i) ^ NEWLINES;
+        // Standard zero-byte test: the lowest 0x80 bit set marks the first byte equal to '\n'.
+        long found = (word - 0x0101010101010101L) & ~word & 0x8080808080808080L;
+        if (found != 0) {
+          return i + (Long.numberOfTrailingZeros(found) >>> 3);
+        }
+      }
+      for (; i < to; i++) {
         if (data[i] == '\n') {
           return i;
         }
@@ -212,8 +237,8 @@ public final class ExpositionParser {
       String name = null;
       boolean blank = false;
       if (buf[pos] != '{') {
-        name = metricName();
-        if (!sink.wants(name)) {
+        name = sampleName();
+        if (!lastWanted) {
           return;
         }
         blank = skipBlanks();
@@ -317,6 +342,27 @@ public final class ExpositionParser {
         pos++;
       }
       return pos > start;
+    }
+
+    /**
+     * The metric name of a sample line, and whether the sink wants it ({@link #lastWanted}). A
+     * family's lines are neighbours: most lines name the metric of the line before, and then
+     * neither a string nor the sink's answer is made again.
+     */
+    private String sampleName() throws ExpositionException {
+      int start = pos;
+      while (pos < end && isNameChar(buf[pos], pos == start, true)) {
+        pos++;
+      }
+      if (pos == start) {
+        throw error("expected a metric name");
+      }
+      if (!Arrays.equals(buf, start, pos, lastName, 0, lastName.length)) {
+        lastName = Arrays.copyOfRange(buf, start, pos);
+        lastNameText = ascii(start, pos);
+        lastWanted = sink.wants(lastNameText);
+      }
+      return lastNameText;
     }
 
     private String metricName() throws ExpositionException {

@@ -51,8 +51,7 @@ public final class HttpTransport implements Transport {
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
-    HttpResponse<InputStream> response =
-        client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response = client.send(request.build(), info -> new BodyBuffer());
     return new Response() {
       @Override
       public int status() {

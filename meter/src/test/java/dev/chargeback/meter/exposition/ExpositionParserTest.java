@@ -167,6 +167,59 @@ class ExpositionParserTest {
     assertThat(kept).extracting(Sample::value).containsExactly(1.0);
   }
 
+  @Test
+  void theSinkIsAskedOncePerRunOfLinesOfOneMetricAndItsAnswerFollowsTheName() throws Exception {
+    List<String> asked = new ArrayList<>();
+    List<String> kept = new ArrayList<>();
+    SampleSink sink =
+        new SampleSink() {
+          @Override
+          public boolean wants(String name) {
+            asked.add(name);
+            return name.equals("keep");
+          }
+
+          @Override
+          public void sample(Sample sample) {
+            kept.add(sample.name() + "=" + sample.value());
+          }
+        };
+    // Names that start with one another, runs of one, and a name that comes back.
+    parser.parse(
+        ("keep 1\nkeep{a=\"x\"} 2\nkeep_more 3\nkeep_more 4\nkee 5\nkeep 6\n"
+                + "keep_more 7\n# HELP keep x\nkeep 8\n")
+            .getBytes(StandardCharsets.UTF_8),
+        Format.TEXT,
+        sink);
+    assertThat(kept).containsExactly("keep=1.0", "keep=2.0", "keep=6.0", "keep=8.0");
+    assertThat(asked).containsExactly("keep", "keep_more", "kee", "keep", "keep_more", "keep");
+  }
+
+  @Test
+  void lineEndsAreFoundAtEveryOffsetBesideAnyByte() throws Exception {
+    // Values of every length from 0 to 19 put each '\n' at every offset within eight bytes, next to
+    // ASCII, multi-byte UTF-8 (Hangul, 0xEA 0xB0 0x80) and bytes one off from '\n' (\u000b, \t).
+    StringBuilder body = new StringBuilder();
+    List<String> values = new ArrayList<>();
+    String[] fill = {"x", "한", "\u000b", "\t", "\u0089"};
+    for (int length = 0; length < 20; length++) {
+      for (String f : fill) {
+        String value = f.repeat(length);
+        values.add(value);
+        body.append("m{v=\"").append(value).append("\"} ").append(values.size()).append('\n');
+      }
+    }
+    List<Sample> samples = parse(body.toString(), Format.TEXT);
+    assertThat(samples).extracting(x -> x.labels().get("v")).containsExactlyElementsOf(values);
+    assertThat(samples)
+        .extracting(Sample::value)
+        .containsExactlyElementsOf(
+            java.util.stream.IntStream.rangeClosed(1, values.size())
+                .asDoubleStream()
+                .boxed()
+                .toList());
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {

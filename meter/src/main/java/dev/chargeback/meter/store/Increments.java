@@ -1,13 +1,16 @@
 package dev.chargeback.meter.store;
 
 import dev.chargeback.meter.rollup.RollupKey;
+import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.time.BillingCalendar;
 import dev.chargeback.meter.time.Granularity;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One batch's rollup increments, gathered per series before any key is encoded: a usage is split
@@ -49,15 +52,31 @@ final class Increments {
     return s;
   }
 
-  /** Counts a split in a series: its total and every granularity's buckets. */
+  /**
+   * Counts a split in a series: its total and its buckets, of every granularity for a namespace and
+   * the cluster, of days for a workload or a node ({@link #FINE_SCOPES}).
+   */
   void count(RollupKey key, Split s) {
     Series into = series.computeIfAbsent(key, k -> new Series());
     into.hasTotal = true;
     into.total += s.units;
-    for (Granularity g : GRANULARITIES) {
-      into.buckets[g.ordinal()].addAll(s.parts[g.ordinal()]);
+    if (FINE_SCOPES.contains(key.scope())) {
+      for (Granularity g : GRANULARITIES) {
+        into.buckets[g.ordinal()].addAll(s.parts[g.ordinal()]);
+      }
+    } else {
+      int day = Granularity.DAY.ordinal();
+      into.buckets[day].addAll(s.parts[day]);
     }
   }
+
+  /**
+   * The scopes kept in 5-minute and hourly buckets, which only {@code /api/v1/usage} reads (per
+   * namespace). Bills, top workloads, idle cost and coverage read days: a workload's finer buckets
+   * were half the merge operands of a scrape (two of four per workload and resource) and never
+   * read.
+   */
+  static final Set<Scope> FINE_SCOPES = EnumSet.of(Scope.NAMESPACE, Scope.CLUSTER);
 
   /** Counts a split in a series of day buckets only (no total, no finer buckets). */
   void countDays(RollupKey key, Split s) {

@@ -294,6 +294,32 @@ abstract class StoreContract {
   }
 
   @Test
+  void workloadsAndNodesAreKeptByDayNamespacesAndTheClusterInEveryGranularity() {
+    long t = at("2026-11-01T14:58:07Z");
+    store.apply(
+        ingest(
+            "t",
+            t,
+            List.of(
+                new Usage("default", "Deployment/web", "", Resource.CPU, t, t + 7_200_000, 72),
+                new Usage("", "", "node-1", Resource.CAPACITY_CPU, t, t + 7_200_000, 7200))));
+    RollupKey workload = RollupKey.workload("default", "Deployment/web", Resource.CPU);
+    RollupKey node = new RollupKey(Scope.NODE, "node-1", "", Resource.CAPACITY_CPU);
+    RollupKey ns = RollupKey.namespace("default", Resource.CPU);
+    RollupKey cluster = new RollupKey(Scope.CLUSTER, "", "", Resource.CPU);
+    long end = Long.MAX_VALUE / 2;
+    for (Granularity g : Granularity.values()) {
+      boolean fine = g != Granularity.DAY;
+      assertThat(store.sum(g, ns, 0, end)).as("namespace %s", g).isEqualTo(72);
+      assertThat(store.sum(g, cluster, 0, end)).as("cluster %s", g).isEqualTo(72);
+      assertThat(store.sum(g, workload, 0, end)).as("workload %s", g).isEqualTo(fine ? 0 : 72);
+      assertThat(store.sum(g, node, 0, end)).as("node %s", g).isEqualTo(fine ? 0 : 7200);
+    }
+    assertThat(store.totals(Scope.WORKLOAD).get(workload).sum()).isEqualTo(72);
+    assertThat(store.totals(Scope.NODE).get(node).sum()).isEqualTo(7200);
+  }
+
+  @Test
   void rollupsWrittenAsDoublesAreConvertedOnceBeforeTheFirstAdd() throws Exception {
     // A store from before rollups were integers: 16-byte values (a double and a count).
     RollupKey ns = RollupKey.namespace("team-a", Resource.MEMORY);

@@ -61,23 +61,21 @@ public final class BillingMetrics {
     LabelCache labels = labels(currency);
     List<Rollup> costs = new ArrayList<>();
     Map<Resource, List<Point>> usage = new EnumMap<>(Resource.class);
-    String[] owner = {null};
-    LabelSet[] namespace = {null};
-    store.eachTotal(
-        Scope.NAMESPACE,
-        r -> {
-          if (r.key().resource().isCost()) {
-            costs.add(r);
-          } else if (UsageCounters.of(r.key().resource()) != null) {
-            if (!r.key().owner().equals(owner[0])) {
-              owner[0] = r.key().owner();
-              namespace[0] = labels.of(owner[0]).namespace();
-            }
-            usage
-                .computeIfAbsent(r.key().resource(), k -> new ArrayList<>())
-                .add(new Point(namespace[0], r.sum()));
-          }
-        });
+    String owner = null;
+    LabelSet namespace = null;
+    for (Rollup r : store.totalsInOrder(Scope.NAMESPACE)) {
+      if (r.key().resource().isCost()) {
+        costs.add(r);
+      } else if (UsageCounters.of(r.key().resource()) != null) {
+        if (!r.key().owner().equals(owner)) {
+          owner = r.key().owner();
+          namespace = labels.of(owner).namespace();
+        }
+        usage
+            .computeIfAbsent(r.key().resource(), k -> new ArrayList<>())
+            .add(new Point(namespace, r.sum()));
+      }
+    }
     List<Family> out = new ArrayList<>();
     costs(out, costs, labels, currency);
     price(out, currency);
@@ -100,6 +98,11 @@ public final class BillingMetrics {
     long[] range = store.calendar().month(store.calendar().monthOf(clock.instant()));
     double covered = Coverage.ratio(store, range[0], range[1], clock.millis() / 1000);
     Baseline base = baseline(costs, range);
+    // Month-to-date and forecast by namespace, for spreading shared namespaces' cost (if any).
+    PriceVersion sharing = book.at(LocalDate.ofInstant(clock.instant(), store.calendar().zone()));
+    if (sharing != null && sharing.shared().isEmpty()) {
+      sharing = null;
+    }
     List<Point> accrued = new ArrayList<>(costs.size());
     List<Point> month = new ArrayList<>(costs.size());
     List<Point> forecast = new ArrayList<>(costs.size());
@@ -129,11 +132,15 @@ public final class BillingMetrics {
       forecast.add(new Point(set, end));
       ownerMonth += value;
       ownerEnd += end;
-      monthToDate.put(owner, ownerMonth);
-      monthEnd.put(owner, ownerEnd);
+      if (sharing != null) {
+        monthToDate.put(owner, ownerMonth);
+        monthEnd.put(owner, ownerEnd);
+      }
     }
-    spread(month, monthToDate, currency);
-    spread(forecast, monthEnd, currency);
+    if (sharing != null) {
+      spread(sharing, month, monthToDate, currency);
+      spread(sharing, forecast, monthEnd, currency);
+    }
     out.add(
         new Family(
             "chargeback_cost",
@@ -233,11 +240,8 @@ public final class BillingMetrics {
    * finally pays and the sum over all namespaces stays the cluster's cost. Idle capacity has no
    * accrued cost and is spread on bills only.
    */
-  private void spread(List<Point> points, Map<String, Double> perNamespace, String currency) {
-    PriceVersion v = book.at(LocalDate.ofInstant(clock.instant(), store.calendar().zone()));
-    if (v == null || v.shared().isEmpty()) {
-      return;
-    }
+  private void spread(
+      PriceVersion v, List<Point> points, Map<String, Double> perNamespace, String currency) {
     int minor = Math.max(0, book.currency().getDefaultFractionDigits());
     Map<String, BigDecimal> tenants = new TreeMap<>();
     perNamespace.forEach(

@@ -169,18 +169,19 @@ public final class Exposition {
     }
 
     private double lastNumber = Double.NaN;
-    private String lastText = "NaN";
+    private byte[] lastText = {'N', 'a', 'N'};
 
     /** The shortest text that reads back as {@code v}; a value repeated is formatted once. */
     void number(double v) throws IOException {
       if (Double.doubleToRawLongBits(v) != Double.doubleToRawLongBits(lastNumber)) {
         lastNumber = v;
         lastText =
-            v == Double.POSITIVE_INFINITY
-                ? "+Inf"
-                : v == Double.NEGATIVE_INFINITY ? "-Inf" : Double.toString(v);
+            (v == Double.POSITIVE_INFINITY
+                    ? "+Inf"
+                    : v == Double.NEGATIVE_INFINITY ? "-Inf" : Double.toString(v))
+                .getBytes(StandardCharsets.US_ASCII);
       }
-      ascii(lastText);
+      bytes(lastText);
     }
 
     private static final long[] POWERS = new long[10];

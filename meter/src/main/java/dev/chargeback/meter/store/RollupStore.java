@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -608,14 +610,19 @@ public final class RollupStore implements AutoCloseable {
    * neighbours, ordered by workload and resource (owners in their UTF-8 bytes' order).
    */
   public void eachTotal(Scope scope, Consumer<Rollup> each) {
+    eachTotal(new byte[] {(byte) scope.code}, new byte[] {(byte) (scope.code + 1)}, each);
+  }
+
+  /** The totals with keys in [from, to), all of one scope, in key order. */
+  private void eachTotal(byte[] from, byte[] to, Consumer<Rollup> each) {
     // An owner's resources' keys differ in the last byte only, and share the decoded owner and
     // workload.
     RollupKey[] previous = {null};
     byte[][] previousKey = {new byte[0]};
     kv.scan(
         Family.TOTAL,
-        new byte[] {(byte) scope.code},
-        new byte[] {(byte) (scope.code + 1)},
+        from,
+        to,
         (k, v) -> {
           RollupKey last = previous[0];
           byte[] lastKey = previousKey[0];
@@ -624,13 +631,51 @@ public final class RollupStore implements AutoCloseable {
                       && k.length == lastKey.length
                       && Arrays.equals(k, 0, k.length - 1, lastKey, 0, k.length - 1)
                   ? new RollupKey(
-                      scope, last.owner(), last.workload(), Resource.ofCode(k[k.length - 1]))
+                      last.scope(), last.owner(), last.workload(), Resource.ofCode(k[k.length - 1]))
                   : Keys.decodeSeries(k);
           previous[0] = key;
           previousKey[0] = k;
           each.accept(new Rollup(key, 0, Keys.sum(key.resource(), v)));
           return true;
         });
+  }
+
+  /** Per scope, the key in the middle of its totals when they were last read in order. */
+  private final Map<Scope, byte[]> totalsMiddle = new ConcurrentHashMap<>();
+
+  /**
+   * The all-time totals of one scope in key order, as {@link #eachTotal} gives them, read as two
+   * halves at once (split where the last read found its middle; the first read is whole). At 10,000
+   * namespaces reading the 90,000 totals, four calls through JNI each, was half of a {@code
+   * /metrics} scrape.
+   */
+  public List<Rollup> totalsInOrder(Scope scope) {
+    byte[] from = {(byte) scope.code};
+    byte[] to = {(byte) (scope.code + 1)};
+    byte[] middle = totalsMiddle.get(scope);
+    List<Rollup> out = new ArrayList<>();
+    if (middle == null) {
+      eachTotal(from, to, out::add);
+    } else {
+      CompletableFuture<List<Rollup>> second =
+          CompletableFuture.supplyAsync(
+              () -> {
+                List<Rollup> part = new ArrayList<>();
+                eachTotal(middle, to, part::add);
+                return part;
+              },
+              task -> Thread.ofVirtual().name("totals").start(task));
+      eachTotal(from, middle, out::add);
+      try {
+        out.addAll(second.join());
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
+      }
+    }
+    if (out.size() >= 2) {
+      totalsMiddle.put(scope, Keys.series(out.get(out.size() / 2).key()));
+    }
+    return out;
   }
 
   /**

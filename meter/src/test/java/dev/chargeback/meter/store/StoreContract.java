@@ -294,6 +294,32 @@ abstract class StoreContract {
   }
 
   @Test
+  void totalsReadInTwoHalvesAreTheTotalsInKeyOrderAsTheyChange() {
+    long t = at("2026-11-01T14:58:07Z");
+    java.util.function.IntFunction<List<Usage>> namespaces =
+        from -> {
+          List<Usage> usages = new ArrayList<>();
+          for (int n = from; n < from + 100; n++) {
+            for (Resource r : List.of(Resource.CPU, Resource.MEMORY, Resource.COST_CPU)) {
+              usages.add(new Usage("ns-" + n, "Deployment/a", "", r, t, t + 60_000, n + 1));
+            }
+          }
+          return usages;
+        };
+    store.apply(ingest("t", t, namespaces.apply(0)));
+    for (int round = 0; round < 4; round++) {
+      List<Rollup> inOrder = new ArrayList<>();
+      store.eachTotal(Scope.NAMESPACE, inOrder::add);
+      // The first read is whole; the next ones split where the one before found its middle.
+      assertThat(store.totalsInOrder(Scope.NAMESPACE)).as("round %d", round).isEqualTo(inOrder);
+      assertThat(store.totalsInOrder(Scope.NAMESPACE)).as("round %d", round).isEqualTo(inOrder);
+      // New namespaces sort before, between and after the ones there (by length, then bytes).
+      store.apply(ingest("t", t, namespaces.apply(1_000 * (round + 1) - 50)));
+    }
+    assertThat(store.totalsInOrder(Scope.NAMESPACE)).hasSize(500 * 3);
+  }
+
+  @Test
   void workloadsAndNodesAreKeptByDayNamespacesAndTheClusterInEveryGranularity() {
     long t = at("2026-11-01T14:58:07Z");
     store.apply(

@@ -351,12 +351,7 @@ public final class ExpositionParser {
      */
     private String sampleName() throws ExpositionException {
       int start = pos;
-      while (pos < end && isNameChar(buf[pos], pos == start, true)) {
-        pos++;
-      }
-      if (pos == start) {
-        throw error("expected a metric name");
-      }
+      skipName(true);
       if (!Arrays.equals(buf, start, pos, lastName, 0, lastName.length)) {
         lastName = Arrays.copyOfRange(buf, start, pos);
         lastNameText = ascii(start, pos);
@@ -367,24 +362,25 @@ public final class ExpositionParser {
 
     private String metricName() throws ExpositionException {
       int start = pos;
-      while (pos < end && isNameChar(buf[pos], pos == start, true)) {
-        pos++;
-      }
-      if (pos == start) {
-        throw error("expected a metric name");
-      }
+      skipName(true);
       return ascii(start, pos);
     }
 
     private String labelName() throws ExpositionException {
       int start = pos;
-      while (pos < end && isNameChar(buf[pos], pos == start, false)) {
+      skipName(false);
+      return ascii(start, pos);
+    }
+
+    /** Moves past a metric name ({@code colon}: colons allowed) or a label name. */
+    private void skipName(boolean colon) throws ExpositionException {
+      int start = pos;
+      while (pos < end && isNameChar(buf[pos], pos == start, colon)) {
         pos++;
       }
       if (pos == start) {
-        throw error("expected a label name");
+        throw error(colon ? "expected a metric name" : "expected a label name");
       }
-      return ascii(start, pos);
     }
 
     private static boolean isNameChar(byte b, boolean first, boolean colon) {

@@ -134,7 +134,9 @@ public final class MeterRuntime implements AutoCloseable {
     nodeLabelKeys = priceBook.nodeLabelKeys();
     store.retain(retention(config), clock);
     this.accrual = new CostAccrual(priceBook, calendar, store.nodeLabels()::at);
-    this.meter = new Meter(store, limits(config), pods, config.effectiveMaxGap(), accrual);
+    this.meter =
+        new Meter(
+            store, limits(config), pods, config.effectiveMaxGap(), accrual, commitLinger(config));
     List<Channel> channels;
     try {
       channels = channels(config, clock);
@@ -383,6 +385,15 @@ public final class MeterRuntime implements AutoCloseable {
   @FunctionalInterface
   private interface Importer {
     ImportReport run(long fromMillis, long toMillis) throws InterruptedException;
+  }
+
+  /**
+   * How long a scrape waits for others to join its write: a twentieth of the interval, at most a
+   * second (scrapes are spread over the interval; see {@code GroupCommit}).
+   */
+  static Duration commitLinger(ChargebackConfig config) {
+    Duration twentieth = config.scrapeInterval().dividedBy(20);
+    return twentieth.compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1) : twentieth;
   }
 
   private Map<Target.Access, Transport> transports(KubernetesClient client) {

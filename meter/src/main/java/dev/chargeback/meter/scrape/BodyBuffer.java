@@ -76,20 +76,23 @@ final class BodyBuffer extends InputStream implements HttpResponse.BodySubscribe
 
   @Override
   public void onError(Throwable t) {
-    lock.lock();
-    try {
-      failure = t;
-      arrived.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    end(t);
   }
 
   @Override
   public void onComplete() {
+    end(null);
+  }
+
+  /** The body ended: whole, or with {@code failure}. */
+  private void end(Throwable failure) {
     lock.lock();
     try {
-      complete = true;
+      if (failure == null) {
+        complete = true;
+      } else {
+        this.failure = failure;
+      }
       arrived.signalAll();
     } finally {
       lock.unlock();

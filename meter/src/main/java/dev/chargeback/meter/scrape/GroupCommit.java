@@ -2,6 +2,7 @@ package dev.chargeback.meter.scrape;
 
 import dev.chargeback.meter.rollup.Ingest;
 import dev.chargeback.meter.store.RollupStore;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
@@ -15,6 +16,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * scrapes arrive together, and a namespace's buckets get one increment per batch instead of one per
  * node (fewer merge operands for RocksDB to write, flush and compact, and fewer fsyncs).
  *
+ * <p>With a linger, the first scrape of a batch waits that long for others before writing: scrapes
+ * are spread over the interval, so without it they seldom meet (a write takes a millisecond or
+ * two). At 200 nodes, a quarter of a second gathers about ten, whose namespaces' and the cluster's
+ * buckets are then written once instead of ten times. Waiting changes nothing a crash could see: a
+ * scrape not yet written is, like one cut off mid-body, counted by the target's next scrape from
+ * its last written samples.
+ *
  * <p>A lock and a condition, not {@code synchronized}: the waiters are virtual threads, which
  * {@code Object.wait} pins to their carriers on Java 21.
  */
@@ -22,11 +30,17 @@ final class GroupCommit {
   private final RollupStore store;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition written = lock.newCondition();
+  private final Condition lingering = lock.newCondition();
+  private final long lingerNanos;
   private List<Pending> queue = new ArrayList<>();
   private boolean writing;
 
-  GroupCommit(RollupStore store) {
+  /**
+   * @param linger how long the first scrape of a batch waits for others (zero: not at all)
+   */
+  GroupCommit(RollupStore store, Duration linger) {
     this.store = store;
+    this.lingerNanos = linger.toNanos();
   }
 
   /**
@@ -46,6 +60,7 @@ final class GroupCommit {
         return;
       }
       writing = true;
+      linger();
       batch = queue;
       queue = new ArrayList<>();
     } finally {
@@ -72,6 +87,21 @@ final class GroupCommit {
       }
     }
     mine.rethrow();
+  }
+
+  /**
+   * Waits for other scrapes to join the batch, with the lock held (the wait releases it). An
+   * interrupt (the meter stopping) ends the wait and the batch is written: its scrapes are done.
+   */
+  private void linger() {
+    long left = lingerNanos;
+    try {
+      while (left > 0) {
+        left = lingering.awaitNanos(left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** How many scrapes wait for the batch being written (for tests). */

@@ -48,8 +48,22 @@ public final class Meter {
       PodDirectory pods,
       Duration maxGap,
       CostAccrual accrual) {
+    this(store, limits, pods, maxGap, accrual, Duration.ZERO);
+  }
+
+  /**
+   * @param commitLinger how long a scrape ready to be written waits for others to join its batch
+   *     ({@link GroupCommit})
+   */
+  public Meter(
+      RollupStore store,
+      ParserLimits limits,
+      PodDirectory pods,
+      Duration maxGap,
+      CostAccrual accrual,
+      Duration commitLinger) {
     this.store = store;
-    this.commits = new GroupCommit(store);
+    this.commits = new GroupCommit(store, commitLinger);
     this.accrual = accrual;
     this.parser = new ExpositionParser(limits);
     this.pods = pods;

@@ -97,7 +97,7 @@ class GroupCommitTest {
   void scrapesReadyDuringAWriteAreWrittenTogetherAndAFailedBatchFailsEachOfThem() throws Exception {
     GatedStore kv = new GatedStore();
     RollupStore store = new RollupStore(kv, new BillingCalendar(ZoneOffset.UTC));
-    GroupCommit commits = new GroupCommit(store);
+    GroupCommit commits = new GroupCommit(store, java.time.Duration.ZERO);
     kv.batches.clear();
     kv.gate = new CountDownLatch(1);
 
@@ -134,6 +134,55 @@ class GroupCommitTest {
     assertThat(failed).isInstanceOf(StoreException.class).hasMessage("disk full");
     assertThat(store.series().of("cadvisor:n10")).isEmpty();
     assertThat(store.totals(Scope.NAMESPACE).get(ns).sum()).isEqualTo(15.0);
+  }
+
+  @Test
+  void withALingerScrapesReadyWithinItAreOneBatchAndAStopWritesItAtOnce() throws Exception {
+    GatedStore kv = new GatedStore();
+    RollupStore store = new RollupStore(kv, new BillingCalendar(ZoneOffset.UTC));
+    // A linger far longer than the test: only the interrupt (the meter stopping) ends it.
+    GroupCommit commits = new GroupCommit(store, java.time.Duration.ofHours(1));
+    kv.batches.clear();
+    Map<Integer, Throwable> outcomes = new ConcurrentHashMap<>();
+    boolean[] stillInterrupted = {false};
+    Thread first =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  outcomes.put(0, run(() -> commits.write(scrape(0))));
+                  stillInterrupted[0] = Thread.currentThread().isInterrupted();
+                });
+    // The first is lingering (it waits in the queue it will write) before the others come.
+    while (commits.waiting() < 1) {
+      Thread.sleep(5);
+    }
+    List<Thread> others =
+        java.util.stream.IntStream.rangeClosed(1, 4)
+            .mapToObj(
+                n ->
+                    Thread.ofVirtual()
+                        .start(() -> outcomes.put(n, run(() -> commits.write(scrape(n))))))
+            .toList();
+    while (commits.waiting() < 5) {
+      Thread.sleep(5);
+    }
+    assertThat(kv.batches).isEmpty();
+    first.interrupt();
+    first.join();
+    for (Thread t : others) {
+      t.join();
+    }
+    assertThat(kv.batches).hasSize(1);
+    assertThat(outcomes).hasSize(5);
+    assertThat(outcomes.values()).allMatch(o -> o == NONE);
+    assertThat(stillInterrupted[0]).as("the interrupt is kept for the scrape loop").isTrue();
+    RollupKey ns = RollupKey.namespace("team-a", Resource.CPU);
+    assertThat(store.totals(Scope.NAMESPACE).get(ns).sum()).isEqualTo(7.5);
+
+    // Alone, a scrape is written once its linger is over.
+    GroupCommit brief = new GroupCommit(store, java.time.Duration.ofMillis(20));
+    assertThat(run(() -> brief.write(scrape(5)))).isSameAs(NONE);
+    assertThat(kv.batches).hasSize(2);
   }
 
   private static final Throwable NONE = new Throwable("none");

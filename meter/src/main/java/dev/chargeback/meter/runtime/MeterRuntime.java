@@ -388,12 +388,12 @@ public final class MeterRuntime implements AutoCloseable {
   }
 
   /**
-   * How long a scrape waits for others to join its write: a twentieth of the interval, at most a
-   * second (scrapes are spread over the interval; see {@code GroupCommit}).
+   * How long a scrape waits for others to join its write: a tenth of the interval, at most a second
+   * (scrapes are spread over the interval; see {@code GroupCommit}).
    */
   static Duration commitLinger(ChargebackConfig config) {
-    Duration twentieth = config.scrapeInterval().dividedBy(20);
-    return twentieth.compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1) : twentieth;
+    Duration tenth = config.scrapeInterval().dividedBy(10);
+    return tenth.compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1) : tenth;
   }
 
   private Map<Target.Access, Transport> transports(KubernetesClient client) {

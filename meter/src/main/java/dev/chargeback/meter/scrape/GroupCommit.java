@@ -18,10 +18,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>With a linger, the first scrape of a batch waits that long for others before writing: scrapes
  * are spread over the interval, so without it they seldom meet (a write takes a millisecond or
- * two). At 200 nodes, a quarter of a second gathers about ten, whose namespaces' and the cluster's
- * buckets are then written once instead of ten times. Waiting changes nothing a crash could see: a
- * scrape not yet written is, like one cut off mid-body, counted by the target's next scrape from
- * its last written samples.
+ * two). At 200 nodes scraped every 5 s, half a second gathers about twenty, whose namespaces' and
+ * the cluster's buckets are then written once instead of twenty times. Waiting changes nothing a
+ * crash could see: a scrape not yet written is, like one cut off mid-body, counted by the target's
+ * next scrape from its last written samples.
  *
  * <p>A lock and a condition, not {@code synchronized}: the waiters are virtual threads, which
  * {@code Object.wait} pins to their carriers on Java 21.

@@ -106,16 +106,8 @@ class GroupCommitTest {
         Thread.ofVirtual().start(() -> outcomes.put(0, run(() -> commits.write(scrape(0)))));
     assertThat(kv.entered.await(30, TimeUnit.SECONDS)).isTrue();
     // Nine more finish while the first is being written: they wait, then go as one batch.
-    List<Thread> others =
-        java.util.stream.IntStream.rangeClosed(1, 9)
-            .mapToObj(
-                n ->
-                    Thread.ofVirtual()
-                        .start(() -> outcomes.put(n, run(() -> commits.write(scrape(n))))))
-            .toList();
-    while (commits.waiting() < 9) {
-      Thread.sleep(5);
-    }
+    List<Thread> others = writeEach(commits, 9, outcomes);
+    awaitWaiting(commits, 9);
     kv.gate.countDown();
     first.join();
     for (Thread t : others) {
@@ -153,19 +145,9 @@ class GroupCommitTest {
                   stillInterrupted[0] = Thread.currentThread().isInterrupted();
                 });
     // The first is lingering (it waits in the queue it will write) before the others come.
-    while (commits.waiting() < 1) {
-      Thread.sleep(5);
-    }
-    List<Thread> others =
-        java.util.stream.IntStream.rangeClosed(1, 4)
-            .mapToObj(
-                n ->
-                    Thread.ofVirtual()
-                        .start(() -> outcomes.put(n, run(() -> commits.write(scrape(n))))))
-            .toList();
-    while (commits.waiting() < 5) {
-      Thread.sleep(5);
-    }
+    awaitWaiting(commits, 1);
+    List<Thread> others = writeEach(commits, 4, outcomes);
+    awaitWaiting(commits, 5);
     assertThat(kv.batches).isEmpty();
     first.interrupt();
     first.join();
@@ -183,6 +165,23 @@ class GroupCommitTest {
     GroupCommit brief = new GroupCommit(store, java.time.Duration.ofMillis(20));
     assertThat(run(() -> brief.write(scrape(5)))).isSameAs(NONE);
     assertThat(kv.batches).hasSize(2);
+  }
+
+  /** Scrapes 1 to {@code count}, each written from its own virtual thread. */
+  private static List<Thread> writeEach(
+      GroupCommit commits, int count, Map<Integer, Throwable> outcomes) {
+    return java.util.stream.IntStream.rangeClosed(1, count)
+        .mapToObj(
+            n ->
+                Thread.ofVirtual()
+                    .start(() -> outcomes.put(n, run(() -> commits.write(scrape(n))))))
+        .toList();
+  }
+
+  private static void awaitWaiting(GroupCommit commits, int scrapes) throws InterruptedException {
+    while (commits.waiting() < scrapes) {
+      Thread.sleep(5);
+    }
   }
 
   private static final Throwable NONE = new Throwable("none");

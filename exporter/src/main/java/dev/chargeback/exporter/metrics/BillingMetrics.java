@@ -77,8 +77,10 @@ public final class BillingMetrics {
       }
     }
     List<Family> out = new ArrayList<>();
-    costs(out, costs, labels, currency);
-    price(out, currency);
+    // The price version in force today: its shared namespaces and its prices.
+    PriceVersion today = book.at(LocalDate.ofInstant(clock.instant(), store.calendar().zone()));
+    costs(out, costs, labels, currency, today);
+    price(out, currency, today);
     UsageCounters.all()
         .forEach(
             (resource, counter) ->
@@ -94,15 +96,17 @@ public final class BillingMetrics {
   }
 
   /** The cost families, from {@code costs} (the cost totals in the store's order). */
-  private void costs(List<Family> out, List<Rollup> costs, LabelCache labels, String currency) {
+  private void costs(
+      List<Family> out,
+      List<Rollup> costs,
+      LabelCache labels,
+      String currency,
+      PriceVersion today) {
     long[] range = store.calendar().month(store.calendar().monthOf(clock.instant()));
     double covered = Coverage.ratio(store, range[0], range[1], clock.millis() / 1000);
     Baseline base = baseline(costs, range);
     // Month-to-date and forecast by namespace, for spreading shared namespaces' cost (if any).
-    PriceVersion sharing = book.at(LocalDate.ofInstant(clock.instant(), store.calendar().zone()));
-    if (sharing != null && sharing.shared().isEmpty()) {
-      sharing = null;
-    }
+    PriceVersion sharing = today != null && !today.shared().isEmpty() ? today : null;
     List<Point> accrued = new ArrayList<>(costs.size());
     List<Point> month = new ArrayList<>(costs.size());
     List<Point> forecast = new ArrayList<>(costs.size());
@@ -370,9 +374,8 @@ public final class BillingMetrics {
     return b;
   }
 
-  private void price(List<Family> out, String currency) {
+  private void price(List<Family> out, String currency, PriceVersion v) {
     List<Point> points = new ArrayList<>();
-    PriceVersion v = book.at(LocalDate.ofInstant(clock.instant(), store.calendar().zone()));
     if (v != null) {
       Object[][] rows = {
         {"cpu", "core_hour", v.prices().cpuCoreHour()},

@@ -3,6 +3,7 @@ package dev.chargeback.exporter.metrics;
 import dev.chargeback.exporter.metrics.Exposition.Family;
 import dev.chargeback.exporter.metrics.Exposition.LabelSet;
 import dev.chargeback.exporter.metrics.Exposition.Point;
+import dev.chargeback.exporter.metrics.Exposition.Series;
 import dev.chargeback.meter.bill.Budgets;
 import dev.chargeback.meter.bill.MonthEnd;
 import dev.chargeback.meter.price.PriceBook;
@@ -60,7 +61,7 @@ public final class BillingMetrics {
     String currency = book.currency().getCurrencyCode();
     LabelCache labels = labels(currency);
     List<Rollup> costs = new ArrayList<>();
-    Map<Resource, List<Point>> usage = new EnumMap<>(Resource.class);
+    Map<Resource, Series> usage = new EnumMap<>(Resource.class);
     String owner = null;
     LabelSet namespace = null;
     for (Rollup r : store.totalsInOrder(Scope.NAMESPACE)) {
@@ -71,9 +72,7 @@ public final class BillingMetrics {
           owner = r.key().owner();
           namespace = labels.of(owner).namespace();
         }
-        usage
-            .computeIfAbsent(r.key().resource(), k -> new ArrayList<>())
-            .add(new Point(namespace, r.sum()));
+        usage.computeIfAbsent(r.key().resource(), k -> new Series(1024)).add(namespace, r.sum());
       }
     }
     List<Family> out = new ArrayList<>();
@@ -90,8 +89,8 @@ public final class BillingMetrics {
                         counter.help(),
                         true,
                         resource.decimals(),
-                        usage.getOrDefault(resource, List.of()))));
-    labels.keepOnly(costs.size() + usage.values().stream().mapToInt(List::size).sum());
+                        usage.getOrDefault(resource, new Series(0)))));
+    labels.keepOnly(costs.size() + usage.values().stream().mapToInt(Series::size).sum());
     return out;
   }
 
@@ -107,10 +106,10 @@ public final class BillingMetrics {
     Baseline base = baseline(costs, range);
     // Month-to-date and forecast by namespace, for spreading shared namespaces' cost (if any).
     PriceVersion sharing = today != null && !today.shared().isEmpty() ? today : null;
-    List<Point> accrued = new ArrayList<>(costs.size());
-    List<Point> month = new ArrayList<>(costs.size());
-    List<Point> forecast = new ArrayList<>(costs.size());
-    List<Point> coverage = new ArrayList<>();
+    Series accrued = new Series(costs.size());
+    Series month = new Series(costs.size());
+    Series forecast = new Series(costs.size());
+    Series coverage = new Series(costs.size() / 4);
     Map<String, Double> monthToDate = new HashMap<>();
     Map<String, Double> monthEnd = new HashMap<>();
     List<String> namespaces = new ArrayList<>();
@@ -124,16 +123,16 @@ public final class BillingMetrics {
         owner = r.key().owner();
         ns = labels.of(owner);
         namespaces.add(owner);
-        coverage.add(new Point(ns.namespace(), covered));
+        coverage.add(ns.namespace(), covered);
         ownerMonth = 0;
         ownerEnd = 0;
       }
       LabelSet set = ns.cost(r.key().resource());
       double value = Math.max(0, r.sum() - base.before()[i]);
       double end = base.rates()[i].forecast(value);
-      accrued.add(new Point(set, r.sum()));
-      month.add(new Point(set, value));
-      forecast.add(new Point(set, end));
+      accrued.add(set, r.sum());
+      month.add(set, value);
+      forecast.add(set, end);
       ownerMonth += value;
       ownerEnd += end;
       if (sharing != null) {
@@ -183,6 +182,7 @@ public final class BillingMetrics {
             "Share of the month to date in which the kubelets were scraped without a gap"
                 + " longer than maxGap, 0 to 1.",
             false,
+            -1,
             coverage));
   }
 
@@ -245,7 +245,7 @@ public final class BillingMetrics {
    * accrued cost and is spread on bills only.
    */
   private void spread(
-      PriceVersion v, List<Point> points, Map<String, Double> perNamespace, String currency) {
+      PriceVersion v, Series points, Map<String, Double> perNamespace, String currency) {
     int minor = Math.max(0, book.currency().getDefaultFractionDigits());
     Map<String, BigDecimal> tenants = new TreeMap<>();
     perNamespace.forEach(
@@ -268,12 +268,11 @@ public final class BillingMetrics {
       BigDecimal total = BigDecimal.ZERO;
       for (SharedCost.Part part : parts) {
         points.add(
-            new Point(
-                costLabels(currency, part.tenant(), "shared:" + pool.namespace()),
-                part.amount().doubleValue()));
+            costLabels(currency, part.tenant(), "shared:" + pool.namespace()),
+            part.amount().doubleValue());
         total = total.add(part.amount());
       }
-      points.add(new Point(costLabels(currency, pool.namespace(), "spread"), -total.doubleValue()));
+      points.add(costLabels(currency, pool.namespace(), "spread"), -total.doubleValue());
     }
   }
 

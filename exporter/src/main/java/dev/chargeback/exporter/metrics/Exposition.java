@@ -3,6 +3,8 @@ package dev.chargeback.exporter.metrics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -24,22 +26,69 @@ public final class Exposition {
    *     as the shortest text that reads back as it (as the client's writers do; most of a scrape's
    *     time at 10,000 namespaces)
    */
-  public record Family(
-      String name, String help, boolean counter, int decimals, List<Point> points) {
+  public record Family(String name, String help, boolean counter, int decimals, Series series) {
     public Family {
       if (decimals < -1 || decimals > 9) {
         throw new IllegalArgumentException("decimals " + decimals + " not in -1..9");
       }
     }
 
+    public Family(String name, String help, boolean counter, int decimals, List<Point> points) {
+      this(name, help, counter, decimals, Series.of(points));
+    }
+
     /** A family of any doubles. */
     public Family(String name, String help, boolean counter, List<Point> points) {
       this(name, help, counter, -1, points);
+    }
+
+    /** The series one by one. */
+    public List<Point> points() {
+      List<Point> points = new ArrayList<>(series.size);
+      for (int i = 0; i < series.size; i++) {
+        points.add(new Point(series.labels[i], series.values[i]));
+      }
+      return points;
     }
   }
 
   /** One series of a family: its label set and value. */
   public record Point(LabelSet labels, double value) {}
+
+  /**
+   * A family's series as two columns, label sets and values: at 10,000 namespaces a scrape writes
+   * 190,000 series, and an object for each was a fifth of what it allocated.
+   */
+  public static final class Series {
+    private LabelSet[] labels;
+    private double[] values;
+    private int size;
+
+    public Series(int capacity) {
+      labels = new LabelSet[Math.max(capacity, 4)];
+      values = new double[labels.length];
+    }
+
+    static Series of(List<Point> points) {
+      Series s = new Series(points.size());
+      points.forEach(p -> s.add(p.labels(), p.value()));
+      return s;
+    }
+
+    public Series add(LabelSet set, double value) {
+      if (size == labels.length) {
+        labels = Arrays.copyOf(labels, size * 2);
+        values = Arrays.copyOf(values, size * 2);
+      }
+      labels[size] = set;
+      values[size++] = value;
+      return this;
+    }
+
+    public int size() {
+      return size;
+    }
+  }
 
   /** A label set, escaped and encoded once: {@code {a="x",b="y"}}, or nothing when empty. */
   public static final class LabelSet {
@@ -85,37 +134,138 @@ public final class Exposition {
   /** Writes {@code families}; OpenMetrics' closing {@code # EOF} is left to whoever writes last. */
   public static void write(OutputStream out, List<Family> families, boolean openMetrics)
       throws IOException {
-    Sink sink = new Sink(out);
-    StringBuilder help = new StringBuilder();
-    for (Family f : families) {
-      if (f.points().isEmpty()) {
-        continue; // as the client's writers do
+    out.write(render(families, openMetrics, new byte[0]));
+  }
+
+  /** Pages of at least this many series are written in two halves at once. */
+  private static final int HALVES_FROM = 20_000;
+
+  /**
+   * {@code families} then {@code tail}, as one array of exactly their size. A large page is written
+   * as two halves at once (each family's first half of series, its second), and the parts put
+   * together once.
+   */
+  public static byte[] render(List<Family> families, boolean openMetrics, byte[] tail) {
+    byte[][] headers = new byte[families.size()][];
+    int series = 0;
+    for (int f = 0; f < families.size(); f++) {
+      Family family = families.get(f);
+      headers[f] = family.series().size() == 0 ? new byte[0] : header(family, openMetrics);
+      series += family.series().size();
+    }
+    Part[] parts =
+        series < HALVES_FROM
+            ? new Part[] {new Part(families, 0, 1)}
+            : new Part[] {new Part(families, 0, 2), new Part(families, 1, 2)};
+    if (parts.length == 2) {
+      Thread second = Thread.ofVirtual().name("exposition").start(parts[1]);
+      parts[0].run();
+      try {
+        second.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while writing the metrics", e);
       }
-      byte[] name = f.name().getBytes(StandardCharsets.US_ASCII);
-      byte[] series =
-          f.counter() ? (f.name() + "_total").getBytes(StandardCharsets.US_ASCII) : name;
-      byte[] type = (f.counter() ? " counter\n" : " gauge\n").getBytes(StandardCharsets.US_ASCII);
-      help.setLength(0);
-      escape(help, f.help(), openMetrics);
-      byte[] helpText = help.append('\n').toString().getBytes(StandardCharsets.UTF_8);
-      if (openMetrics) {
-        sink.ascii("# TYPE ").bytes(name).bytes(type);
-        sink.ascii("# HELP ").bytes(name).ascii(" ").bytes(helpText);
-      } else {
-        sink.ascii("# HELP ").bytes(series).ascii(" ").bytes(helpText);
-        sink.ascii("# TYPE ").bytes(series).bytes(type);
+    } else {
+      parts[0].run();
+    }
+    long size = tail.length;
+    for (byte[] header : headers) {
+      size += header.length;
+    }
+    for (Part part : parts) {
+      switch (part.failure) {
+        case null -> {}
+        case RuntimeException e -> throw e;
+        case Error e -> throw e;
+        default -> throw new IllegalStateException(part.failure);
       }
-      for (Point p : f.points()) {
-        sink.bytes(series).bytes(p.labels().text).ascii(" ");
-        if (f.decimals() < 0) {
-          sink.number(p.value());
-        } else {
-          sink.fixed(p.value(), f.decimals());
-        }
-        sink.newline();
+      size += part.sink.n;
+    }
+    if (size > Integer.MAX_VALUE - 16) {
+      throw new IllegalStateException("the metrics page would be over 2 GB");
+    }
+    byte[] page = new byte[(int) size];
+    int at = 0;
+    for (int f = 0; f < families.size(); f++) {
+      System.arraycopy(headers[f], 0, page, at, headers[f].length);
+      at += headers[f].length;
+      for (Part part : parts) {
+        int from = f == 0 ? 0 : part.ends[f - 1];
+        System.arraycopy(part.sink.buf, from, page, at, part.ends[f] - from);
+        at += part.ends[f] - from;
       }
     }
-    sink.flush();
+    System.arraycopy(tail, 0, page, at, tail.length);
+    return page;
+  }
+
+  /** A family's HELP and TYPE lines. */
+  private static byte[] header(Family f, boolean openMetrics) {
+    String series = f.counter() ? f.name() + "_total" : f.name();
+    String type = f.counter() ? " counter\n" : " gauge\n";
+    StringBuilder s = new StringBuilder();
+    if (openMetrics) {
+      s.append("# TYPE ").append(f.name()).append(type);
+      s.append("# HELP ").append(f.name()).append(' ');
+    } else {
+      s.append("# HELP ").append(series).append(' ');
+    }
+    escape(s, f.help(), openMetrics);
+    s.append('\n');
+    if (!openMetrics) {
+      s.append("# TYPE ").append(series).append(type);
+    }
+    return s.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Part {@code index} of {@code count} of every family's series, and where each family's ends. */
+  private static final class Part implements Runnable {
+    private final List<Family> families;
+    private final int index;
+    private final int count;
+    private final int[] ends;
+    private final Sink sink;
+    private Throwable failure;
+
+    Part(List<Family> families, int index, int count) {
+      this.families = families;
+      this.index = index;
+      this.count = count;
+      this.ends = new int[families.size()];
+      int bytes = 0;
+      for (Family f : families) {
+        bytes += f.series().size() / count * 96;
+      }
+      this.sink = new Sink(bytes + 1024);
+    }
+
+    @Override
+    public void run() {
+      try {
+        for (int f = 0; f < families.size(); f++) {
+          Family family = families.get(f);
+          Series s = family.series();
+          byte[] name =
+              (family.counter() ? family.name() + "_total" : family.name())
+                  .getBytes(StandardCharsets.US_ASCII);
+          long from = (long) s.size * index / count;
+          long to = (long) s.size * (index + 1) / count;
+          for (int i = (int) from; i < to; i++) {
+            sink.bytes(name).bytes(s.labels[i].text).space();
+            if (family.decimals() < 0) {
+              sink.number(s.values[i]);
+            } else {
+              sink.fixed(s.values[i], family.decimals());
+            }
+            sink.newline();
+          }
+          ends[f] = sink.n;
+        }
+      } catch (RuntimeException | Error e) {
+        failure = e;
+      }
+    }
   }
 
   /**
@@ -134,45 +284,43 @@ public final class Exposition {
     }
   }
 
-  /** A buffer in front of the stream: no lock or encoder per call. */
+  /** A growing buffer: no lock or encoder per call. */
   private static final class Sink {
-    private final OutputStream out;
-    private final byte[] buf = new byte[64 * 1024];
+    private byte[] buf;
     private int n;
 
-    Sink(OutputStream out) {
-      this.out = out;
+    Sink(int capacity) {
+      buf = new byte[capacity];
     }
 
-    Sink bytes(byte[] b) throws IOException {
-      if (b.length > buf.length - n) {
-        flush();
-        if (b.length > buf.length) {
-          out.write(b);
-          return this;
+    /** Room for {@code more} bytes. */
+    private void room(int more) {
+      if (more > buf.length - n) {
+        long grown = Math.max((long) buf.length * 2, (long) n + more);
+        if (grown > Integer.MAX_VALUE - 16) {
+          throw new IllegalStateException("the metrics page would be over 2 GB");
         }
+        buf = Arrays.copyOf(buf, (int) grown);
       }
+    }
+
+    Sink bytes(byte[] b) {
+      room(b.length);
       System.arraycopy(b, 0, buf, n, b.length);
       n += b.length;
       return this;
     }
 
-    /** {@code s} is ASCII. */
-    Sink ascii(String s) throws IOException {
-      if (s.length() > buf.length - n) {
-        flush();
-      }
-      for (int i = 0; i < s.length(); i++) {
-        buf[n++] = (byte) s.charAt(i);
-      }
-      return this;
+    void space() {
+      room(1);
+      buf[n++] = ' ';
     }
 
     private double lastNumber = Double.NaN;
     private byte[] lastText = {'N', 'a', 'N'};
 
     /** The shortest text that reads back as {@code v}; a value repeated is formatted once. */
-    void number(double v) throws IOException {
+    void number(double v) {
       if (Double.doubleToRawLongBits(v) != Double.doubleToRawLongBits(lastNumber)) {
         lastNumber = v;
         lastText =
@@ -198,7 +346,7 @@ public final class Exposition {
      * quanta the exact decimal, which reads back as the same double. Beyond 2^50 quanta of a
      * fraction, {@link #number}.
      */
-    void fixed(double v, int decimals) throws IOException {
+    void fixed(double v, int decimals) {
       double scaled = v * POWERS[decimals];
       // Below 2^50 quanta a fraction's double times 10^d is within a quarter of a quantum of the
       // whole number it stands for (35,000 core-years, 1.1 billion of the currency); whole numbers
@@ -208,9 +356,7 @@ public final class Exposition {
         return;
       }
       long quanta = Math.round(scaled);
-      if (n + 42 > buf.length) {
-        flush();
-      }
+      room(42);
       if (quanta < 0) {
         buf[n++] = '-';
         quanta = -quanta;
@@ -280,16 +426,9 @@ public final class Exposition {
       return length;
     }
 
-    void newline() throws IOException {
-      if (n == buf.length) {
-        flush();
-      }
+    void newline() {
+      room(1);
       buf[n++] = '\n';
-    }
-
-    void flush() throws IOException {
-      out.write(buf, 0, n);
-      n = 0;
     }
   }
 }

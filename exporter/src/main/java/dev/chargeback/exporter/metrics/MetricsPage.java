@@ -39,27 +39,21 @@ public final class MetricsPage {
     return writer.isAvailable() ? writer : formats.getPrometheusTextFormatWriter();
   }
 
-  private volatile int lastSize = 64 * 1024;
-
-  /**
-   * The page as {@code writer} formats it, in a buffer sized after the last one (16 MB at 10,000
-   * namespaces: growing to it copied 16 MB more).
-   */
+  /** The page as {@code writer} formats it. */
   public byte[] render(ExpositionFormatWriter writer) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(lastSize + lastSize / 8);
+    List<Exposition.Family> families = billing == null ? List.of() : billing.collect();
+    ByteArrayOutputStream registryText = new ByteArrayOutputStream();
     try {
-      write(out, writer);
+      writer.write(registryText, registry.scrape());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    lastSize = out.size();
-    return out.toByteArray();
+    return Exposition.render(
+        families, writer instanceof OpenMetricsTextFormatWriter, registryText.toByteArray());
   }
 
   /** Writes the page as {@code writer} formats it. */
   public void write(OutputStream out, ExpositionFormatWriter writer) throws IOException {
-    List<Exposition.Family> families = billing == null ? List.of() : billing.collect();
-    Exposition.write(out, families, writer instanceof OpenMetricsTextFormatWriter);
-    writer.write(out, registry.scrape());
+    out.write(render(writer));
   }
 }

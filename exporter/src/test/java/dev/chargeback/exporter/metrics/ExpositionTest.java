@@ -134,6 +134,58 @@ class ExpositionTest {
         .startsWith("# HELP chargeback_coverage_ratio g\n# TYPE chargeback_coverage_ratio gauge\n");
   }
 
+  @Test
+  void aPageLargeEnoughToBeWrittenInTwoHalvesIsWhatTheClientLibraryWrites() throws Exception {
+    // Over 20,000 series: each family's halves are written at once and put together in order.
+    java.util.Random random = new java.util.Random(29);
+    CounterSnapshot.Builder counter = CounterSnapshot.builder().name("chargeback_cost").help(HELP);
+    GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name("chargeback_budget").help("b");
+    List<Point> counterPoints = new java.util.ArrayList<>();
+    List<Point> gaugePoints = new java.util.ArrayList<>();
+    for (int i = 0; i < 13_001; i++) {
+      // In the order the client's snapshots sort series and families.
+      String ns = String.format(java.util.Locale.ROOT, "ns-%05d", i) + VALUES[i % VALUES.length];
+      double cost = random.nextInt(1_000_000_000) / 1e6;
+      counter.dataPoint(
+          CounterSnapshot.CounterDataPointSnapshot.builder()
+              .labels(Labels.of("currency", "USD", "namespace", ns, "resource", "cpu"))
+              .value(cost)
+              .build());
+      counterPoints.add(
+          new Point(LabelSet.of("currency", "USD", "namespace", ns, "resource", "cpu"), cost));
+      if (i % 3 != 0) {
+        double value = NUMBERS[i % NUMBERS.length] * i;
+        gauge.dataPoint(
+            GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                .labels(Labels.of("namespace", ns))
+                .value(value)
+                .build());
+        gaugePoints.add(new Point(LabelSet.of("namespace", ns), value));
+      }
+    }
+    List<Family> families =
+        List.of(
+            new Family("chargeback_budget", "b", false, gaugePoints),
+            new Family("chargeback_cost", HELP, true, counterPoints),
+            new Family("chargeback_empty", "", false, List.of()));
+    MetricSnapshots snapshots = MetricSnapshots.of(counter.build(), gauge.build());
+    ExpositionFormats formats = ExpositionFormats.init();
+    for (boolean openMetrics : new boolean[] {false, true}) {
+      ExpositionFormatWriter writer =
+          openMetrics
+              ? formats.getOpenMetricsTextFormatWriter()
+              : formats.getPrometheusTextFormatWriter();
+      ByteArrayOutputStream client = new ByteArrayOutputStream();
+      writer.write(client, snapshots);
+      byte[] tail = "# EOF\n".getBytes(StandardCharsets.US_ASCII);
+      String ours =
+          new String(
+              Exposition.render(families, openMetrics, openMetrics ? tail : new byte[0]),
+              StandardCharsets.UTF_8);
+      assertThat(ours).isEqualTo(client.toString(StandardCharsets.UTF_8));
+    }
+  }
+
   private static String fixed(double value, int decimals) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Exposition.write(

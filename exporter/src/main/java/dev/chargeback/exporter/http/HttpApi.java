@@ -70,18 +70,59 @@ public final class HttpApi {
                 "/metrics",
                 ctx -> {
                   ExpositionFormatWriter writer = metrics.writer(ctx.header("Accept"));
+                  // Compressed once per answer, by the page (the web server would compress every
+                  // response again, at a slower level).
+                  boolean gzip = acceptsGzip(ctx.header("Accept-Encoding"));
                   store.catchUp();
                   Answers.Answer answer =
                       answers.get(
-                          "metrics\n" + writer.getContentType(),
+                          "metrics\n" + writer.getContentType() + (gzip ? "\ngzip" : ""),
                           false,
                           () ->
-                              new Answers.Answer(metrics.render(writer), writer.getContentType()));
+                              new Answers.Answer(
+                                  metrics.render(writer, gzip), writer.getContentType()));
+                  ctx.header("Vary", "Accept-Encoding");
+                  if (gzip) {
+                    ctx.header("Content-Encoding", "gzip");
+                  }
                   ctx.contentType(answer.contentType()).result(answer.body());
                 });
           }
           extra.accept(cfg);
         });
+  }
+
+  /**
+   * Whether an {@code Accept-Encoding} header allows gzip: named (or {@code x-gzip}) with a weight
+   * above 0, or not named and allowed by {@code *}.
+   */
+  static boolean acceptsGzip(String header) {
+    if (header == null) {
+      return false;
+    }
+    Double named = null;
+    double any = 0;
+    for (String coding : header.split(",")) {
+      String[] parts = coding.split(";");
+      String name = parts[0].strip();
+      double q = 1;
+      for (int i = 1; i < parts.length; i++) {
+        String param = parts[i].strip();
+        if (param.length() > 1 && param.regionMatches(true, 0, "q=", 0, 2)) {
+          try {
+            q = Double.parseDouble(param.substring(2).strip());
+          } catch (NumberFormatException e) {
+            q = 0;
+          }
+        }
+      }
+      if (name.equalsIgnoreCase("gzip") || name.equalsIgnoreCase("x-gzip")) {
+        named = Math.max(named == null ? 0 : named, q);
+      } else if (name.equals("*")) {
+        any = q;
+      }
+    }
+    return named != null ? named > 0 : any > 0;
   }
 
   /**

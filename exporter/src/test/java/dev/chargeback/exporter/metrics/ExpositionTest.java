@@ -1,5 +1,6 @@
 package dev.chargeback.exporter.metrics;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chargeback.exporter.metrics.Exposition.Family;
@@ -180,10 +181,54 @@ class ExpositionTest {
       byte[] tail = "# EOF\n".getBytes(StandardCharsets.US_ASCII);
       String ours =
           new String(
-              Exposition.render(families, openMetrics, openMetrics ? tail : new byte[0]),
+              Exposition.render(families, openMetrics, openMetrics ? tail : new byte[0], false),
               StandardCharsets.UTF_8);
       assertThat(ours).isEqualTo(client.toString(StandardCharsets.UTF_8));
+      byte[] zipped = Exposition.render(families, openMetrics, tail, true);
+      assertThat(new String(oneGzipMember(zipped), StandardCharsets.UTF_8))
+          .isEqualTo(new String(Exposition.render(families, openMetrics, tail, false), UTF_8));
     }
+  }
+
+  @Test
+  void aSmallPageIsCompressedAsOneGzipMemberToo() throws Exception {
+    byte[] tail = "# EOF\n".getBytes(StandardCharsets.US_ASCII);
+    byte[] plain = Exposition.render(families(), true, tail, false);
+    assertThat(oneGzipMember(Exposition.render(families(), true, tail, true))).isEqualTo(plain);
+    try (var in =
+        new java.util.zip.GZIPInputStream(
+            new java.io.ByteArrayInputStream(Exposition.render(families(), true, tail, true)))) {
+      assertThat(in.readAllBytes()).isEqualTo(plain);
+    }
+  }
+
+  /**
+   * What a reader of one gzip member reads (some read no further): a header, one deflate stream to
+   * its end, the CRC-32 and size of what it held, and nothing after.
+   */
+  private static byte[] oneGzipMember(byte[] gz) throws Exception {
+    assertThat(gz[0]).isEqualTo((byte) 0x1f);
+    assertThat(gz[1]).isEqualTo((byte) 0x8b);
+    assertThat(gz[3]).as("no optional fields").isZero();
+    java.util.zip.Inflater inflater = new java.util.zip.Inflater(true);
+    inflater.setInput(gz, 10, gz.length - 10);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buf = new byte[1 << 16];
+    while (!inflater.finished()) {
+      int n = inflater.inflate(buf);
+      assertThat(n > 0 || !inflater.needsInput()).as("the stream ends before the input").isTrue();
+      out.write(buf, 0, n);
+    }
+    assertThat(inflater.getRemaining()).as("the trailer only").isEqualTo(8);
+    inflater.end();
+    byte[] plain = out.toByteArray();
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(plain);
+    java.nio.ByteBuffer trailer =
+        java.nio.ByteBuffer.wrap(gz, gz.length - 8, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    assertThat(trailer.getInt()).isEqualTo((int) crc.getValue());
+    assertThat(trailer.getInt()).isEqualTo(plain.length);
+    return plain;
   }
 
   private static String fixed(double value, int decimals) throws Exception {

@@ -5,6 +5,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.chargeback.meter.store.RollupStore;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
@@ -59,5 +62,34 @@ public final class Answers {
                     ? old
                     : new Made(sequence, window, fin, make.get()))
         .answer();
+  }
+
+  private final Map<String, ReentrantLock> making = new ConcurrentHashMap<>();
+
+  /**
+   * As {@link #get} (an answer that is never final), except that while one request makes the new
+   * answer, the others get the one before it at once instead of queueing behind it: for {@code
+   * /metrics}, whose scrapers gain nothing by waiting for one render (a scrape that overlaps a
+   * write may see either side of it). Under 100 clients on two cores a render took up to 300 ms of
+   * wall time, and every scrape waited that long. With no answer before, they wait for the first.
+   */
+  public Answer getOrPrevious(String key, Supplier<Answer> make) {
+    long sequence = store.sequence();
+    long window = Math.floorDiv(clock.millis(), windowMillis);
+    Made old = cache.getIfPresent(key);
+    if (old != null && old.sequence() == sequence && old.window() == window) {
+      return old.answer();
+    }
+    ReentrantLock lock = making.computeIfAbsent(key, k -> new ReentrantLock());
+    if (old == null) {
+      lock.lock();
+    } else if (!lock.tryLock()) {
+      return old.answer();
+    }
+    try {
+      return get(key, false, make);
+    } finally {
+      lock.unlock();
+    }
   }
 }

@@ -59,7 +59,8 @@ public final class HttpApi {
               });
           if (metrics != null) {
             // Scrapes in the same second of a store that has not moved on get the same bytes:
-            // Prometheus replicas, dashboards and load alike.
+            // Prometheus replicas, dashboards and load alike; while a new page is made, the page
+            // before it.
             Answers answers =
                 new Answers(
                     Objects.requireNonNull(store, "/metrics is answered from a store"),
@@ -75,9 +76,8 @@ public final class HttpApi {
                   boolean gzip = acceptsGzip(ctx.header("Accept-Encoding"));
                   store.catchUp();
                   Answers.Answer answer =
-                      answers.get(
+                      answers.getOrPrevious(
                           "metrics\n" + writer.getContentType() + (gzip ? "\ngzip" : ""),
-                          false,
                           () ->
                               new Answers.Answer(
                                   metrics.render(writer, gzip), writer.getContentType()));

@@ -51,60 +51,56 @@ class AnswersTest {
             0));
   }
 
+  /** An answer made once {@code release} opens, having said so on {@code making}. */
+  private java.util.function.Supplier<Answers.Answer> slow(
+      java.util.concurrent.CountDownLatch making, java.util.concurrent.CountDownLatch release) {
+    return () -> {
+      making.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      return new Answers.Answer(
+          ("answer " + made.incrementAndGet()).getBytes(StandardCharsets.UTF_8), "text/plain");
+    };
+  }
+
   @Test
   void whileOneRequestMakesANewAnswerTheOthersGetThePreviousAtOnce() throws Exception {
-    java.util.concurrent.CountDownLatch making = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    java.util.function.Supplier<Answers.Answer> slow =
-        () -> {
-          making.countDown();
-          try {
-            release.await();
-          } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-          return new Answers.Answer(
-              ("answer " + made.incrementAndGet()).getBytes(StandardCharsets.UTF_8), "text/plain");
-        };
+    var making = new java.util.concurrent.CountDownLatch(1);
+    var release = new java.util.concurrent.CountDownLatch(1);
+    var first = slow(making, release);
     // No answer yet: a second request waits for the first one's.
-    Thread first = Thread.ofVirtual().start(() -> answers.getOrPrevious("m", slow));
+    Thread maker = Thread.ofVirtual().start(() -> answers.getOrPrevious("m", first));
     making.await();
-    java.util.concurrent.CompletableFuture<Answers.Answer> waiting =
-        java.util.concurrent.CompletableFuture.supplyAsync(() -> answers.getOrPrevious("m", slow));
+    var waiting =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> answers.getOrPrevious("m", first));
     Thread.sleep(100);
     assertThat(waiting).isNotDone();
     release.countDown();
-    first.join();
+    maker.join();
     assertThat(waiting.get().body()).asString(StandardCharsets.UTF_8).isEqualTo("answer 1");
     assertThat(made).hasValue(1);
 
     // The store moves on: one request makes answer 2; meanwhile others get answer 1 at once.
     write();
-    java.util.concurrent.CountDownLatch making2 = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch release2 = new java.util.concurrent.CountDownLatch(1);
-    java.util.function.Supplier<Answers.Answer> slow2 =
-        () -> {
-          making2.countDown();
-          try {
-            release2.await();
-          } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-          return new Answers.Answer(
-              ("answer " + made.incrementAndGet()).getBytes(StandardCharsets.UTF_8), "text/plain");
-        };
-    java.util.concurrent.CompletableFuture<Answers.Answer> maker =
-        java.util.concurrent.CompletableFuture.supplyAsync(() -> answers.getOrPrevious("m", slow2));
+    var making2 = new java.util.concurrent.CountDownLatch(1);
+    var release2 = new java.util.concurrent.CountDownLatch(1);
+    var second = slow(making2, release2);
+    var maker2 =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> answers.getOrPrevious("m", second));
     making2.await();
     for (int i = 0; i < 3; i++) {
-      assertThat(answers.getOrPrevious("m", slow2).body())
+      assertThat(answers.getOrPrevious("m", second).body())
           .asString(StandardCharsets.UTF_8)
           .isEqualTo("answer 1");
     }
     release2.countDown();
-    assertThat(maker.get().body()).asString(StandardCharsets.UTF_8).isEqualTo("answer 2");
+    assertThat(maker2.get().body()).asString(StandardCharsets.UTF_8).isEqualTo("answer 2");
     // Made, it is every request's answer.
-    assertThat(answers.getOrPrevious("m", slow2).body())
+    assertThat(answers.getOrPrevious("m", second).body())
         .asString(StandardCharsets.UTF_8)
         .isEqualTo("answer 2");
     assertThat(made).hasValue(2);

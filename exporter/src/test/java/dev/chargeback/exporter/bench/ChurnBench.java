@@ -46,10 +46,6 @@ final class ChurnBench {
   private static final int MEASURED = 20;
   private static final int FILL_PART = 100_000;
 
-  /** The chart's meter JVM (values.yaml meter.javaOptions). */
-  private static final List<String> CHART_JVM =
-      List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=32m");
-
   /** What the month cost. */
   record Result(
       double cpuDay1,
@@ -70,9 +66,9 @@ final class ChurnBench {
   static Result run(Path work) throws Exception {
     Path dir = Files.createDirectories(work.resolve("churn"));
     long epoch = System.currentTimeMillis() / HOUR * HOUR - 30 * DAY;
-    String[] day1 = child(dir, CHART_JVM, "day1", dir.resolve("fresh"), epoch);
+    String[] day1 = child(dir, ClassesBench.JVM, "day1", dir.resolve("fresh"), epoch);
     String[] fill = child(dir, List.of("-Xmx1g"), "fill", dir.resolve("month"), epoch);
-    String[] day30 = child(dir, CHART_JVM, "day30", dir.resolve("month"), epoch);
+    String[] day30 = child(dir, ClassesBench.JVM, "day30", dir.resolve("month"), epoch);
     return new Result(
         Double.parseDouble(day1[0]),
         Long.parseLong(day1[1]),

@@ -34,9 +34,33 @@ public final class ClassesBench {
   static final int NODES = 200;
   static final int ROUNDS = 12;
 
-  /** The chart's {@code meter.javaOptions} (values.yaml), without the exit-on-OOM flag. */
-  static final List<String> JVM =
-      List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=32m");
+  /**
+   * The chart's {@code meter.javaOptions}, read from its values.yaml (the benches run from the
+   * repository's root), without the exit-on-OOM flag: every bench that runs a meter runs it as the
+   * chart does.
+   */
+  static final List<String> JVM = chartMeterJvm();
+
+  private static List<String> chartMeterJvm() {
+    Path values = Path.of("chart", "values.yaml");
+    try {
+      String options =
+          new com.fasterxml.jackson.databind.ObjectMapper(
+                  new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+              .readTree(values.toFile())
+              .at("/meter/javaOptions")
+              .asText("");
+      if (options.isBlank()) {
+        throw new IllegalStateException(values.toAbsolutePath() + ": no meter.javaOptions");
+      }
+      return java.util.Arrays.stream(options.strip().split("\\s+"))
+          .filter(o -> !o.equals("-XX:+ExitOnOutOfMemoryError"))
+          .toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(
+          "cannot read the chart's meter JVM options at " + values.toAbsolutePath(), e);
+    }
+  }
 
   private static final String BOOK =
       """

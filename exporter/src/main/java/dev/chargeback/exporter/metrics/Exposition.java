@@ -1,13 +1,13 @@
 package dev.chargeback.exporter.metrics;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
@@ -135,12 +135,6 @@ public final class Exposition {
     }
   }
 
-  /** Writes {@code families}; OpenMetrics' closing {@code # EOF} is left to whoever writes last. */
-  public static void write(OutputStream out, List<Family> families, boolean openMetrics)
-      throws IOException {
-    out.write(render(families, openMetrics, new byte[0], false));
-  }
-
   /** Pages of at least this many series are written (and compressed) in two halves at once. */
   private static final int HALVES_FROM = 20_000;
 
@@ -172,24 +166,22 @@ public final class Exposition {
               i == count - 1 ? tail : null,
               gzip);
     }
-    Thread second = count == 1 ? null : Thread.ofVirtual().name("exposition").start(parts[1]);
+    // The second half on a virtual thread of its own, as the store reads its totals' halves.
+    CompletableFuture<Void> second =
+        count == 1
+            ? null
+            : CompletableFuture.runAsync(
+                parts[1], task -> Thread.ofVirtual().name("exposition").start(task));
     parts[0].run();
     if (second != null) {
       try {
         second.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while writing the metrics", e);
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
       }
     }
     long size = gzip ? GZIP_HEADER.length + 8 : 0;
     for (Part part : parts) {
-      switch (part.failure) {
-        case null -> {}
-        case RuntimeException e -> throw e;
-        case Error e -> throw e;
-        default -> throw new IllegalStateException(part.failure);
-      }
       size += part.out().n;
     }
     if (size > Integer.MAX_VALUE - 16) {
@@ -255,7 +247,6 @@ public final class Exposition {
     private final boolean gzip;
     private final Sink sink;
     private Sink compressed;
-    private Throwable failure;
 
     Part(List<Family> families, boolean openMetrics, int from, int to, byte[] tail, boolean gzip) {
       this.families = families;
@@ -274,13 +265,9 @@ public final class Exposition {
 
     @Override
     public void run() {
-      try {
-        write();
-        if (gzip) {
-          compress();
-        }
-      } catch (RuntimeException | Error e) {
-        failure = e;
+      write();
+      if (gzip) {
+        compress();
       }
     }
 
@@ -314,19 +301,20 @@ public final class Exposition {
       }
     }
 
-    /** A raw deflate stream of this part: ended if it is the last, else flushed to a byte. */
+    /**
+     * A raw deflate stream of this part: ended if it is the last (the one with the tail), else
+     * flushed to a byte boundary.
+     */
     private void compress() {
+      boolean last = tail != null;
       Deflater deflater = new Deflater(Deflater.BEST_SPEED, true);
       try {
         deflater.setInput(sink.buf, 0, sink.n);
-        compressed = new Sink(sink.n / 6 + 64);
-        int flush;
-        if (tail != null) {
+        if (last) {
           deflater.finish();
-          flush = Deflater.NO_FLUSH;
-        } else {
-          flush = Deflater.SYNC_FLUSH;
         }
+        int flush = last ? Deflater.NO_FLUSH : Deflater.SYNC_FLUSH;
+        compressed = new Sink(sink.n / 6 + 64);
         while (true) {
           compressed.room(64 * 1024);
           Sink c = compressed;

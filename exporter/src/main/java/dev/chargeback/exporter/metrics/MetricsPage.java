@@ -6,7 +6,6 @@ import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 
@@ -59,10 +58,5 @@ public final class MetricsPage {
     }
     return Exposition.render(
         families, writer instanceof OpenMetricsTextFormatWriter, registryText.toByteArray(), gzip);
-  }
-
-  /** Writes the page as {@code writer} formats it. */
-  public void write(OutputStream out, ExpositionFormatWriter writer) throws IOException {
-    out.write(render(writer));
   }
 }

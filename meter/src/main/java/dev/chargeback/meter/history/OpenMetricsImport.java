@@ -10,6 +10,7 @@ import dev.chargeback.meter.exposition.Sample;
 import dev.chargeback.meter.exposition.SampleSink;
 import dev.chargeback.meter.price.CostAccrual;
 import dev.chargeback.meter.rollup.Ingest;
+import dev.chargeback.meter.rollup.LastSamples;
 import dev.chargeback.meter.rollup.Usage;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.usage.Accountant;
@@ -163,7 +164,11 @@ public final class OpenMetricsImport {
       accountants.put(
           role,
           new Accountant(
-              "import:" + role.flag, gap, Math.max(3_600_000, 2 * gap), Map.of(), Long.MIN_VALUE));
+              "import:" + role.flag,
+              gap,
+              Math.max(3_600_000, 2 * gap),
+              LastSamples.NONE,
+              Long.MIN_VALUE));
     }
     HourlyUsage hourly = new HourlyUsage();
     Set<Long> writtenNow = new HashSet<>();

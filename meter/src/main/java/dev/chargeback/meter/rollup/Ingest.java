@@ -21,8 +21,27 @@ public record Ingest(
     long previousScrapeMillis,
     long coveredMillis,
     List<Usage> usages,
-    Map<Long, Point> series,
+    LastSamples series,
     int samples) {
+
+  /** An ingest whose last samples are given by identity (tests, tools). */
+  public Ingest(
+      String target,
+      long scrapeMillis,
+      long previousScrapeMillis,
+      long coveredMillis,
+      List<Usage> usages,
+      Map<Long, Point> series,
+      int samples) {
+    this(
+        target,
+        scrapeMillis,
+        previousScrapeMillis,
+        coveredMillis,
+        usages,
+        LastSamples.of(series),
+        samples);
+  }
 
   /** This ingest with more usage (e.g. the cost it accrues), written in the same batch. */
   public Ingest plus(List<Usage> more) {

@@ -90,19 +90,17 @@ final class ClusterKeyValueStore implements KeyValueStore {
   }
 
   @Override
-  public void write(List<Write> writes) {
-    List<Write> mine = new ArrayList<>(writes.size());
-    for (Write w : writes) {
-      mine.add(
-          switch (w) {
-            case Write.Put p -> new Write.Put(p.family(), in(p.key()), p.value());
-            case Write.Add a -> new Write.Add(a.family(), in(a.key()), a.amount());
-            case Write.Delete d -> new Write.Delete(d.family(), in(d.key()));
-            case Write.DeleteRange r ->
-                new Write.DeleteRange(r.family(), in(r.from()), end(r.to()));
-          });
+  public Batch batch(int bytes) {
+    return base.batch(bytes).prefixed(prefix);
+  }
+
+  /** Writes a batch of this view's: its keys carry the cluster's prefix. */
+  @Override
+  public void write(Batch batch) {
+    if (!Arrays.equals(batch.keyPrefix(), prefix)) {
+      throw new IllegalArgumentException("a batch of another store");
     }
-    base.write(mine);
+    base.write(batch);
   }
 
   @Override

@@ -4,11 +4,9 @@ import dev.chargeback.meter.rollup.RollupKey;
 import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.time.BillingCalendar;
 import dev.chargeback.meter.time.Granularity;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -84,25 +82,26 @@ final class Increments {
     series.computeIfAbsent(key, k -> new Series()).buckets[day].addAll(s.parts[day]);
   }
 
-  /** The increments as merge operands, with room for {@code more} writes. */
-  List<Write> writes(int more) {
-    List<Write> writes = new ArrayList<>(series.size() * 4 + more);
+  /** Adds the increments to {@code batch} as merge operands. */
+  void writeTo(Batch batch) {
     for (Map.Entry<RollupKey, Series> e : series.entrySet()) {
       byte[] prefix = Keys.series(e.getKey());
       Series s = e.getValue();
       if (s.hasTotal) {
-        writes.add(new Write.Add(Family.TOTAL, prefix, s.total));
+        batch.add(Family.TOTAL, prefix, s.total);
       }
       for (Granularity g : GRANULARITIES) {
         Buckets b = s.buckets[g.ordinal()];
         for (int i = 0; i < b.size; i += 2) {
-          writes.add(
-              new Write.Add(
-                  RollupStore.family(g), Keys.rollup(prefix, b.pairs[i]), b.pairs[i + 1]));
+          batch.add(RollupStore.family(g), prefix, b.pairs[i], b.pairs[i + 1]);
         }
       }
     }
-    return writes;
+  }
+
+  /** About how many bytes {@link #writeTo} adds: for sizing a batch once. */
+  int bytes() {
+    return series.size() * 4 * 96;
   }
 
   /** A usage's units and their shares per granularity. */

@@ -66,8 +66,21 @@ public interface KeyValueStore extends AutoCloseable {
     byte[] next(byte[] key, byte[] value);
   }
 
+  /**
+   * An empty batch of this store's, for {@link #write(Batch)}, with room for {@code bytes} of
+   * writes (it grows as needed).
+   */
+  Batch batch(int bytes);
+
+  /** Applies all of a batch's writes, or none. The batch must be this store's ({@link #batch}). */
+  void write(Batch batch);
+
   /** Applies all writes, or none. */
-  void write(List<Write> writes);
+  default void write(List<Write> writes) {
+    Batch batch = batch(256);
+    batch.addAll(writes);
+    write(batch);
+  }
 
   /**
    * For a read-only secondary: makes the primary's writes so far visible. A writer does nothing.

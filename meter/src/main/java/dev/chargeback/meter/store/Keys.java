@@ -10,8 +10,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.YearMonth;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Key and value layouts. Rollup keys are {@code scope | owner | workload | resource | bucket}:
@@ -162,27 +160,6 @@ public final class Keys {
   public static byte[] seriesSnapshot(String target) {
     byte[] prefix = targetPrefix(target);
     return ByteBuffer.allocate(prefix.length + 1).put(prefix).put((byte) 1).array();
-  }
-
-  /**
-   * A {@link #seriesSnapshot}'s value: per series its identity, value, timestamp and carry, 32
-   * bytes each.
-   */
-  public static byte[] snapshotValue(Map<Long, Point> series) {
-    ByteBuffer b = ByteBuffer.allocate(32 * series.size());
-    series.forEach(
-        (id, p) ->
-            b.putLong(id).putDouble(p.value()).putLong(p.timestampMillis()).putDouble(p.carry()));
-    return b.array();
-  }
-
-  public static Map<Long, Point> decodeSnapshot(byte[] v) {
-    ByteBuffer b = ByteBuffer.wrap(v);
-    Map<Long, Point> out = new HashMap<>(v.length / 16);
-    while (b.remaining() >= 32) {
-      out.put(b.getLong(), new Point(b.getDouble(), b.getLong(), b.getDouble()));
-    }
-    return out;
   }
 
   /** The target of a {@link #seriesState} key. */

@@ -64,11 +64,23 @@ public final class MemoryKeyValueStore implements KeyValueStore {
     }
   }
 
+  /** Column family ids as RocksDB would number them: the default family is 0. */
+  private static final int[] FAMILY_IDS =
+      Arrays.stream(Family.values()).mapToInt(f -> f.ordinal() + 1).toArray();
+
   @Override
-  public synchronized void write(List<Write> writes) {
+  public Batch batch(int bytes) {
+    return new Batch(FAMILY_IDS, new byte[0], bytes);
+  }
+
+  @Override
+  public synchronized void write(Batch batch) {
+    if (!batch.of(FAMILY_IDS)) {
+      throw new IllegalArgumentException("a batch of another store");
+    }
     ensureOpen();
     sequence++;
-    for (Write w : writes) {
+    for (Write w : batch.writes()) {
       NavigableMap<byte[], byte[]> map = families.get(w.family());
       switch (w) {
         case Write.Put p -> map.put(p.key().clone(), p.value().clone());

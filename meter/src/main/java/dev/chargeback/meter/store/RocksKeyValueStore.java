@@ -49,6 +49,10 @@ public final class RocksKeyValueStore implements KeyValueStore {
   private final boolean primary;
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final Map<Family, ColumnFamilyHandle> handles = new HashMap<>();
+
+  /** Each family's column family id, by ordinal: how a {@link Batch} names it. */
+  private final int[] familyIds = new int[Family.values().length];
+
   private final WriteOptions writeOptions;
   private final RocksDB db;
 
@@ -130,6 +134,7 @@ public final class RocksKeyValueStore implements KeyValueStore {
       handles.put(null, opened.get(0));
       for (int i = 0; i < Family.values().length; i++) {
         handles.put(Family.values()[i], opened.get(i + 1));
+        familyIds[i] = opened.get(i + 1).getID();
       }
       writeOptions = own(new WriteOptions()).setSync(syncWrites);
     } catch (RocksDBException e) {
@@ -317,28 +322,26 @@ public final class RocksKeyValueStore implements KeyValueStore {
   }
 
   @Override
-  public void write(List<Write> writes) {
+  public Batch batch(int bytes) {
+    return new Batch(familyIds, new byte[0], bytes);
+  }
+
+  @Override
+  public void write(Batch batch) {
     if (!primary) {
       throw new StoreException("the store at " + path + " is open read-only");
     }
-    open(() -> writeOpen(writes));
-  }
-
-  private void writeOpen(List<Write> writes) {
-    try (WriteBatch batch = new WriteBatch()) {
-      for (Write w : writes) {
-        ColumnFamilyHandle cf = handles.get(w.family());
-        switch (w) {
-          case Write.Put p -> batch.put(cf, p.key(), p.value());
-          case Write.Add a -> batch.merge(cf, a.key(), Keys.fixed(a.amount()));
-          case Write.Delete d -> batch.delete(cf, d.key());
-          case Write.DeleteRange r -> batch.deleteRange(cf, r.from(), r.to());
-        }
-      }
-      db.write(writeOptions, batch);
-    } catch (RocksDBException e) {
-      throw wrap("cannot write to", e);
+    if (!batch.of(familyIds)) {
+      throw new IllegalArgumentException("a batch of another store");
     }
+    open(
+        () -> {
+          try (WriteBatch written = new WriteBatch(batch.bytes())) {
+            db.write(writeOptions, written);
+          } catch (RocksDBException e) {
+            throw wrap("cannot write to", e);
+          }
+        });
   }
 
   @Override

@@ -231,17 +231,22 @@ public final class RollupStore implements AutoCloseable {
         increments.count(covered, increments.split(from, ingest.scrapeMillis(), units));
       }
     }
-    // Room for each scrape's last samples and watermark, and the health marks.
-    List<Write> writes = increments.writes(2 * ingests.size() + 4);
-    Set<String> activeIds = new HashSet<>();
-    writes.addAll(active.entries(usages, activeIds));
-    List<Long> newHours = new ArrayList<>();
-    writes.addAll(hours.liveMarks(usages, newHours));
+    // Room for each scrape's last samples (32 bytes a series) and the rest.
+    int snapshots = 0;
     for (Ingest ingest : ingests) {
-      writes.addAll(SeriesState.writes(ingest));
+      snapshots += 32 * ingest.series().size() + 256;
     }
-    writes.addAll(health.ingested(ingests));
-    write(writes);
+    Batch batch = kv.batch(increments.bytes() + snapshots + 4096);
+    increments.writeTo(batch);
+    Set<String> activeIds = new HashSet<>();
+    batch.addAll(active.entries(usages, activeIds));
+    List<Long> newHours = new ArrayList<>();
+    batch.addAll(hours.liveMarks(usages, newHours));
+    for (Ingest ingest : ingests) {
+      batch.addAll(SeriesState.writes(ingest));
+    }
+    batch.addAll(health.ingested(ingests));
+    write(batch);
     remember(
         () -> {
           newHours.forEach(h -> hours.remember(h, HourSources.LIVE));
@@ -280,11 +285,13 @@ public final class RollupStore implements AutoCloseable {
     if (hours.has(hour)) {
       return false;
     }
-    List<Write> writes = increments(usages).writes(1);
-    writes.add(HourSources.mark(hour, HourSources.IMPORTED));
+    Increments increments = increments(usages);
+    Batch batch = kv.batch(increments.bytes() + 4096);
+    increments.writeTo(batch);
+    batch.add(HourSources.mark(hour, HourSources.IMPORTED));
     Set<String> activeIds = new HashSet<>();
-    writes.addAll(active.entries(usages, activeIds));
-    write(writes);
+    batch.addAll(active.entries(usages, activeIds));
+    write(batch);
     remember(
         () -> {
           hours.remember(hour, HourSources.IMPORTED);
@@ -301,10 +308,12 @@ public final class RollupStore implements AutoCloseable {
     if (!HourSources.IMPORTED.equals(hours.of(hourStartMillis))) {
       return;
     }
-    List<Write> writes = increments(usages).writes(0);
+    Increments increments = increments(usages);
+    Batch batch = kv.batch(increments.bytes() + 4096);
+    increments.writeTo(batch);
     Set<String> activeIds = new HashSet<>();
-    writes.addAll(active.entries(usages, activeIds));
-    write(writes);
+    batch.addAll(active.entries(usages, activeIds));
+    write(batch);
     remember(() -> active.written(activeIds));
   }
 
@@ -396,12 +405,17 @@ public final class RollupStore implements AutoCloseable {
    * Writes one batch through {@link #writeHealth}: a failure is recorded (and thrown), and the
    * first batch that succeeds afterwards also adds the failures to the stored counter.
    */
-  private synchronized void write(List<Write> writes) {
+  private void write(List<Write> writes) {
+    Batch batch = kv.batch(256);
+    batch.addAll(writes);
+    write(batch);
+  }
+
+  /** As {@link #write(List)}, a batch built here. */
+  private synchronized void write(Batch batch) {
     WriteHealth writeHealth = health.writes();
     long unrecorded = writeHealth.unrecorded();
-    List<Write> batch = writes;
     if (unrecorded > 0) {
-      batch = new ArrayList<>(writes);
       batch.add(health.writesFailed(unrecorded));
     }
     try {

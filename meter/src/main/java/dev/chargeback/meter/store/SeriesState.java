@@ -1,6 +1,7 @@
 package dev.chargeback.meter.store;
 
 import dev.chargeback.meter.rollup.Ingest;
+import dev.chargeback.meter.rollup.LastSamples;
 import dev.chargeback.meter.rollup.Point;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,7 +67,7 @@ public final class SeriesState {
             if (!writes.isEmpty()) {
               writes.add(
                   new Write.Put(
-                      Family.SERIES, Keys.seriesSnapshot(target), Keys.snapshotValue(series)));
+                      Family.SERIES, Keys.seriesSnapshot(target), LastSamples.of(series).stored()));
               writer.accept(List.copyOf(writes));
               gathered++;
             }
@@ -89,14 +90,10 @@ public final class SeriesState {
     return gathering.gathered;
   }
 
-  /** A target's stored last samples, by series identity. */
-  public Map<Long, Point> of(String target) {
-    return of(kv, target);
-  }
-
-  private static Map<Long, Point> of(KeyValueStore kv, String target) {
+  /** A target's stored last samples. */
+  public LastSamples of(String target) {
     byte[] v = kv.get(Family.SERIES, Keys.seriesSnapshot(target));
-    return v == null ? new HashMap<>() : Keys.decodeSnapshot(v);
+    return v == null ? LastSamples.NONE : LastSamples.of(v);
   }
 
   /** Every target that was ever scraped successfully, by name. */
@@ -114,9 +111,7 @@ public final class SeriesState {
   static List<Write> writes(Ingest ingest) {
     return List.of(
         new Write.Put(
-            Family.SERIES,
-            Keys.seriesSnapshot(ingest.target()),
-            Keys.snapshotValue(ingest.series())),
+            Family.SERIES, Keys.seriesSnapshot(ingest.target()), ingest.series().stored()),
         new Write.Put(
             Family.META,
             Keys.meta(WATERMARK + ingest.target()),

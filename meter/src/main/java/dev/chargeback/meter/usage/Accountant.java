@@ -1,7 +1,7 @@
 package dev.chargeback.meter.usage;
 
 import dev.chargeback.meter.rollup.Ingest;
-import dev.chargeback.meter.rollup.Point;
+import dev.chargeback.meter.rollup.LastSamples;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.Usage;
 import java.util.ArrayList;
@@ -32,7 +32,7 @@ public final class Accountant {
   private final String target;
   private final long maxGapMillis;
   private final long seriesTtlMillis;
-  private Map<Long, Point> series;
+  private LastSamples series;
   private long lastScrapeMillis;
 
   /**
@@ -43,12 +43,12 @@ public final class Accountant {
       String target,
       long maxGapMillis,
       long seriesTtlMillis,
-      Map<Long, Point> series,
+      LastSamples series,
       long lastScrapeMillis) {
     this.target = target;
     this.maxGapMillis = maxGapMillis;
     this.seriesTtlMillis = seriesTtlMillis;
-    this.series = new HashMap<>(series);
+    this.series = series;
     this.lastScrapeMillis = lastScrapeMillis;
   }
 
@@ -60,20 +60,20 @@ public final class Accountant {
     }
     List<Usage> usages = new ArrayList<>();
     Map<String, Billable> billable = new HashMap<>();
-    Map<Long, Point> puts = new HashMap<>(readings.size() * 2);
+    LastSamples.Builder puts = new LastSamples.Builder(readings.size());
     for (Reading r : readings) {
       if (Double.isNaN(r.value()) || Double.isInfinite(r.value())) {
         continue;
       }
-      Point last = series.get(r.series());
-      if (last != null && r.timestampMillis() <= last.timestampMillis()) {
+      int last = series.indexOf(r.series());
+      if (last >= 0 && r.timestampMillis() <= series.timestampMillis(last)) {
         continue;
       }
-      Usage u = last == null ? first(r) : next(r, last);
+      Usage u = last < 0 ? first(r) : next(r, last);
       double carry = 0;
       if (r.kind() != Reading.Kind.COUNTER) {
         // Whole quanta are counted, the rest carried to the series' next interval.
-        double carried = last == null ? 0 : last.carry();
+        double carried = last < 0 ? 0 : series.carry(last);
         if (u == null) {
           carry = carried;
         } else {
@@ -83,7 +83,7 @@ public final class Accountant {
           u = usage(r, u.fromMillis(), counted);
         }
       }
-      puts.put(r.series(), new Point(r.value(), r.timestampMillis(), carry));
+      puts.put(r.series(), r.value(), r.timestampMillis(), carry);
       if (u != null && u.amount() != 0) {
         usages.add(u);
       }
@@ -100,13 +100,7 @@ public final class Accountant {
       }
     }
     // Series not in this scrape are kept until they are older than the TTL.
-    Map<Long, Point> next = new HashMap<>((series.size() + puts.size()) * 2);
-    for (Map.Entry<Long, Point> e : series.entrySet()) {
-      if (e.getValue().timestampMillis() >= scrapeTime - seriesTtlMillis) {
-        next.put(e.getKey(), e.getValue());
-      }
-    }
-    next.putAll(puts);
+    LastSamples next = puts.build(series, scrapeTime - seriesTtlMillis);
     long covered = 0;
     if (lastScrapeMillis != Long.MIN_VALUE) {
       long gap = scrapeTime - lastScrapeMillis;
@@ -130,17 +124,19 @@ public final class Accountant {
     return usage(r, start, amount);
   }
 
-  private Usage next(Reading r, Point last) {
-    long from = last.timestampMillis();
+  /** The usage since the series' last sample, at {@code last} in {@link #series}. */
+  private Usage next(Reading r, int last) {
+    long from = series.timestampMillis(last);
+    double lastValue = series.value(last);
     if (r.kind() == Reading.Kind.COUNTER) {
-      double since = r.value() >= last.value() ? last.value() : 0;
+      double since = r.value() >= lastValue ? lastValue : 0;
       return usage(r, from, increase(r.resource(), since, r.value()));
     }
     long gap = r.timestampMillis() - from;
     if (gap > maxGapMillis) {
       return null;
     }
-    return usage(r, from, (last.value() + r.value()) / 2 * (gap / 1000.0));
+    return usage(r, from, (lastValue + r.value()) / 2 * (gap / 1000.0));
   }
 
   /**

@@ -8,12 +8,12 @@ import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.RollupKey;
 import dev.chargeback.meter.rollup.Scope;
 import dev.chargeback.meter.rollup.Usage;
+import dev.chargeback.meter.store.Batch;
 import dev.chargeback.meter.store.Family;
 import dev.chargeback.meter.store.KeyValueStore;
 import dev.chargeback.meter.store.MemoryKeyValueStore;
 import dev.chargeback.meter.store.RollupStore;
 import dev.chargeback.meter.store.StoreException;
-import dev.chargeback.meter.store.Write;
 import dev.chargeback.meter.time.BillingCalendar;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
@@ -39,7 +39,12 @@ class GroupCommitTest {
     final AtomicReference<RuntimeException> failNext = new AtomicReference<>();
 
     @Override
-    public void write(List<Write> writes) {
+    public Batch batch(int bytes) {
+      return delegate.batch(bytes);
+    }
+
+    @Override
+    public void write(Batch writes) {
       entered.countDown();
       try {
         gate.await(30, TimeUnit.SECONDS);
@@ -51,7 +56,7 @@ class GroupCommitTest {
         throw failure;
       }
       delegate.write(writes);
-      batches.add(writes.size());
+      batches.add(writes.count());
     }
 
     @Override
@@ -117,14 +122,14 @@ class GroupCommitTest {
     assertThat(outcomes.values()).allMatch(o -> o == NONE);
     RollupKey ns = RollupKey.namespace("team-a", Resource.CPU);
     assertThat(store.totals(Scope.NAMESPACE).get(ns).sum()).isEqualTo(15.0);
-    assertThat(store.series().of("cadvisor:n7")).containsOnlyKeys(7L);
+    assertThat(store.series().of("cadvisor:n7").asMap()).containsOnlyKeys(7L);
     assertThat(store.health().samples()).isEqualTo(10);
 
     // A batch that fails fails every scrape in it, and writes nothing of any.
     kv.failNext.set(new StoreException("disk full"));
     Throwable failed = run(() -> commits.write(scrape(10)));
     assertThat(failed).isInstanceOf(StoreException.class).hasMessage("disk full");
-    assertThat(store.series().of("cadvisor:n10")).isEmpty();
+    assertThat(store.series().of("cadvisor:n10").asMap()).isEmpty();
     assertThat(store.totals(Scope.NAMESPACE).get(ns).sum()).isEqualTo(15.0);
   }
 

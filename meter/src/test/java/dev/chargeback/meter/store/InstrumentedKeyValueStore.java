@@ -39,10 +39,16 @@ public final class InstrumentedKeyValueStore implements KeyValueStore {
   }
 
   @Override
-  public void write(List<Write> writes) {
-    delegate.write(writes);
-    batches.add(writes.size());
-    rangeDeletes.addAndGet(writes.stream().filter(w -> w instanceof Write.DeleteRange).count());
+  public Batch batch(int bytes) {
+    return delegate.batch(bytes);
+  }
+
+  @Override
+  public void write(Batch batch) {
+    delegate.write(batch);
+    batches.add(batch.count());
+    rangeDeletes.addAndGet(
+        batch.writes().stream().filter(w -> w instanceof Write.DeleteRange).count());
     Error error = armed.getAndSet(null);
     if (error != null) {
       throw error;

@@ -33,11 +33,12 @@ class SeriesStateTest {
     store.apply(scrape("ksm", 1500, Map.of(3L, new Point(3, 1400, 0.25))));
 
     SeriesState reopened = store().series();
-    assertThat(reopened.of("cadvisor:n1")).containsExactly(Map.entry(1L, new Point(5, 1900)));
+    assertThat(reopened.of("cadvisor:n1").asMap())
+        .containsExactly(Map.entry(1L, new Point(5, 1900)));
     assertThat(reopened.lastScrape("cadvisor:n1")).isEqualTo(2000);
     assertThat(reopened.lastScrape("ksm")).isEqualTo(1500);
     // A gauge's uncounted rest goes on after a restart, with the sample it was left from.
-    assertThat(reopened.of("ksm")).containsExactly(Map.entry(3L, new Point(3, 1400, 0.25)));
+    assertThat(reopened.of("ksm").asMap()).containsExactly(Map.entry(3L, new Point(3, 1400, 0.25)));
     assertThat(reopened.targets()).containsExactlyInAnyOrder("cadvisor:n1", "ksm");
   }
 
@@ -55,15 +56,15 @@ class SeriesStateTest {
                 Family.SERIES, Keys.seriesState("ab", 7), Keys.pointValue(new Point(3, 950))),
             new Write.Delete(Family.META, Keys.meta(SeriesState.FORMAT_KEY))));
     RollupStore store = store();
-    assertThat(store.series().of("a"))
+    assertThat(store.series().of("a").asMap())
         .containsOnly(Map.entry(7L, new Point(1, 900)), Map.entry(-5L, new Point(2, 900, 0.5)));
-    assertThat(store.series().of("ab")).containsOnly(Map.entry(7L, new Point(3, 950)));
+    assertThat(store.series().of("ab").asMap()).containsOnly(Map.entry(7L, new Point(3, 950)));
     int[] keys = {0};
     kv.scan(Family.SERIES, new byte[0], null, (k, v) -> ++keys[0] > 0);
     assertThat(keys[0]).as("one key per target").isEqualTo(2);
     // Once: a scrape's state replaces the target's, and a reopen does not gather again.
     store.apply(scrape("a", 2000, Map.of(7L, new Point(4, 1900))));
-    assertThat(store().series().of("a")).containsOnly(Map.entry(7L, new Point(4, 1900)));
+    assertThat(store().series().of("a").asMap()).containsOnly(Map.entry(7L, new Point(4, 1900)));
   }
 
   @Test
@@ -88,7 +89,7 @@ class SeriesStateTest {
     assertThat(identity).isEqualTo(dev.chargeback.meter.exposition.Labels.identityOf(text));
 
     SeriesState reopened = store().series();
-    assertThat(reopened.of("cadvisor:n1"))
+    assertThat(reopened.of("cadvisor:n1").asMap())
         .containsExactly(Map.entry(identity, new Point(7.5, 900)));
     assertThat(kv.get(Family.SERIES, oldKey)).isNull();
     assertThat(kv.get(Family.SERIES, Keys.seriesSnapshot("cadvisor:n1"))).isNotNull();

@@ -241,7 +241,9 @@ abstract class StoreContract {
     store = new RollupStore(kv, SEOUL);
     assertThat(store.totals(Scope.NAMESPACE).get(ns).sum()).isEqualTo(10_000);
     assertThat(store.sum(Granularity.HOUR, ns, 0, Long.MAX_VALUE / 2)).isEqualTo(10_000);
-    assertThat(store.series().of("t")).hasSize(10).containsEntry(9L, new Point(9, t + 300_000));
+    assertThat(store.series().of("t").asMap())
+        .hasSize(10)
+        .containsEntry(9L, new Point(9, t + 300_000));
     assertThat(store.series().lastScrape("t")).isEqualTo(t + 300_000);
     assertThat(store.health().samples()).isEqualTo(10);
     RollupKey covered = new RollupKey(Scope.CLUSTER, "t", "", Resource.COVERED);
@@ -382,8 +384,8 @@ abstract class StoreContract {
     store.apply(new Ingest("a", 1, Long.MIN_VALUE, 0, List.of(), Map.of(1L, new Point(1, 1)), 1));
     store.apply(new Ingest("ab", 1, Long.MIN_VALUE, 0, List.of(), Map.of(2L, new Point(2, 1)), 1));
     store.apply(new Ingest("a", 2, 1, 1, List.of(), Map.of(), 0));
-    assertThat(store.series().of("a")).isEmpty();
-    assertThat(store.series().of("ab")).containsOnlyKeys(2L);
+    assertThat(store.series().of("a").asMap()).isEmpty();
+    assertThat(store.series().of("ab").asMap()).containsOnlyKeys(2L);
   }
 
   @Test

@@ -39,7 +39,12 @@ class WriteHealthTest {
     }
 
     @Override
-    public void write(List<Write> writes) {
+    public Batch batch(int bytes) {
+      return memory.batch(bytes);
+    }
+
+    @Override
+    public void write(Batch writes) {
       if (full) {
         throw new StoreException(
             "cannot write to RocksDB store at /data: While appending to file: /data/000008.log:"

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.chargeback.meter.exposition.Labels;
 import dev.chargeback.meter.rollup.Ingest;
+import dev.chargeback.meter.rollup.LastSamples;
 import dev.chargeback.meter.rollup.Resource;
 import dev.chargeback.meter.rollup.Usage;
 import java.util.List;
@@ -17,7 +18,7 @@ class AccountantTest {
   private static final long MAX_GAP = 150_000;
 
   private final Accountant accountant =
-      new Accountant("cadvisor:test", MAX_GAP, 3_600_000, Map.of(), Long.MIN_VALUE);
+      new Accountant("cadvisor:test", MAX_GAP, 3_600_000, LastSamples.NONE, Long.MIN_VALUE);
 
   private static Reading counter(String id, double value, long ts, double startSeconds) {
     return new Reading(
@@ -79,7 +80,7 @@ class AccountantTest {
     // that missed all but the first and last samples: the store keeps thousandths of a
     // core-second, and both count exactly round(last) - round(first) of them.
     Accountant everyScrape =
-        new Accountant("cadvisor:test", MAX_GAP, 3_600_000, Map.of(), Long.MIN_VALUE);
+        new Accountant("cadvisor:test", MAX_GAP, 3_600_000, LastSamples.NONE, Long.MIN_VALUE);
     double value = 1000.00049;
     double steady = 0;
     double last = 0;
@@ -191,7 +192,8 @@ class AccountantTest {
     scrape(T0 + 1, counter("kept", 1, T0 + 1, Double.NaN));
     // An hour later "kept" is unseen but within the TTL by a millisecond, "gone" past it.
     Ingest ingest = accountant.account(List.of(counter("x", 1, T0 + 3_600_001, 0)), T0 + 3_600_001);
-    assertThat(ingest.series()).containsOnlyKeys(Labels.identityOf("kept"), Labels.identityOf("x"));
+    assertThat(ingest.series().asMap())
+        .containsOnlyKeys(Labels.identityOf("kept"), Labels.identityOf("x"));
   }
 
   @Test

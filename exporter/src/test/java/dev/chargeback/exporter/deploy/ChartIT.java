@@ -135,7 +135,7 @@ class ChartIT {
     // Both JVMs bounded (the meter as in the bench), few malloc arenas, and an out-of-memory
     // JVM exits for Kubernetes to restart rather than living on without metering.
     assertThat(pod.at("/spec/containers/0/env/0/value").asText())
-        .contains("-Xmx96m", "-XX:+ExitOnOutOfMemoryError");
+        .contains("-Xmx64m", "-XX:+ExitOnOutOfMemoryError");
     assertThat(pod.at("/spec/containers/1/env/0/value").asText())
         .contains("-Xmx", "-XX:+ExitOnOutOfMemoryError");
     for (int c = 0; c < 2; c++) {

@@ -28,6 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * Prices a namespace's month from its daily rollups: each local day with the price version in force
@@ -174,7 +175,9 @@ public final class Biller {
       request.reads.put(month, read(namespaces, p.from(), p.to()));
       request.labels.put(month, store.labels().allAt(month));
     }
-    return bills(month, namespaces, request, false);
+    List<Bill> out = new ArrayList<>(namespaces.size());
+    eachBill(month, namespaces, request, false, out::add);
+    return out;
   }
 
   /**
@@ -380,22 +383,38 @@ public final class Biller {
    * the month has none.
    */
   public List<Bill> bills(YearMonth month, Collection<String> namespaces) {
-    return bills(month, namespaces, new Request(namespaces()), true);
+    List<Bill> out = new ArrayList<>(namespaces.size());
+    eachBill(month, namespaces, out::add);
+    return out;
   }
 
-  private List<Bill> bills(
-      YearMonth month, Collection<String> namespaces, Request request, boolean full) {
-    List<Bill> out = new ArrayList<>(namespaces.size());
+  /**
+   * The bills of {@code namespaces} for {@code month}, as {@link #bills} makes them, each handed to
+   * {@code each} as soon as it is made: a month's close at thousands of namespaces holds one bill
+   * at a time, not all of them.
+   */
+  public void eachBill(YearMonth month, Collection<String> namespaces, Consumer<Bill> each) {
+    eachBill(month, namespaces, new Request(namespaces()), true, each);
+  }
+
+  private void eachBill(
+      YearMonth month,
+      Collection<String> namespaces,
+      Request request,
+      boolean full,
+      Consumer<Bill> each) {
     for (String ns : namespaces) {
+      Bill bill;
       try {
-        out.add(bill(ns, month, request, full, true, false));
+        bill = bill(ns, month, request, full, true, false);
       } catch (BillException e) {
         if (e.kind() != BillException.Kind.NOT_FOUND) {
           throw e;
         }
+        continue;
       }
+      each.accept(bill);
     }
-    return out;
   }
 
   /** How many closed months before a bill's month are checked for corrections. */

@@ -111,13 +111,17 @@ public final class MonthClose {
   /** Computes and stores every namespace's final bill of {@code m}, as of its close instant. */
   private void close(YearMonth m, Instant closes) {
     Biller biller = new Biller(store, book, InstantSource.fixed(closes));
-    List<Bill> bills = biller.bills(m, biller.namespaces());
-    for (Bill bill : bills) {
-      store.meta().put(BILLS + m + "/" + bill.namespace(), json(bill));
-    }
+    int[] bills = {0};
+    biller.eachBill(
+        m,
+        biller.namespaces(),
+        bill -> {
+          store.meta().put(BILLS + m + "/" + bill.namespace(), json(bill));
+          bills[0]++;
+        });
     // Marked closed last: a crash in between closes the month again, from the same data.
     store.meta().put(CLOSED + m, closes.toString());
-    LOG.info("closed {}: {} final bill(s), as of {}", m, bills.size(), closes);
+    LOG.info("closed {}: {} final bill(s), as of {}", m, bills[0], closes);
   }
 
   /** Corrections of closed month {@code m} follow the current price book from now on. */

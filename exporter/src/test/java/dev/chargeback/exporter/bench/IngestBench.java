@@ -83,6 +83,15 @@ final class IngestBench {
     return Math.max(3, (75 + intervalSeconds - 1) / intervalSeconds);
   }
 
+  /**
+   * Rounds measured: at least four, and a minute's worth. Four rounds of 5 s (200 nodes) were 20 s
+   * of either process' CPU, and Prometheus' own moved 0.63–0.89 CPU s a round between runs of one
+   * hour: a ratio near 1.0 was decided by the window.
+   */
+  private static int rounds(int intervalSeconds) {
+    return Math.max(4, (60 + intervalSeconds - 1) / intervalSeconds);
+  }
+
   /** CPU seconds of each thread of a process, summed by thread name, from /proc. */
   static Map<String, Double> threadSeconds(long pid) throws IOException {
     Map<String, Double> out = new TreeMap<>();
@@ -187,7 +196,8 @@ final class IngestBench {
               .start();
       double[] ours;
       try {
-        ours = measure(meter.pid(), intervalSeconds, warmup(intervalSeconds), 4);
+        ours =
+            measure(meter.pid(), intervalSeconds, warmup(intervalSeconds), rounds(intervalSeconds));
       } catch (IOException e) {
         String log = Files.readString(dir.resolve("meter.log"));
         throw new IOException(
@@ -212,7 +222,9 @@ final class IngestBench {
       }
       double[] theirs;
       try (Engine prometheus = Engine.prometheus(dir.resolve("prometheus"), prom.toString(), dir)) {
-        theirs = measure(prometheus.pid, intervalSeconds, warmup(intervalSeconds), 4);
+        theirs =
+            measure(
+                prometheus.pid, intervalSeconds, warmup(intervalSeconds), rounds(intervalSeconds));
       }
       return new Result(nodes, ours[0], (long) ours[1], theirs[0], (long) theirs[1]);
     } finally {

@@ -128,18 +128,14 @@ public final class Batch {
     return this.familyIds == familyIds;
   }
 
-  /** The bytes every key of this batch starts with. */
-  byte[] keyPrefix() {
-    return keyPrefix.clone();
+  /** Whether every key of this batch starts with exactly {@code prefix}. */
+  boolean prefixedWith(byte[] prefix) {
+    return Arrays.equals(keyPrefix, prefix);
   }
 
   /** How many writes the batch holds. */
   public int count() {
     return count;
-  }
-
-  public boolean isEmpty() {
-    return count == 0;
   }
 
   /** The batch in RocksDB's format, exactly as long as it is. */

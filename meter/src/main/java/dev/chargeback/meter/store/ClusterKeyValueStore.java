@@ -97,7 +97,7 @@ final class ClusterKeyValueStore implements KeyValueStore {
   /** Writes a batch of this view's: its keys carry the cluster's prefix. */
   @Override
   public void write(Batch batch) {
-    if (!Arrays.equals(batch.keyPrefix(), prefix)) {
+    if (!batch.prefixedWith(prefix)) {
       throw new IllegalArgumentException("a batch of another store");
     }
     base.write(batch);

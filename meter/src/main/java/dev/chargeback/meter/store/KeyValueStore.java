@@ -77,9 +77,14 @@ public interface KeyValueStore extends AutoCloseable {
 
   /** Applies all writes, or none. */
   default void write(List<Write> writes) {
+    write(batchOf(writes));
+  }
+
+  /** A batch of this store's holding {@code writes}. */
+  default Batch batchOf(List<Write> writes) {
     Batch batch = batch(256);
     batch.addAll(writes);
-    write(batch);
+    return batch;
   }
 
   /**

@@ -406,9 +406,7 @@ public final class RollupStore implements AutoCloseable {
    * first batch that succeeds afterwards also adds the failures to the stored counter.
    */
   private void write(List<Write> writes) {
-    Batch batch = kv.batch(256);
-    batch.addAll(writes);
-    write(batch);
+    write(kv.batchOf(writes));
   }
 
   /** As {@link #write(List)}, a batch built here. */

@@ -77,7 +77,7 @@ public final class Scraper implements AutoCloseable {
       Format format = Format.ofContentType(response.header("Content-Type").orElse(""));
       return meter.ingest(target, body, format, scrapeMillis);
     } catch (IOException e) {
-      if (expired.get()) {
+      if (expired.get() || e instanceof HttpTimeoutException) {
         throw new ScrapeException(
             "timed out after " + timeout.toMillis() + " ms reading the body of " + target.url(), e);
       }

@@ -15,7 +15,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLParameters;
@@ -297,8 +296,10 @@ final class Http1Connection {
     return (int) Math.min(Integer.MAX_VALUE, left);
   }
 
+  /** Milliseconds to the deadline, rounded up: a wait ends at the deadline, not before it. */
   private static long millisLeft(long deadline) {
-    return TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    long nanos = deadline - System.nanoTime();
+    return nanos <= 0 ? 0 : (nanos + 999_999) / 1_000_000;
   }
 
   /** A line from a server, shortened and with control characters shown as '?', for an error. */

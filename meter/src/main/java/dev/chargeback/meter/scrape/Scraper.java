@@ -75,7 +75,9 @@ public final class Scraper implements AutoCloseable {
         throw new ScrapeException("HTTP " + response.status() + " from " + target.url());
       }
       Format format = Format.ofContentType(response.header("Content-Type").orElse(""));
-      return meter.ingest(target, body, format, scrapeMillis);
+      int readings = meter.ingest(target, body, format, scrapeMillis);
+      drain(raw);
+      return readings;
     } catch (IOException e) {
       if (expired.get() || e instanceof HttpTimeoutException) {
         throw new ScrapeException(
@@ -93,6 +95,31 @@ public final class Scraper implements AutoCloseable {
         response.header("Content-Encoding").map(v -> v.equalsIgnoreCase("gzip")).orElse(false);
     return gzip ? new GZIPInputStream(raw, 16 * 1024) : raw;
   }
+
+  /**
+   * Reads what is left of the body once gzip's end was found: the last chunk's framing, which a
+   * server may send a moment later. A connection read to its end is kept for the next scrape (a
+   * kubelet's TLS handshake is not repeated every scrape). Java 23's gzip reader reads on to the
+   * body's end by itself; Java 21's stops at its trailer unless more bytes are already there.
+   * Prometheus drains bodies likewise.
+   */
+  private static void drain(InputStream raw) {
+    byte[] rest = new byte[512];
+    try {
+      for (int total = 0; total < DRAIN_BYTES; ) {
+        int n = raw.read(rest);
+        if (n < 0) {
+          return;
+        }
+        total += n;
+      }
+    } catch (IOException e) {
+      // The scrape is complete; the connection is closed instead of kept.
+    }
+  }
+
+  /** At most this much is read past a body's gzip end before the connection is given up. */
+  private static final int DRAIN_BYTES = 64 * 1024;
 
   private static String describe(IOException e) {
     return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

@@ -321,7 +321,7 @@ class HttpTransportIT {
     assertThatThrownBy(() -> transport.get(url(port, "/"), Duration.ofMillis(300)))
         .isInstanceOf(HttpTimeoutException.class);
     assertThat(Duration.ofNanos(System.nanoTime() - started))
-        .isGreaterThanOrEqualTo(Duration.ofMillis(300))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(250))
         .isLessThan(Duration.ofSeconds(30));
   }
 

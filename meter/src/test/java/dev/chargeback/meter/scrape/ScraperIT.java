@@ -179,6 +179,70 @@ class ScraperIT {
   }
 
   @Test
+  void aKubeletsConnectionIsKeptThoughItsLastChunkComesLate() throws Exception {
+    // As a kubelet answers: gzip in one chunk, the last (empty) chunk a moment later.
+    ByteArrayOutputStream z = new ByteArrayOutputStream();
+    try (GZIPOutputStream gz = new GZIPOutputStream(z)) {
+      gz.write(capture);
+    }
+    java.util.concurrent.atomic.AtomicInteger accepted =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try (ServerSocket kubelet =
+        new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                while (true) {
+                  try (java.net.Socket s = kubelet.accept()) {
+                    accepted.incrementAndGet();
+                    InputStream in = s.getInputStream();
+                    OutputStream out = s.getOutputStream();
+                    while (readRequest(in)) {
+                      out.write(
+                          ("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+                                  + "Transfer-Encoding: chunked\r\n\r\n"
+                                  + Integer.toHexString(z.size())
+                                  + "\r\n")
+                              .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                      out.write(z.toByteArray());
+                      out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                      out.flush();
+                      Thread.sleep(50);
+                      out.write("0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                      out.flush();
+                    }
+                  } catch (IOException | InterruptedException e) {
+                    if (kubelet.isClosed()) {
+                      return;
+                    }
+                  }
+                }
+              });
+      Target target =
+          Target.of(
+              SourceRole.CADVISOR,
+              URI.create("http://127.0.0.1:" + kubelet.getLocalPort() + "/metrics/cadvisor"),
+              "n");
+      for (int i = 0; i < 4; i++) {
+        assertThat(scraper.scrape(target, meter, System.currentTimeMillis())).isGreaterThan(34);
+      }
+      assertThat(accepted.get()).isEqualTo(1);
+    }
+  }
+
+  /** Reads a request's head; false at the connection's end. */
+  private static boolean readRequest(InputStream in) throws IOException {
+    int matched = 0;
+    for (int c; (c = in.read()) >= 0; ) {
+      matched = c == "\r\n\r\n".charAt(matched) ? matched + 1 : (c == '\r' ? 1 : 0);
+      if (matched == 4) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
   void httpErrorsAreNamed() {
     assertThatThrownBy(() -> scraper.scrape(target("/unauthorized"), meter, 0))
         .isInstanceOf(ScrapeException.class)

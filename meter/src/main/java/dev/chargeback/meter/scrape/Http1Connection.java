@@ -131,24 +131,19 @@ final class Http1Connection {
       head = readHead();
     } while (head.status >= 100 && head.status < 200 && head.status != 101);
     keepAlive = head.keepAlive();
-    Body body = new Body(head, done);
-    Head response = head;
-    return new Transport.Response() {
-      @Override
-      public int status() {
-        return response.status;
-      }
+    return new Answer(head, new Body(head, done));
+  }
 
-      @Override
-      public Optional<String> header(String name) {
-        return Optional.ofNullable(response.headers.get(name));
-      }
+  private record Answer(Head head, InputStream body) implements Transport.Response {
+    @Override
+    public int status() {
+      return head.status;
+    }
 
-      @Override
-      public InputStream body() {
-        return body;
-      }
-    };
+    @Override
+    public Optional<String> header(String name) {
+      return Optional.ofNullable(head.headers.get(name));
+    }
   }
 
   /** Marks the connection idle; false when it cannot serve another request. */
@@ -169,7 +164,8 @@ final class Http1Connection {
     }
   }
 
-  private record Head(int status, boolean http10, Map<String, String> headers) {
+  /** A response's head; {@code length} is its Content-Length, -1 without one. */
+  private record Head(int status, boolean http10, Map<String, String> headers, long length) {
     boolean keepAlive() {
       String connection = headers.getOrDefault("Connection", "").toLowerCase(Locale.ROOT);
       return !http10 && !connection.contains("close");
@@ -195,7 +191,7 @@ final class Http1Connection {
       code = code * 10 + (c - '0');
     }
     Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    String contentLength = null;
+    long length = -1;
     while (true) {
       String line = readLine(budget);
       if (line.isEmpty()) {
@@ -208,14 +204,24 @@ final class Http1Connection {
       String name = line.substring(0, colon);
       String value = line.substring(colon + 1).strip();
       if (name.equalsIgnoreCase("Content-Length")) {
-        if (contentLength != null && !contentLength.equals(value)) {
+        long declared = parseLength(value);
+        if (length >= 0 && length != declared) {
           throw new IOException("two different Content-Length headers");
         }
-        contentLength = value;
+        length = declared;
       }
       headers.putIfAbsent(name, value);
     }
-    return new Head(code, status.charAt(7) == '0', headers);
+    return new Head(code, status.charAt(7) == '0', headers, length);
+  }
+
+  private static long parseLength(String value) throws IOException {
+    if (value.isEmpty()
+        || value.length() > 18
+        || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new IOException("malformed Content-Length: " + printable(value));
+    }
+    return Long.parseLong(value);
   }
 
   /** A line of the head or of chunk framing, without its CRLF (or bare LF). */
@@ -335,19 +341,18 @@ final class Http1Connection {
     private long left;
     private boolean chunkSeen;
 
-    Body(Head head, Consumer<Http1Connection> done) throws IOException {
+    Body(Head head, Consumer<Http1Connection> done) {
       this.done = done;
       String encoding = head.headers.get("Transfer-Encoding");
-      String declared = head.headers.get("Content-Length");
       if (head.status == 204 || head.status == 304) {
         length = 0;
       } else if (encoding != null) {
         // The last coding frames the body; any other leaves only the connection's end (RFC 9112).
         boolean chunked = encoding.toLowerCase(Locale.ROOT).strip().endsWith("chunked");
         length = chunked ? CHUNKED : UNTIL_CLOSE;
-        keepAlive &= chunked && declared == null;
-      } else if (declared != null) {
-        length = parseLength(declared);
+        keepAlive &= chunked && head.length < 0;
+      } else if (head.length >= 0) {
+        length = head.length;
       } else {
         length = UNTIL_CLOSE;
         keepAlive = false;
@@ -356,13 +361,6 @@ final class Http1Connection {
       if (length == 0) {
         end();
       }
-    }
-
-    private static long parseLength(String value) throws IOException {
-      if (value.isEmpty() || value.length() > 18 || !value.chars().allMatch(Character::isDigit)) {
-        throw new IOException("malformed Content-Length: " + printable(value));
-      }
-      return Long.parseLong(value);
     }
 
     @Override

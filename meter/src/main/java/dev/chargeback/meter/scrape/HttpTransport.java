@@ -128,22 +128,15 @@ public final class HttpTransport implements Transport {
 
   /** The most recently used idle connection to {@code key}, or null. */
   private Http1Connection take(String key) {
-    List<Http1Connection> expired = new ArrayList<>();
-    Http1Connection found = null;
+    Http1Connection found;
+    List<Http1Connection> expired;
     synchronized (this) {
       ArrayDeque<Http1Connection> kept = idle.get(key);
-      long now = System.nanoTime();
-      while (kept != null && !kept.isEmpty() && found == null) {
-        Http1Connection c = kept.pollLast();
-        if (now - c.idleSince() > IDLE_NANOS) {
-          expired.add(c);
-        } else {
-          found = c;
-        }
-      }
+      found = kept == null ? null : kept.pollLast();
       if (kept != null && kept.isEmpty()) {
         idle.remove(key);
       }
+      expired = expired();
     }
     expired.forEach(Http1Connection::close);
     return found;
@@ -151,35 +144,43 @@ public final class HttpTransport implements Transport {
 
   /** A connection whose response was read whole: kept for the next request when it can be. */
   private void release(Http1Connection connection) {
-    if (!connection.idle()) {
-      connection.close();
-      return;
-    }
-    List<Http1Connection> expired = new ArrayList<>();
+    boolean kept = connection.idle();
+    List<Http1Connection> expired;
     synchronized (this) {
-      if (!closed) {
+      kept &= !closed;
+      if (kept) {
         idle.computeIfAbsent(connection.key, k -> new ArrayDeque<>()).addLast(connection);
-        connection = null;
-        long now = System.nanoTime();
-        if (now - sweptAt > IDLE_NANOS / 5) {
-          sweptAt = now;
-          for (Iterator<ArrayDeque<Http1Connection>> i = idle.values().iterator(); i.hasNext(); ) {
-            ArrayDeque<Http1Connection> kept = i.next();
-            // Oldest first: stop at the first that is still fresh.
-            while (!kept.isEmpty() && now - kept.peekFirst().idleSince() > IDLE_NANOS) {
-              expired.add(kept.pollFirst());
-            }
-            if (kept.isEmpty()) {
-              i.remove();
-            }
-          }
-        }
       }
+      expired = expired();
     }
-    if (connection != null) {
+    if (!kept) {
       connection.close();
     }
     expired.forEach(Http1Connection::close);
+  }
+
+  /**
+   * Takes out the connections idle longer than {@link #IDLE_NANOS}, looking at most every fifth of
+   * that (a connection may stay up to 6 minutes; a stale one is replaced when used).
+   */
+  private List<Http1Connection> expired() {
+    long now = System.nanoTime();
+    if (now - sweptAt < IDLE_NANOS / 5) {
+      return List.of();
+    }
+    sweptAt = now;
+    List<Http1Connection> expired = new ArrayList<>();
+    for (Iterator<ArrayDeque<Http1Connection>> i = idle.values().iterator(); i.hasNext(); ) {
+      ArrayDeque<Http1Connection> kept = i.next();
+      // Oldest first: stop at the first that is still fresh.
+      while (!kept.isEmpty() && now - kept.peekFirst().idleSince() > IDLE_NANOS) {
+        expired.add(kept.pollFirst());
+      }
+      if (kept.isEmpty()) {
+        i.remove();
+      }
+    }
+    return expired;
   }
 
   /** Connections kept idle now, for tests. */
